@@ -1,0 +1,1 @@
+"""A NautilusTrader trading node for Interactive Brokers paper trading."""

@@ -1,0 +1,127 @@
+"""Settings → NautilusTrader `TradingNodeConfig` with NautilusTrader's own IB factories → `TradingNode`.
+
+One gateway connection is shared: the data and execution clients use the same host, port and client id, so
+NautilusTrader's IB factories hand both the same `InteractiveBrokersClient`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from nautilus_trader.adapters.interactive_brokers import factories as ib_factories
+from nautilus_trader.adapters.interactive_brokers.common import IB
+from nautilus_trader.adapters.interactive_brokers.config import (
+    IBMarketDataTypeEnum,
+    InteractiveBrokersDataClientConfig,
+    InteractiveBrokersExecClientConfig,
+    InteractiveBrokersInstrumentProviderConfig,
+)
+from nautilus_trader.adapters.interactive_brokers.factories import (
+    InteractiveBrokersLiveDataClientFactory,
+    InteractiveBrokersLiveExecClientFactory,
+)
+from nautilus_trader.common.config import ImportableActorConfig, LoggingConfig
+from nautilus_trader.config import LiveDataEngineConfig, LiveExecEngineConfig, RoutingConfig
+from nautilus_trader.live.config import TradingNodeConfig
+from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.trading.config import ImportableStrategyConfig
+
+from nautilus_node.settings import Settings, StrategySettings
+
+
+def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
+    """A config-file strategy table as NautilusTrader's `ImportableStrategyConfig`."""
+    return ImportableStrategyConfig(
+        strategy_path=strategy.path,
+        config_path=strategy.config_path,
+        config=dict(strategy.config),
+    )
+
+
+def status_actor_config(settings: Settings) -> ImportableActorConfig:
+    """The status actor, configured from the `[status]` and `[gateway]` sections."""
+    status, gateway = settings.status, settings.gateway
+    return ImportableActorConfig(
+        actor_path="nautilus_node.status.actor:StatusActor",
+        config_path="nautilus_node.status.config:StatusActorConfig",
+        config={
+            "http_host": status.host,
+            "http_port": status.port,
+            "snapshot_path": str(Path(status.file)),
+            "stale_after_secs": status.stale_after_secs,
+            "required_feeds": list(status.required_feeds),
+            "gateway_host": gateway.host,
+            "gateway_port": gateway.port,
+            "client_id": gateway.client_id,
+            "account_id": gateway.account,
+        },
+    )
+
+
+def build_node_config(
+    settings: Settings,
+    extra_strategies: list[ImportableStrategyConfig] | None = None,
+) -> TradingNodeConfig:
+    """The complete `TradingNodeConfig` for these settings: IB data + execution, strategies, status actor."""
+    gateway = settings.gateway
+    provider = InteractiveBrokersInstrumentProviderConfig(
+        load_ids=frozenset(InstrumentId.from_str(value) for value in settings.instruments.load),
+    )
+    connection = {
+        "ibg_host": gateway.host,
+        "ibg_port": gateway.port,
+        "ibg_client_id": gateway.client_id,
+        "instrument_provider": provider,
+        "connection_timeout": int(gateway.startup_timeout_secs),
+        "request_timeout_secs": gateway.request_timeout_secs,
+    }
+    strategies = [importable_strategy(s) for s in settings.strategies] + list(extra_strategies or [])
+    return TradingNodeConfig(
+        trader_id=settings.node.trader_id,
+        logging=LoggingConfig(
+            log_level=settings.node.log_level,
+            log_level_file=settings.node.log_file_level,
+            log_directory=settings.node.log_directory,
+            log_colors=False,
+        ),
+        data_engine=LiveDataEngineConfig(),
+        exec_engine=LiveExecEngineConfig(reconciliation=True, reconciliation_lookback_mins=1440),
+        data_clients={
+            IB: InteractiveBrokersDataClientConfig(
+                **connection,
+                market_data_type=getattr(IBMarketDataTypeEnum, gateway.market_data_type),
+                use_regular_trading_hours=False,
+            ),
+        },
+        exec_clients={
+            IB: InteractiveBrokersExecClientConfig(
+                **connection,
+                account_id=gateway.account,
+                routing=RoutingConfig(default=True),
+            ),
+        },
+        strategies=strategies,
+        actors=[status_actor_config(settings)] if settings.status.enabled else [],
+        timeout_connection=gateway.startup_timeout_secs,
+        timeout_reconciliation=30.0,
+        timeout_portfolio=10.0,
+        timeout_disconnection=5.0,
+        timeout_post_stop=2.0,
+    )
+
+
+def create_node(config: TradingNodeConfig, loop: asyncio.AbstractEventLoop | None = None) -> TradingNode:
+    """A `TradingNode` with NautilusTrader's IB factories registered (not yet built)."""
+    forget_cached_ib_clients()
+    node = TradingNode(config=config, loop=loop)
+    node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
+    node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
+    return node
+
+
+def forget_cached_ib_clients() -> None:
+    """Drop the IB clients NautilusTrader's factories cache per process, so a new node connects afresh."""
+    ib_factories.IB_CLIENTS.clear()
+    ib_factories.IB_INSTRUMENT_PROVIDERS.clear()

@@ -1,0 +1,225 @@
+"""Run a `TradingNode` for a person at a terminal or in a container: never hang, always say what happened.
+
+NautilusTrader connects to IB inside `TradingNode.build()` and retries there forever, ignoring SIGTERM, when
+the gateway never answers. So before building, the API handshake is probed (or awaited with a countdown);
+during the build, SIGINT/SIGTERM and a deadline interrupt it; while running, they stop the node cleanly.
+NautilusTrader's IB adapter takes seconds to import, so it is imported only once the gateway has answered:
+a missing gateway is reported within the handshake timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from nautilus_node.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
+from nautilus_node.settings import ConfigError, GatewaySettings, Settings, check_paper_only, load_settings
+
+if TYPE_CHECKING:
+    from nautilus_trader.live.node import TradingNode
+    from nautilus_trader.trading.config import ImportableStrategyConfig
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STARTUP_POLL_SECS = 0.2
+
+Echo = Callable[[str], None]
+
+
+class RunError(Exception):
+    """The node could not be run; the message is one line for a person."""
+
+
+class Interrupted(BaseException):
+    """A stop signal or the start-up deadline arrived while NautilusTrader was blocking in `build()`."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: for how long, whether to wait for the gateway, whether live trading was opted into."""
+
+    duration_secs: float | None = None
+    wait_gateway_secs: float | None = None
+
+
+@dataclass
+class RunReport:
+    """What happened, for the caller to print and to choose the exit code."""
+
+    started_strategies: list[str]
+    startup_secs: float | None
+    stopped_by: str
+
+
+def check_config(path: Path, live: bool) -> str:
+    """Validate a config file and every strategy in it without connecting; a one-line verdict."""
+    from nautilus_node.validation import validate_settings
+
+    settings = load_settings(path)
+    check_paper_only(settings.gateway, live)
+    strategies = validate_settings(settings, str(path))
+    gateway = settings.gateway
+    return (
+        f"{path}: OK — gateway {gateway.host}:{gateway.port} (client id {gateway.client_id}, "
+        f"account {gateway.account or 'from TWS_ACCOUNT: not set'}), {len(settings.instruments.load)} instruments, "
+        f"strategies: {', '.join(type(s).__name__ for s in strategies) or 'none'}"
+    )
+
+
+def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
+    """Load and check the config, then run the node against IB Gateway or the simulated gateway."""
+    settings = load_settings(path)
+    if not sim:
+        check_paper_only(settings.gateway, live)
+        return run_node(settings, options, echo, source=str(path))
+    from nautilus_node.simgateway import SimulatedGateway
+
+    with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
+        echo(f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account})")
+        gateway = msgspec.structs.replace(
+            settings.gateway,
+            host="127.0.0.1",
+            port=simulated.port,
+            account=simulated.account,
+        )
+        return run_node(msgspec.structs.replace(settings, gateway=gateway), options, echo, source=str(path))
+
+
+def ensure_gateway(gateway: GatewaySettings, wait_secs: float | None, echo: Echo) -> HandshakeReply:
+    """Probe the IB API handshake; with `wait_secs`, keep trying with a visible countdown."""
+    address = f"{gateway.host}:{gateway.port}"
+    try:
+        if wait_secs is None:
+            return probe_api(gateway.host, gateway.port, gateway.handshake_timeout_secs)
+        return wait_for_api(
+            gateway.host,
+            gateway.port,
+            wait_secs,
+            gateway.handshake_timeout_secs,
+            on_wait=lambda left, why: echo(f"waiting for IB Gateway API at {address}: {why}; {left:.0f} s left"),
+        )
+    except GatewayUnavailable as exc:
+        raise RunError(
+            f"no IB Gateway API at {address} ({exc}). Start IB Gateway (paper, API enabled on port "
+            f"{gateway.port}), or try the simulated gateway with `run --sim`; in containers use "
+            f"--wait-gateway SECONDS",
+        ) from None
+
+
+def run_node(
+    settings: Settings,
+    options: RunOptions,
+    echo: Echo,
+    source: str = "config",
+    extra_strategies: list[ImportableStrategyConfig] | None = None,
+    on_started: Callable[[TradingNode], None] | None = None,
+) -> RunReport:
+    """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
+    command_started = time.monotonic()
+    gateway = settings.gateway
+    if gateway.account is None:
+        raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
+    try:
+        with interruptible():
+            reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
+            echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
+            from nautilus_node.node import build_node_config, create_node
+            from nautilus_node.validation import validate_settings
+
+            validate_settings(settings, source)
+    except Interrupted as exc:
+        raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    config = build_node_config(settings, extra_strategies)
+    node = create_node(config, loop)
+    for sig in (*STOP_SIGNALS, signal.SIGABRT):
+        loop.remove_signal_handler(sig)
+    try:
+        with interruptible(deadline_secs=gateway.startup_timeout_secs):
+            node.build()
+    except Interrupted as exc:
+        _abandon(node)
+        raise RunError(f"stopped while connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
+
+    report = RunReport(started_strategies=[], startup_secs=None, stopped_by="")
+
+    def request_stop(reason: str) -> None:
+        if not report.stopped_by:
+            report.stopped_by = reason
+            echo(f"stopping ({reason})")
+            node.stop()
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, request_stop, sig.name)
+    if options.duration_secs is not None:
+        loop.call_later(options.duration_secs, request_stop, f"--for {options.duration_secs:g} s elapsed")
+
+    async def watch_startup() -> None:
+        limit = config.timeout_connection + config.timeout_reconciliation + config.timeout_portfolio + 5
+        deadline = time.monotonic() + limit
+        strategies = node.trader.strategies()
+        while time.monotonic() < deadline and not report.stopped_by:
+            if node.trader.is_running and all(s.is_running for s in strategies):
+                report.started_strategies = [str(s.id) for s in strategies]
+                report.startup_secs = time.monotonic() - command_started
+                names = ", ".join(report.started_strategies) or "none configured"
+                echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
+                if on_started is not None:
+                    on_started(node)
+                return
+            await asyncio.sleep(STARTUP_POLL_SECS)
+        if not report.stopped_by:
+            echo(
+                f"start-up failed: strategies never started within {limit:.0f} s (clients connected: "
+                f"{node.kernel.data_engine.check_connected() and node.kernel.exec_engine.check_connected()}); "
+                f"see the log in {settings.node.log_directory}/",
+            )
+
+    watcher = loop.create_task(watch_startup())
+    try:
+        node.run()
+    finally:
+        watcher.cancel()
+        node.dispose()
+    return report
+
+
+@contextmanager
+def interruptible(deadline_secs: float | None = None) -> Iterator[None]:
+    """Turn SIGINT/SIGTERM (and a deadline) into `Interrupted` while blocking calls run in the main thread."""
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        raise Interrupted(
+            f"start-up did not finish within {deadline_secs:g} s" if name == "SIGALRM" else f"received {name}",
+        )
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (*STOP_SIGNALS, signal.SIGALRM)}
+    if deadline_secs is not None:
+        signal.setitimer(signal.ITIMER_REAL, deadline_secs)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _abandon(node: TradingNode) -> None:
+    """Release what an interrupted build left behind: pending connection tasks and the event loop."""
+    loop = node.get_event_loop()
+    if loop is None or loop.is_closed():
+        return
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.close()

@@ -1,0 +1,181 @@
+"""The config file's schema: msgspec Structs decoded and validated once, at the edge.
+
+A config file is TOML. Unknown keys and wrong types are errors naming the file, the key path, what was
+expected and what was found. A few environment variables override the gateway and status fields, so one
+file serves a laptop and a container alike (see `ENV_OVERRIDES`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+PAPER_ACCOUNT_PREFIX = "DU"
+LIVE_PORTS = frozenset({4001, 7496})
+ALLOW_LIVE_ENV = "NAUTILUS_NODE_ALLOW_LIVE"
+
+STRATEGY_PATH = r"^[\w.]+:\w+$"
+TRADER_ID = r"^[^-\s]+-[^-\s]+$"
+PATTERN_HINTS = {
+    STRATEGY_PATH: 'expected "package.module:ClassName"',
+    TRADER_ID: 'expected "NAME-TAG", e.g. "NODE-001"',
+}
+
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class ConfigError(Exception):
+    """A config file, or an override of it, that cannot be used; the message is one line for a person."""
+
+
+class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base for every table of the config file: frozen, strict about unknown keys."""
+
+
+class NodeSettings(_Section):
+    """The node itself: identity and logging."""
+
+    trader_id: Annotated[str, msgspec.Meta(pattern=TRADER_ID)] = "NODE-001"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_file_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_directory: str = "logs"
+
+
+class GatewaySettings(_Section):
+    """Where IB Gateway (or TWS) listens, and how the node talks to it."""
+
+    host: str = "127.0.0.1"
+    port: Port = 4002
+    client_id: Annotated[int, msgspec.Meta(ge=0)] = 1
+    account: str | None = None
+    market_data_type: Literal["REALTIME", "FROZEN", "DELAYED", "DELAYED_FROZEN"] = "REALTIME"
+    handshake_timeout_secs: PositiveSeconds = 5.0
+    startup_timeout_secs: PositiveSeconds = 60.0
+    request_timeout_secs: Annotated[int, msgspec.Meta(gt=0)] = 30
+
+
+class InstrumentSettings(_Section):
+    """Instruments loaded from the gateway at start-up, as NautilusTrader instrument ids."""
+
+    load: list[str] = []
+
+
+class StrategySettings(_Section):
+    """One strategy: NautilusTrader's `ImportableStrategyConfig`, as a config-file table."""
+
+    path: Annotated[str, msgspec.Meta(pattern=STRATEGY_PATH)]
+    config_path: Annotated[str, msgspec.Meta(pattern=STRATEGY_PATH)]
+    config: dict[str, Any] = {}
+
+
+class StatusSettings(_Section):
+    """The status actor: its HTTP surface, snapshot file and feed freshness rules."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: Port = 8001
+    file: str = "status/status.json"
+    stale_after_secs: PositiveSeconds = 10.0
+    required_feeds: list[str] = []
+
+
+class Settings(_Section):
+    """A whole config file."""
+
+    node: NodeSettings = NodeSettings()
+    gateway: GatewaySettings = GatewaySettings()
+    instruments: InstrumentSettings = InstrumentSettings()
+    strategies: list[StrategySettings] = []
+    status: StatusSettings = StatusSettings()
+
+
+# Environment variable → (section, field, parser).
+ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
+    "IB_GATEWAY_HOST": ("gateway", "host", str),
+    "IB_GATEWAY_PORT": ("gateway", "port", int),
+    "IB_CLIENT_ID": ("gateway", "client_id", int),
+    "TWS_ACCOUNT": ("gateway", "account", str),
+    "NAUTILUS_NODE_STATUS_HOST": ("status", "host", str),
+    "NAUTILUS_NODE_STATUS_PORT": ("status", "port", int),
+}
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, override from the environment and validate the config file at `path`."""
+    environ = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    _apply_env_overrides(raw, environ)
+    return parse_settings(raw, source=str(path))
+
+
+def parse_settings(raw: dict[str, Any], source: str) -> Settings:
+    """Validate an already-parsed config mapping; `source` names it in errors."""
+    try:
+        return msgspec.convert(raw, Settings, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: msgspec.ValidationError) -> str:
+    """Turn msgspec's `Expected `int`, got `str` - at `$.gateway.port`` into `gateway.port: expected ...`."""
+    message = str(exc)
+    match = re.match(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", message)
+    what, path = (match["what"], match["path"] or "") if match else (message, "")
+    unknown = re.match(r"Object contains unknown field `(?P<key>[^`]+)`", what)
+    if unknown:
+        key_path = f"{path}.{unknown['key']}".lstrip(".")
+        return f"{key_path}: unknown key"
+    for pattern, hint in PATTERN_HINTS.items():
+        if what.endswith(f"matching regex {pattern!r}"):
+            what = hint
+    what = what[0].lower() + what[1:] if what else what
+    return f"{path.lstrip('.') or '(top level)'}: {what}"
+
+
+def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, (section, field, parser) in ENV_OVERRIDES.items():
+        value = environ.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            parsed = parser(value)
+        except ValueError:
+            raise ConfigError(f"environment variable {name}: expected an integer, got {value!r}") from None
+        table = raw.setdefault(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table to apply {name}")
+        table[field] = parsed
+
+
+def check_paper_only(gateway: GatewaySettings, live: bool, environ: Mapping[str, str] | None = None) -> None:
+    """Refuse live ports and non-paper accounts unless the user opted in twice (flag and environment)."""
+    environ = os.environ if environ is None else environ
+    problems = []
+    if gateway.port in LIVE_PORTS:
+        problems.append(f"port {gateway.port} is a live-trading port (paper: IB Gateway 4002, TWS 7497)")
+    if gateway.account is not None and not gateway.account.startswith(PAPER_ACCOUNT_PREFIX):
+        problems.append(f"account {gateway.account!r} is not a paper account (paper accounts start with DU)")
+    if not problems:
+        return
+    if live and environ.get(ALLOW_LIVE_ENV) == "yes":
+        return
+    raise ConfigError(
+        f"refusing live trading: {'; '.join(problems)}. "
+        f"To trade a live account, pass --live and set {ALLOW_LIVE_ENV}=yes",
+    )

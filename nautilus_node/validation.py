@@ -1,0 +1,60 @@
+"""Checks that need imports, not a gateway: every strategy loads and accepts its config; ids parse."""
+
+from __future__ import annotations
+
+import importlib
+
+import msgspec
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.trading.strategy import Strategy
+
+from nautilus_node.settings import ConfigError, Settings, StrategySettings, describe_validation_error
+
+
+def validate_settings(settings: Settings, source: str) -> list[Strategy]:
+    """Import and instantiate every strategy, parse every instrument id; return the strategies."""
+    for index, value in enumerate(settings.instruments.load):
+        try:
+            InstrumentId.from_str(value)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: instruments.load[{index}]: {value!r} is not an instrument id "
+                f'(expected "SYMBOL.VENUE", e.g. "EUR/USD.IDEALPRO")',
+            ) from None
+    return [
+        instantiate_strategy(strategy, f"{source}: strategies[{index}]")
+        for index, strategy in enumerate(settings.strategies)
+    ]
+
+
+def instantiate_strategy(strategy: StrategySettings, where: str) -> Strategy:
+    """Build the strategy from its table exactly as NautilusTrader's `StrategyFactory` would."""
+    strategy_cls = resolve(strategy.path, f"{where}.path")
+    config_cls = resolve(strategy.config_path, f"{where}.config_path")
+    if not (isinstance(strategy_cls, type) and issubclass(strategy_cls, Strategy)):
+        raise ConfigError(f"{where}.path: {strategy.path} is not a NautilusTrader Strategy")
+    try:
+        config = config_cls.parse(msgspec.json.encode(strategy.config))
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{where}.config: {describe_validation_error(exc)}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}.config: {exc}") from None
+    try:
+        return strategy_cls(config=config)
+    except Exception as exc:
+        raise ConfigError(f"{where}: {strategy.path} rejected its config: {exc}") from None
+
+
+def resolve(path: str, where: str) -> object:
+    """`package.module:Name` → the object, or a one-line error naming what is missing."""
+    module_name, _, attribute = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"{where}: module {exc.name!r} not found (from {path!r})") from None
+    except Exception as exc:
+        raise ConfigError(f"{where}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ConfigError(f"{where}: module {module_name!r} has no {attribute!r}") from None

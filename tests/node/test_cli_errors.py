@@ -1,0 +1,152 @@
+"""Every bad input gets one clear line and a non-zero exit, never a traceback or a frozen process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.node.conftest import PROJECT_ROOT, run_cli
+
+GOOD_STRATEGY = """
+[[strategies]]
+path = "nautilus_trader.examples.strategies.ema_cross:EMACross"
+config_path = "nautilus_trader.examples.strategies.ema_cross:EMACrossConfig"
+[strategies.config]
+instrument_id = "EUR/USD.IDEALPRO"
+bar_type = "EUR/USD.IDEALPRO-1-SECOND-MID-INTERNAL"
+trade_size = "20000"
+"""
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in errors[0]
+
+
+def test_missing_config_file_is_named() -> None:
+    result = run_cli("check", "configs/nope.toml")
+    assert_one_line_error(result, "configs/nope.toml: config file not found")
+
+
+def test_malformed_toml_names_file_and_position(write_config) -> None:
+    path = write_config("[gateway\nport = 4002\n")
+    assert_one_line_error(run_cli("check", str(path)), str(path), "not valid TOML", "line 1")
+
+
+def test_unknown_key_is_named_with_its_path(write_config) -> None:
+    path = write_config("[gateway]\nhots = '127.0.0.1'\n")
+    assert_one_line_error(run_cli("check", str(path)), f"{path}: gateway.hots: unknown key")
+
+
+def test_wrong_type_names_expected_and_found(write_config) -> None:
+    path = write_config("[gateway]\nclient_id = 'one'\n")
+    assert_one_line_error(run_cli("check", str(path)), "gateway.client_id: expected `int`, got `str`")
+
+
+def test_missing_strategy_module_is_named(write_config) -> None:
+    path = write_config(
+        GOOD_STRATEGY.replace('nautilus_trader.examples.strategies.ema_cross:EMACross"', 'strategies.nope:Nope"')
+    )
+    assert_one_line_error(run_cli("check", str(path)), "strategies[0].path", "module 'strategies.nope' not found")
+
+
+def test_missing_strategy_class_is_named(write_config) -> None:
+    path = write_config(GOOD_STRATEGY.replace(':EMACross"', ':EMACrosz"'))
+    assert_one_line_error(run_cli("check", str(path)), "strategies[0].path", "has no 'EMACrosz'")
+
+
+def test_bad_strategy_config_names_the_field(write_config) -> None:
+    path = write_config(GOOD_STRATEGY.replace('trade_size = "20000"', 'trade_size = "20000"\nfast_ema_period = -3'))
+    assert_one_line_error(run_cli("check", str(path)), "strategies[0].config", "fast_ema_period")
+
+
+def test_valid_config_checks_without_connecting(write_config) -> None:
+    path = write_config("[gateway]\nport = 1\naccount = 'DU1'\n" + GOOD_STRATEGY)
+    result = run_cli("check", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout and "EMACross" in result.stdout
+
+
+def test_live_port_is_refused(write_config) -> None:
+    path = write_config("[gateway]\nport = 4001\naccount = 'DU1'\n")
+    assert_one_line_error(run_cli("run", str(path)), "refusing live trading", "port 4001", "--live")
+
+
+def test_non_paper_account_is_refused_even_with_only_the_flag(write_config) -> None:
+    path = write_config("[gateway]\naccount = 'U7654321'\n")
+    assert_one_line_error(run_cli("run", str(path), "--live"), "'U7654321' is not a paper account")
+
+
+def test_nothing_listening_exits_quickly_with_what_to_do(write_config, silent_listener) -> None:
+    silent_listener.close()  # the port is now free: nothing listens there
+    path = write_config(f"[gateway]\nport = {silent_listener.port}\naccount = 'DU1'\n")
+    started = time.monotonic()
+    result = run_cli("run", str(path))
+    assert time.monotonic() - started <= 5
+    assert_one_line_error(result, f"no IB Gateway API at 127.0.0.1:{silent_listener.port}", "--sim", "--wait-gateway")
+
+
+def test_listener_that_never_handshakes_exits_within_five_seconds(write_config, silent_listener) -> None:
+    path = write_config(f"[gateway]\nport = {silent_listener.port}\naccount = 'DU1'\nhandshake_timeout_secs = 3\n")
+    started = time.monotonic()
+    result = run_cli("run", str(path))
+    assert time.monotonic() - started <= 5
+    assert_one_line_error(result, "no IB Gateway API", "no answer to the API handshake")
+
+
+def test_wait_gateway_counts_down_then_gives_up(write_config, silent_listener) -> None:
+    path = write_config(f"[gateway]\nport = {silent_listener.port}\naccount = 'DU1'\nhandshake_timeout_secs = 1\n")
+    result = run_cli("run", str(path), "--wait-gateway", "3")
+    assert "s left" in result.stdout
+    assert_one_line_error(result, "no IB Gateway API")
+
+
+@pytest.mark.parametrize("listener_kind", ["silent_listener", "handshake_only_listener"])
+def test_sigterm_while_connecting_stops_within_ten_seconds(write_config, request, listener_kind: str) -> None:
+    listener = request.getfixturevalue(listener_kind)
+    path = write_config(f"[gateway]\nport = {listener.port}\naccount = 'DU1'\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nautilus_node", "run", str(path), "--wait-gateway", "120"],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    marker = "s left" if listener_kind == "silent_listener" else "answered"
+    wait_for_output(process, marker)
+    time.sleep(1.0)  # now inside the probe's countdown, or inside NautilusTrader's blocking build()
+    process.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    stdout, stderr = process.communicate(timeout=15)
+    assert time.monotonic() - started <= 10
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    assert_one_line_error(result, "received SIGTERM")
+
+
+def wait_for_output(process: subprocess.Popen, marker: str, timeout: float = 60) -> None:
+    """Read the process's stdout until a line contains `marker`."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    for line in process.stdout:
+        if marker in line:
+            return
+        if time.monotonic() > deadline:
+            break
+    pytest.fail(f"{marker!r} never appeared in the output")
+
+
+def test_config_path_in_error_is_the_one_given(tmp_path: Path) -> None:
+    result = run_cli("run", str(tmp_path / "missing.toml"))
+    assert_one_line_error(result, f"{tmp_path / 'missing.toml'}: config file not found")

@@ -1,0 +1,88 @@
+"""The config file's schema: defaults, environment overrides, and errors that name file, key and types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nautilus_node.settings import ConfigError, GatewaySettings, check_paper_only, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_paper_config_targets_the_local_paper_port() -> None:
+    settings = load_settings(PROJECT_ROOT / "configs/paper.toml", environ={})
+    assert (settings.gateway.host, settings.gateway.port) == ("127.0.0.1", 4002)
+    assert settings.status.host == "127.0.0.1"
+    assert settings.strategies, "the default config runs at least one strategy"
+
+
+def test_environment_overrides_gateway_and_status_fields(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[gateway]\nport = 4002\n")
+    environ = {
+        "IB_GATEWAY_HOST": "ib-gateway",
+        "IB_GATEWAY_PORT": "4004",
+        "IB_CLIENT_ID": "7",
+        "TWS_ACCOUNT": "DU555",
+        "NAUTILUS_NODE_STATUS_HOST": "0.0.0.0",
+        "NAUTILUS_NODE_STATUS_PORT": "8100",
+    }
+    settings = load_settings(path, environ=environ)
+    gateway = settings.gateway
+    assert (gateway.host, gateway.port, gateway.client_id, gateway.account) == ("ib-gateway", 4004, 7, "DU555")
+    assert (settings.status.host, settings.status.port) == ("0.0.0.0", 8100)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[gateway]\nport = 'x'\n", "c.toml: gateway.port: expected `int`, got `str`"),
+        ("[gateway]\nprot = 4002\n", "c.toml: gateway.prot: unknown key"),
+        ("[nodes]\n", "c.toml: nodes: unknown key"),
+        ("[gateway]\nport = 70000\n", "c.toml: gateway.port: expected `int` <= 65535"),
+        (
+            "[[strategies]]\npath = 'x'\nconfig_path = 'a:B'\n",
+            'strategies[0].path: expected "package.module:ClassName"',
+        ),
+        ("[[strategies]]\npath = 'a:B'\n", "strategies[0]: object missing required field `config_path`"),
+        ("[gateway\n", "c.toml: not valid TOML"),
+    ],
+)
+def test_bad_config_names_file_key_and_what_was_expected(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_non_numeric_port_override_names_the_variable(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("")
+    with pytest.raises(ConfigError, match="IB_GATEWAY_PORT: expected an integer, got 'abc'"):
+        load_settings(path, environ={"IB_GATEWAY_PORT": "abc"})
+
+
+@pytest.mark.parametrize(
+    ("gateway", "reason"),
+    [
+        (GatewaySettings(port=4001, account="DU1"), "port 4001 is a live-trading port"),
+        (GatewaySettings(port=7496, account="DU1"), "port 7496 is a live-trading port"),
+        (GatewaySettings(port=4002, account="U1234567"), "'U1234567' is not a paper account"),
+    ],
+)
+def test_live_port_or_account_is_refused_without_double_opt_in(gateway: GatewaySettings, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        check_paper_only(gateway, live=False, environ={})
+    with pytest.raises(ConfigError, match=reason):
+        check_paper_only(gateway, live=True, environ={})
+    with pytest.raises(ConfigError, match=reason):
+        check_paper_only(gateway, live=False, environ={"NAUTILUS_NODE_ALLOW_LIVE": "yes"})
+    check_paper_only(gateway, live=True, environ={"NAUTILUS_NODE_ALLOW_LIVE": "yes"})
+
+
+def test_paper_port_and_account_need_no_opt_in() -> None:
+    check_paper_only(GatewaySettings(port=4002, account="DU1234567"), live=False, environ={})
