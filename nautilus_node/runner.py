@@ -77,9 +77,10 @@ def check_config(path: Path, live: bool) -> str:
 def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
     """Load and check the config, then run the node against IB Gateway or the simulated gateway."""
     settings = load_settings(path)
+    summary = (lambda: echo_status_summary(Path(settings.status.file), echo)) if settings.status.enabled else None
     if not sim:
         check_paper_only(settings.gateway, live)
-        return run_node(settings, options, echo, source=str(path))
+        return run_node(settings, options, echo, source=str(path), before_stop=summary)
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
@@ -90,7 +91,19 @@ def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo
             port=simulated.port,
             account=simulated.account,
         )
-        return run_node(msgspec.structs.replace(settings, gateway=gateway), options, echo, source=str(path))
+        return run_node(
+            msgspec.structs.replace(settings, gateway=gateway), options, echo, source=str(path), before_stop=summary
+        )
+
+
+def echo_status_summary(snapshot_path: Path, echo: Echo) -> None:
+    """Print the status actor's latest snapshot for a person (the node is still running)."""
+    from nautilus_node.status.client import StatusUnavailable, read_file, render
+
+    try:
+        echo("\n" + render(read_file(snapshot_path), time.time()) + "\n")
+    except StatusUnavailable as exc:
+        echo(f"status unavailable: {exc}")
 
 
 def ensure_gateway(gateway: GatewaySettings, wait_secs: float | None, echo: Echo) -> HandshakeReply:
@@ -121,6 +134,7 @@ def run_node(
     source: str = "config",
     extra_strategies: list[ImportableStrategyConfig] | None = None,
     on_started: Callable[[TradingNode], None] | None = None,
+    before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
     """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
     command_started = time.monotonic()
@@ -156,6 +170,8 @@ def run_node(
     def request_stop(reason: str) -> None:
         if not report.stopped_by:
             report.stopped_by = reason
+            if before_stop is not None:
+                before_stop()
             echo(f"stopping ({reason})")
             node.stop()
 

@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         text=True,
         timeout=timeout,
     )
+
+
+def wait_for_output(process: subprocess.Popen, marker: str, timeout: float = 60) -> None:
+    """Read the process's stdout until a line contains `marker`."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    for line in process.stdout:
+        if marker in line:
+            return
+        if time.monotonic() > deadline:
+            break
+    pytest.fail(f"{marker!r} never appeared in the output")
 
 
 @pytest.fixture

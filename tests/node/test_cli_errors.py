@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.conftest import PROJECT_ROOT, run_cli
+from tests.node.conftest import PROJECT_ROOT, run_cli, wait_for_output
 
 GOOD_STRATEGY = """
 [[strategies]]
@@ -133,18 +133,6 @@ def test_sigterm_while_connecting_stops_within_ten_seconds(write_config, request
     assert time.monotonic() - started <= 10
     result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert_one_line_error(result, "received SIGTERM")
-
-
-def wait_for_output(process: subprocess.Popen, marker: str, timeout: float = 60) -> None:
-    """Read the process's stdout until a line contains `marker`."""
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    for line in process.stdout:
-        if marker in line:
-            return
-        if time.monotonic() > deadline:
-            break
-    pytest.fail(f"{marker!r} never appeared in the output")
 
 
 def test_config_path_in_error_is_the_one_given(tmp_path: Path) -> None:

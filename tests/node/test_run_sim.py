@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.node.conftest import run_cli
+from tests.node.conftest import PROJECT_ROOT, run_cli, wait_for_output
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +45,38 @@ enabled = false
     facts = json.loads(record.read_text())
     assert facts["on_start"] is True
     assert facts["instrument_loaded"] is True
-    assert facts["accounts"] and facts["accounts"][0].startswith("IB-DU")
+    assert facts["accounts"] and facts["accounts"][0] == "INTERACTIVE_BROKERS-DU1234567"
     assert facts["quotes"] >= 1, "quotes flowed from the simulated gateway through the adapter"
     assert "stopping (--for 12 s elapsed)" in result.stdout
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_stops_a_running_node_cleanly_within_ten_seconds(write_config, tmp_path: Path, stop_signal) -> None:
+    path = write_config(
+        f"""
+[node]
+log_level = "WARNING"
+log_directory = "{tmp_path / "logs"}"
+
+[status]
+enabled = false
+"""
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nautilus_node", "run", str(path), "--sim"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_output(process, "node started in")
+        process.send_signal(stop_signal)
+        started = time.monotonic()
+        stdout, stderr = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert time.monotonic() - started <= 10
+    assert process.returncode == 0, stderr[-2000:]
+    assert f"stopping ({stop_signal.name})" in stdout
+    assert "Traceback" not in stderr
