@@ -92,6 +92,44 @@ def check(config: Path | None, live: bool) -> None:
 
 # --- gateway (simulated IB Gateway) -------------------------------------------------------------------------
 
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=4002, show_default=True, type=click.IntRange(0, 65535), help="API port (0: any).")
+@click.option("--account", default="DU1234567", show_default=True, help="Paper account id (DU…).")
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the price random walk.")
+@click.option("--replay", type=click.Path(path_type=Path), help="Replay EUR/USD quotes from this catalog.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Replay speed (x real time).")
+@click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+def gateway(host: str, port: int, account: str, seed: int, replay: Path | None, speed: float,
+            control_port: int | None) -> None:
+    """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
+    from nautilus_node.simgateway.standalone import GatewayStartError, serve
+
+    try:
+        serve(host, port, account, seed, replay, speed, control_port, click.echo)
+    except GatewayStartError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command("gateway-fault")
+@click.argument("action")
+@click.argument("args", nargs=-1)
+@click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
+def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
+    """Inject a fault into a running simulated gateway.
+
+    ACTION is one of drop-connections, restart [SECONDS], connectivity-lost, connectivity-restored [true|false],
+    farm-status CODE, stall-feed NAME, resume-feed [NAME], reject-next-order [REASON], delay-responses SECONDS.
+    """
+    from nautilus_node.simgateway.standalone import fault
+
+    code, text = fault(action, args, control_port)
+    click.echo(text if code == 0 else f"error: {text}", err=code != 0)
+    sys.exit(code)
+
 # --- status -------------------------------------------------------------------------------------------------
 
 
@@ -124,6 +162,7 @@ def catalog_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from nautilus_node.catalog.download import DownloadError
         from nautilus_node.catalog.errors import CatalogInputError
 
         try:
@@ -131,6 +170,9 @@ def catalog_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except CatalogInputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except DownloadError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -167,6 +209,75 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
     echo_results(results)
 
 
+@catalog_import.command("csv")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["bars", "quotes", "trades"]), required=True, help="What the rows are.")
+@click.option("--instrument", required=True, help="Instrument id, e.g. EUR/USD.IDEALPRO.")
+@click.option("--bar-type", help="For bars, e.g. EUR/USD.IDEALPRO-1-MINUTE-MID-EXTERNAL.")
+@click.option("--bar-time", type=click.Choice(["open", "close"]), default="open", show_default=True,
+              help="Whether a bar's timestamp is its open or its close.")
+@click.option("--columns", "column_map", metavar="FIELD=HEADER,…",
+              help="Map fields to CSV headers (timestamp, open/high/low/close/volume, bid/ask/bid_size/ask_size, "
+                   "price/size/trade_id/side). Unmapped fields use their own name.")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one.")
+@click.option("--time-format", help="strptime format, or unix_s/unix_ms/unix_us/unix_ns (default: ISO-8601).")
+@click.option("--price-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
+@click.option("--size-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
+@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
+              show_default=True, help="Catalog root folder.")
+@catalog_errors
+def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_type: str | None, bar_time: str,
+                       column_map: str | None, tz: str, time_format: str | None, price_precision: int | None,
+                       size_precision: int | None, catalog_dir: Path) -> None:
+    """Import CSV FILES (with a header row) of bars, quotes or trades for one instrument."""
+    from nautilus_node.catalog.cli_support import echo_results, file_progress
+    from nautilus_node.catalog.csv_import import CsvSpec, parse_column_map
+    from nautilus_node.catalog.importer import import_csv
+
+    spec = CsvSpec(kind=kind, instrument_id=instrument, bar_type=bar_type, columns=parse_column_map(column_map, kind),
+                   tz=tz, time_format=time_format, bar_time=bar_time)
+    with file_progress() as progress:
+        results = import_csv(catalog_dir, files, spec, price_precision, size_precision, progress=progress)
+    echo_results(results)
+
+
+@catalog.command("download")
+@click.option("--instrument", default="EUR/USD.IDEALPRO", show_default=True, help="Instrument id.")
+@click.option("--bar-size", required=True, help="IB bar size: '5 secs', '1 min', '15 mins', '1 hour', '1 day', …")
+@click.option("--what", type=click.Choice(["TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK"]), default="MIDPOINT",
+              show_default=True, help="IB's whatToShow; BID_ASK downloads BID and ASK bars.")
+@click.option("--start", required=True, help="Start date/time (UTC unless a zone is given).")
+@click.option("--end", required=True, help="End date/time (UTC unless a zone is given; capped at now).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4002, show_default=True, type=int)
+@click.option("--client-id", default=17, show_default=True, type=int)
+@click.option("--connect-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for the gateway to answer.")
+@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
+              show_default=True, help="Catalog root folder.")
+@catalog_errors
+def catalog_download(instrument: str, bar_size: str, what: str, start: str, end: str, host: str, port: int,
+                     client_id: int, connect_timeout: float, catalog_dir: Path) -> None:
+    """Download historical bars from IB Gateway into the catalog (paced; resumes; skips what it has)."""
+    from nautilus_node.catalog.cli_support import chunk_progress, echo_download
+    from nautilus_node.catalog.ib_history import download_from_ib
+
+    report = download_from_ib(catalog_dir, instrument, bar_size, what, start, end, host=host, port=port,
+                              client_id=client_id, connect_timeout=connect_timeout, progress=chunk_progress)
+    echo_download(report)
+
+
+@catalog.command("list")
+@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
+              show_default=True, help="Catalog root folder.")
+@catalog_errors
+def catalog_list(catalog_dir: Path) -> None:
+    """Show instruments, data types, time ranges and row counts."""
+    from nautilus_node.catalog.listing import render
+
+    click.echo(render(catalog_dir))
+
+
 # --- backtest / new-strategy / order ------------------------------------------------------------------------
 
 
@@ -186,3 +297,40 @@ def backtest(
 
     outcome = backtest_command(config or BACKTEST_CONFIG, strategy=strategy, start=start, end=end, progress=progress)
     click.echo(outcome.summary)
+
+
+@main.command("new-strategy")
+@click.argument("name")
+@one_line_errors
+def new_strategy(name: str) -> None:
+    """Write strategies/NAME.py, configs/NAME.toml and tests/strategies/test_NAME.py."""
+    from nautilus_node.backtest_scaffold import new_strategy as scaffold
+
+    files = scaffold(name)
+    click.echo(f"wrote {files.strategy}, {files.config}, {files.test}")
+    click.echo(f"backtest it: python -m nautilus_node backtest {files.config}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("side")
+@click.argument("quantity")
+@click.argument("instrument")
+@click.option("--limit", metavar="PRICE", help="Limit price (a limit order); without it, a market order.")
+@click.option("--tif", default="DAY", show_default=True, metavar="DAY|GTC|IOC|FOK", help="Time in force.")
+@click.option("--sim", is_flag=True, help="Start the simulated IB Gateway on a free local port and trade there.")
+@click.option("--config", type=click.Path(path_type=Path), help="Config file (default configs/paper.toml; "
+              "with --sim, configs/sim.toml).")
+@click.option("--timeout", metavar="SECONDS", help="Wait this long for the order's outcome (default 30).")
+@click.option("--live", is_flag=True, help="Allow a live port/account (also needs NAUTILUS_NODE_ALLOW_LIVE=yes).")
+@one_line_errors
+def order(side: str, quantity: str, instrument: str, limit: str | None, tif: str, sim: bool, config: Path | None,
+          timeout: str | None, live: bool) -> None:
+    """Place one order (SIDE QUANTITY INSTRUMENT, e.g. BUY 100 SPY.ARCA) and print its outcome in one line.
+
+    Exit code 0: filled, or a DAY/GTC limit order accepted and still working; 1: rejected, denied, canceled,
+    expired or no outcome within --timeout; 2: bad arguments.
+    """
+    from nautilus_node.order_command import parse_order_args, place_order
+
+    args = parse_order_args(side, quantity, instrument, limit, tif, timeout)
+    sys.exit(place_order(config or (SIM_CONFIG if sim else DEFAULT_CONFIG), args, sim=sim, live=live, echo=click.echo))

@@ -1,0 +1,486 @@
+"""Message ids and the field layouts the gateway sends at server version 200 (text encoding).
+
+Each encoder returns the message's fields, message id first, ready for ``codec.encode_frame``.
+Layouts follow what an IB client decodes at this version: some messages still carry a version
+field, others (error, orderStatus, openOrder, contractDetails, execDetails, historicalData) do not.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+from nautilus_node.simgateway.bars import Bar, format_bar_time
+from nautilus_node.simgateway.broker import Execution, Order, Position
+from nautilus_node.simgateway.codec import UNSET_DOUBLE
+from nautilus_node.simgateway.contracts import ContractSpec
+
+SERVER_VERSION = 200
+MIN_CLIENT_VERSION = 200
+
+Fields = tuple[object, ...]
+
+
+class Out(enum.IntEnum):
+    """Messages the gateway sends."""
+
+    TICK_PRICE = 1
+    TICK_SIZE = 2
+    ORDER_STATUS = 3
+    ERROR = 4
+    OPEN_ORDER = 5
+    ACCT_VALUE = 6
+    PORTFOLIO_VALUE = 7
+    ACCT_UPDATE_TIME = 8
+    NEXT_VALID_ID = 9
+    CONTRACT_DATA = 10
+    EXECUTION_DATA = 11
+    MANAGED_ACCTS = 15
+    HISTORICAL_DATA = 17
+    CURRENT_TIME = 49
+    REAL_TIME_BARS = 50
+    CONTRACT_DATA_END = 52
+    OPEN_ORDER_END = 53
+    ACCT_DOWNLOAD_END = 54
+    EXECUTION_DATA_END = 55
+    TICK_SNAPSHOT_END = 57
+    MARKET_DATA_TYPE = 58
+    COMMISSION_REPORT = 59
+    POSITION_DATA = 61
+    POSITION_END = 62
+    ACCOUNT_SUMMARY = 63
+    ACCOUNT_SUMMARY_END = 64
+    TICK_REQ_PARAMS = 81
+    HISTORICAL_DATA_UPDATE = 90
+    PNL = 94
+    PNL_SINGLE = 95
+    TICK_BY_TICK = 99
+    HISTORICAL_DATA_END = 108
+    CURRENT_TIME_IN_MILLIS = 109
+
+
+class In(enum.IntEnum):
+    """Requests a client sends that the gateway serves."""
+
+    REQ_MKT_DATA = 1
+    CANCEL_MKT_DATA = 2
+    PLACE_ORDER = 3
+    CANCEL_ORDER = 4
+    REQ_OPEN_ORDERS = 5
+    REQ_ACCT_DATA = 6
+    REQ_EXECUTIONS = 7
+    REQ_IDS = 8
+    REQ_CONTRACT_DATA = 9
+    REQ_AUTO_OPEN_ORDERS = 15
+    REQ_ALL_OPEN_ORDERS = 16
+    REQ_MANAGED_ACCTS = 17
+    REQ_HISTORICAL_DATA = 20
+    CANCEL_HISTORICAL_DATA = 25
+    REQ_CURRENT_TIME = 49
+    REQ_REAL_TIME_BARS = 50
+    CANCEL_REAL_TIME_BARS = 51
+    REQ_GLOBAL_CANCEL = 58
+    REQ_MARKET_DATA_TYPE = 59
+    REQ_POSITIONS = 61
+    REQ_ACCOUNT_SUMMARY = 62
+    CANCEL_ACCOUNT_SUMMARY = 63
+    CANCEL_POSITIONS = 64
+    START_API = 71
+    REQ_PNL = 92
+    CANCEL_PNL = 93
+    REQ_PNL_SINGLE = 94
+    CANCEL_PNL_SINGLE = 95
+    REQ_TICK_BY_TICK_DATA = 97
+    CANCEL_TICK_BY_TICK_DATA = 98
+    REQ_CURRENT_TIME_IN_MILLIS = 105
+
+
+# Tick types (IB's TickTypeEnum values used here).
+BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE, VOLUME = 0, 1, 2, 3, 4, 5, 8
+DELAYED_OFFSET = 65  # delayed bid = 66, delayed ask = 67, ...
+
+
+def _unset(value: float | None) -> object:
+    return "" if value is None else value
+
+
+def _contract_head(spec: ContractSpec) -> Fields:
+    """conId .. tradingClass as execDetails, openOrder and position carry them."""
+    return (
+        spec.con_id,
+        spec.symbol,
+        spec.sec_type,
+        spec.last_trade_date,
+        0.0,
+        "",
+        spec.multiplier,
+        spec.exchange,
+        spec.currency,
+        spec.local_symbol,
+        spec.trading_class,
+    )
+
+
+def error(req_id: int, code: int, message: str, time_ms: int, advanced_json: str = "") -> Fields:
+    return (Out.ERROR, req_id, code, message, advanced_json, time_ms)
+
+
+def managed_accounts(accounts: str) -> Fields:
+    return (Out.MANAGED_ACCTS, 1, accounts)
+
+
+def next_valid_id(order_id: int) -> Fields:
+    return (Out.NEXT_VALID_ID, 1, order_id)
+
+
+def current_time(seconds: int) -> Fields:
+    return (Out.CURRENT_TIME, 1, seconds)
+
+
+def current_time_in_millis(millis: int) -> Fields:
+    return (Out.CURRENT_TIME_IN_MILLIS, millis)
+
+
+def market_data_type(req_id: int, data_type: int) -> Fields:
+    return (Out.MARKET_DATA_TYPE, 1, req_id, data_type)
+
+
+def contract_data(req_id: int, spec: ContractSpec, exchange: str) -> Fields:
+    sec_ids: list[object] = [len(spec.sec_ids)]
+    for tag, value in spec.sec_ids.items():
+        sec_ids += [tag, value]
+    return (
+        Out.CONTRACT_DATA,
+        req_id,
+        spec.symbol,
+        spec.sec_type,
+        spec.last_trade_date,  # lastTradeDateOrContractMonth
+        spec.last_trade_date,  # lastTradeDate
+        0.0,  # strike
+        "",  # right
+        exchange,
+        spec.currency,
+        spec.local_symbol,
+        spec.market_name,
+        spec.trading_class,
+        spec.con_id,
+        spec.min_tick,
+        spec.multiplier,
+        spec.order_types,
+        spec.valid_exchanges,
+        1,  # priceMagnifier
+        0,  # underConId
+        spec.long_name,
+        spec.primary_exchange,
+        spec.last_trade_date[:6],  # contractMonth
+        spec.industry,
+        spec.category,
+        spec.subcategory,
+        spec.time_zone_id,
+        spec.trading_hours,
+        spec.liquid_hours,
+        "",  # evRule
+        0,  # evMultiplier
+        *sec_ids,
+        0,  # aggGroup
+        spec.under_symbol,
+        spec.under_sec_type,
+        spec.market_rule_ids,
+        spec.last_trade_date,  # realExpirationDate
+        spec.stock_type,
+        spec.min_size,
+        spec.size_increment,
+        spec.size_increment,  # suggestedSizeIncrement
+        0,  # ineligibility reasons
+    )
+
+
+def contract_data_end(req_id: int) -> Fields:
+    return (Out.CONTRACT_DATA_END, 1, req_id)
+
+
+def tick_price(req_id: int, tick_type: int, price: float, size: int | Decimal, attr_mask: int = 0) -> Fields:
+    return (Out.TICK_PRICE, 6, req_id, tick_type, price, size, attr_mask)
+
+
+def tick_size(req_id: int, tick_type: int, size: int | Decimal) -> Fields:
+    return (Out.TICK_SIZE, 6, req_id, tick_type, size)
+
+
+def tick_req_params(req_id: int, min_tick: float, bbo_exchange: str, snapshot_permissions: int) -> Fields:
+    return (Out.TICK_REQ_PARAMS, req_id, min_tick, bbo_exchange, snapshot_permissions)
+
+
+def tick_snapshot_end(req_id: int) -> Fields:
+    return (Out.TICK_SNAPSHOT_END, 1, req_id)
+
+
+def tick_by_tick_bid_ask(
+    req_id: int, ts: int, bid: float, ask: float, bid_size: int, ask_size: int, mask: int = 0
+) -> Fields:
+    return (Out.TICK_BY_TICK, req_id, 3, ts, bid, ask, bid_size, ask_size, mask)
+
+
+def tick_by_tick_last(req_id: int, tick_type: int, ts: int, price: float, size: int, exchange: str) -> Fields:
+    return (Out.TICK_BY_TICK, req_id, tick_type, ts, price, size, 0, exchange, "")
+
+
+def tick_by_tick_midpoint(req_id: int, ts: int, mid: float) -> Fields:
+    return (Out.TICK_BY_TICK, req_id, 4, ts, mid)
+
+
+def realtime_bar(req_id: int, bar: Bar) -> Fields:
+    return (Out.REAL_TIME_BARS, 3, req_id, bar.start, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap,
+            bar.count)
+
+
+def historical_data(req_id: int, bars: list[Bar], bar_seconds: int, format_date: int) -> Fields:
+    rows: list[object] = []
+    for bar in bars:
+        rows += [
+            format_bar_time(bar.start, bar_seconds, format_date),
+            bar.open,
+            bar.high,
+            bar.low,
+            bar.close,
+            bar.volume,
+            bar.wap,
+            bar.count,
+        ]
+    return (Out.HISTORICAL_DATA, req_id, len(bars), *rows)
+
+
+def historical_data_end(req_id: int, start: str, end: str) -> Fields:
+    return (Out.HISTORICAL_DATA_END, req_id, start, end)
+
+
+def historical_data_update(req_id: int, bar: Bar, bar_seconds: int, format_date: int) -> Fields:
+    return (
+        Out.HISTORICAL_DATA_UPDATE,
+        req_id,
+        bar.count,
+        format_bar_time(bar.start, bar_seconds, format_date),
+        bar.open,
+        bar.close,
+        bar.high,
+        bar.low,
+        bar.wap,
+        bar.volume,
+    )
+
+
+def order_status(order: Order) -> Fields:
+    return (
+        Out.ORDER_STATUS,
+        order.order_id,
+        order.status,
+        order.filled,
+        order.remaining if order.is_open or order.status == "Filled" else Decimal(0),
+        order.avg_fill_price,
+        order.perm_id,
+        order.request.parent_id,
+        order.last_fill_price,
+        order.client_id,
+        "",  # whyHeld
+        0.0,  # mktCapPrice
+    )
+
+
+def open_order(order: Order, account: str) -> Fields:
+    """openOrder at server version 200: ~150 fields, most of them defaults."""
+    req = order.request
+    spec = req.spec
+    u = ""  # an unset numeric field
+    return (
+        Out.OPEN_ORDER,
+        req.order_id,
+        *_contract_head(spec),
+        req.action,
+        req.quantity,
+        req.order_type,
+        _unset(req.lmt_price),
+        _unset(req.aux_price),
+        req.tif,
+        req.oca_group,
+        req.account or account,
+        "",  # openClose
+        0,  # origin: customer
+        req.order_ref,
+        req.client_id,
+        order.perm_id,
+        req.outside_rth,
+        False,  # hidden
+        0.0,  # discretionaryAmt
+        "",  # goodAfterTime
+        "",  # sharesAllocation (deprecated)
+        "", "", "",  # faGroup, faMethod, faPercentage
+        "",  # modelCode
+        "",  # goodTillDate
+        "",  # rule80A
+        u,  # percentOffset
+        "",  # settlingFirm
+        0, "", -1,  # shortSaleSlot, designatedLocation, exemptCode
+        0,  # auctionStrategy
+        u, u, u,  # startingPrice, stockRefPrice, delta
+        u, u,  # stockRangeLower, stockRangeUpper
+        u,  # displaySize
+        False, False, False,  # blockOrder, sweepToFill, allOrNone
+        u,  # minQty
+        3,  # ocaType
+        False, False, u,  # eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)
+        req.parent_id,
+        0,  # triggerMethod
+        u, 0, "", u,  # volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
+        False, 0,  # continuousUpdate, referencePriceType
+        u, u,  # trailStopPrice, trailingPercent
+        u, u,  # basisPoints, basisPointsType
+        "", 0, 0,  # comboLegsDescrip, comboLegs, orderComboLegs
+        0,  # smartComboRoutingParams
+        u, u, u,  # scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
+        "",  # hedgeType
+        False,  # optOutSmartRouting
+        "", "",  # clearingAccount, clearingIntent
+        False,  # notHeld
+        False,  # deltaNeutralContract present
+        "",  # algoStrategy
+        False,  # solicited
+        False,  # whatIf
+        order.status,
+        "", "", "", "", "", "",  # margin before/change (what-if)
+        "", "", "",  # margin after (what-if)
+        u, u, u, "",  # commission, min, max, currency
+        "",  # marginCurrency
+        u, u, u, u, u, u, u, u, u,  # outside-RTH margin fields
+        "",  # suggestedSize
+        "",  # rejectReason
+        0,  # orderAllocations
+        "",  # warningText
+        False, False,  # randomizeSize, randomizePrice
+        0,  # conditions
+        "", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0,  # adjusted order params
+        "", "", "",  # softDollarTier name, value, displayName
+        0.0,  # cashQty
+        False,  # dontUseAutoPriceForHedge
+        False,  # isOmsContainer
+        False,  # discretionaryUpToLimitPrice
+        False,  # usePriceMgmtAlgo
+        u,  # duration
+        u,  # postToAts
+        False,  # autoCancelParent
+        u, u, u, u, u,  # minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole/Half
+        "",  # customerAccount
+        False,  # professionalCustomer
+        "",  # bondAccruedInterest
+        False,  # includeOvernight
+        "", u,  # extOperator, manualOrderIndicator
+        "",  # submitter
+        False,  # imbalanceOnly
+    )
+
+
+def open_order_end() -> Fields:
+    return (Out.OPEN_ORDER_END, 1)
+
+
+def exec_details(req_id: int, ex: Execution) -> Fields:
+    return (
+        Out.EXECUTION_DATA,
+        req_id,
+        ex.order_id,
+        *_contract_head(ex.spec),
+        ex.exec_id,
+        ex.time_text,
+        ex.account,
+        ex.spec.primary_exchange or ex.spec.exchange,
+        ex.side,
+        ex.shares,
+        ex.price,
+        ex.perm_id,
+        ex.client_id,
+        0,  # liquidation
+        ex.cum_qty,
+        ex.avg_price,
+        ex.order_ref,
+        "",  # evRule
+        "",  # evMultiplier
+        "",  # modelCode
+        2,  # lastLiquidity: removed liquidity
+        False,  # pendingPriceRevision
+        "",  # submitter
+    )
+
+
+def exec_details_end(req_id: int) -> Fields:
+    return (Out.EXECUTION_DATA_END, 1, req_id)
+
+
+def commission_report(ex: Execution) -> Fields:
+    realized = ex.realized_pnl if ex.realized_pnl else UNSET_DOUBLE
+    return (Out.COMMISSION_REPORT, 1, ex.exec_id, ex.commission, "USD", realized, UNSET_DOUBLE, 0)
+
+
+def position(account: str, pos: Position) -> Fields:
+    return (Out.POSITION_DATA, 3, account, *_contract_head(pos.spec), pos.quantity, pos.avg_cost)
+
+
+def position_end() -> Fields:
+    return (Out.POSITION_END, 1)
+
+
+def account_summary(req_id: int, account: str, tag: str, value: str, currency: str) -> Fields:
+    return (Out.ACCOUNT_SUMMARY, 1, req_id, account, tag, value, currency)
+
+
+def account_summary_end(req_id: int) -> Fields:
+    return (Out.ACCOUNT_SUMMARY_END, 1, req_id)
+
+
+def account_value(key: str, value: str, currency: str, account: str) -> Fields:
+    return (Out.ACCT_VALUE, 2, key, value, currency, account)
+
+
+def portfolio_value(
+    pos: Position, market_price: float, unrealized: float, account: str
+) -> Fields:
+    spec = pos.spec
+    return (
+        Out.PORTFOLIO_VALUE,
+        8,
+        spec.con_id,
+        spec.symbol,
+        spec.sec_type,
+        spec.last_trade_date,
+        0.0,
+        "",
+        spec.multiplier,
+        spec.primary_exchange or spec.exchange,
+        spec.currency,
+        spec.local_symbol,
+        spec.trading_class,
+        pos.quantity,
+        market_price,
+        round(float(pos.quantity) * market_price * pos.multiplier, 2),
+        pos.avg_cost,
+        round(unrealized, 2),
+        round(pos.realized_pnl, 2),
+        account,
+    )
+
+
+def account_update_time(hhmm: str) -> Fields:
+    return (Out.ACCT_UPDATE_TIME, 1, hhmm)
+
+
+def account_download_end(account: str) -> Fields:
+    return (Out.ACCT_DOWNLOAD_END, 1, account)
+
+
+def pnl(req_id: int, daily: float, unrealized: float, realized: float) -> Fields:
+    return (Out.PNL, req_id, round(daily, 2), round(unrealized, 2), round(realized, 2))
+
+
+def pnl_single(
+    req_id: int, quantity: Decimal, daily: float, unrealized: float, realized: float, value: float
+) -> Fields:
+    return (Out.PNL_SINGLE, req_id, quantity, round(daily, 2), round(unrealized, 2), round(realized, 2),
+            round(value, 2))

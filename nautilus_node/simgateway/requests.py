@@ -1,0 +1,337 @@
+"""Reading client requests: the fields of each supported message (server version 200) into typed values.
+
+Every parser takes the fields after the message id and raises :class:`MalformedRequest` when they do
+not fit the layout, so a session can answer with IB's error 320 instead of failing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from nautilus_node.simgateway.codec import UNSET_DOUBLE, UNSET_INTEGER
+from nautilus_node.simgateway.contracts import ContractQuery
+
+
+class MalformedRequest(ValueError):
+    """The request's fields do not match its layout."""
+
+
+class FieldReader:
+    """Sequential typed access to a request's text fields."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self._fields = fields
+        self._pos = 0
+
+    def text(self) -> str:
+        if self._pos >= len(self._fields):
+            raise MalformedRequest(f"expected more than {len(self._fields)} fields")
+        value = self._fields[self._pos]
+        self._pos += 1
+        return value
+
+    def int(self) -> int:
+        raw = self.text()
+        try:
+            return int(raw) if raw else 0
+        except ValueError:
+            raise MalformedRequest(f"field {self._pos} is not an integer: {raw[:20]!r}") from None
+
+    def bool(self) -> bool:
+        return self.int() != 0
+
+    def price(self) -> float | None:
+        """A double that may be empty or IB's unset marker."""
+        raw = self.text()
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            raise MalformedRequest(f"field {self._pos} is not a number: {raw[:20]!r}") from None
+        if not math.isfinite(value):
+            raise MalformedRequest(f"field {self._pos} is not a finite number: {raw[:20]!r}")
+        return None if value >= UNSET_DOUBLE or value == UNSET_INTEGER else value
+
+    def decimal(self) -> Decimal:
+        raw = self.text()
+        try:
+            value = Decimal(raw) if raw else Decimal(0)
+        except InvalidOperation:
+            raise MalformedRequest(f"field {self._pos} is not a decimal: {raw[:20]!r}") from None
+        if not value.is_finite():
+            raise MalformedRequest(f"field {self._pos} is not a finite decimal: {raw[:20]!r}")
+        return value
+
+    def contract(self, *, con_id: bool = True, primary_exchange: bool = True) -> ContractQuery:
+        """The common contract block: [conId,] symbol .. localSymbol, tradingClass."""
+        cid = self.int() if con_id else 0
+        symbol, sec_type, last_trade_date = self.text(), self.text(), self.text()
+        strike, right, multiplier, exchange = self.text(), self.text(), self.text(), self.text()
+        primary = self.text() if primary_exchange else ""
+        currency, local_symbol, trading_class = self.text(), self.text(), self.text()
+        return ContractQuery(
+            con_id=cid,
+            symbol=symbol,
+            sec_type=sec_type,
+            last_trade_date=last_trade_date,
+            strike=strike,
+            right=right,
+            multiplier=multiplier,
+            exchange=exchange,
+            primary_exchange=primary,
+            currency=currency,
+            local_symbol=local_symbol,
+            trading_class=trading_class,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StartApi:
+    client_id: int
+    capabilities: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContractDetailsRequest:
+    req_id: int
+    contract: ContractQuery
+
+
+@dataclass(frozen=True, slots=True)
+class MarketDataRequest:
+    req_id: int
+    contract: ContractQuery
+    generic_ticks: str
+    snapshot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TickByTickRequest:
+    req_id: int
+    contract: ContractQuery
+    tick_type: str
+    number_of_ticks: int
+    ignore_size: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RealTimeBarsRequest:
+    req_id: int
+    contract: ContractQuery
+    bar_size: int
+    what_to_show: str
+    use_rth: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoricalDataRequest:
+    req_id: int
+    contract: ContractQuery
+    end: str
+    bar_size: str
+    duration: str
+    use_rth: bool
+    what_to_show: str
+    format_date: int
+    keep_up_to_date: bool
+
+    @property
+    def pacing_key(self) -> tuple[object, ...]:
+        c = self.contract
+        return (c.con_id, c.symbol, c.sec_type, c.local_symbol, self.end, self.bar_size, self.duration,
+                self.what_to_show, self.use_rth)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrderRequest:
+    order_id: int
+    contract: ContractQuery
+    action: str
+    quantity: Decimal
+    order_type: str
+    lmt_price: float | None
+    aux_price: float | None
+    tif: str
+    oca_group: str
+    account: str
+    order_ref: str
+    transmit: bool
+    parent_id: int
+    outside_rth: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionFilter:
+    req_id: int
+    client_id: int
+    account: str
+    time: str
+    symbol: str
+    sec_type: str
+    exchange: str
+    side: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummaryRequest:
+    req_id: int
+    group: str
+    tags: tuple[str, ...]
+
+
+def parse_start_api(fields: tuple[str, ...]) -> StartApi:
+    r = FieldReader(fields)
+    r.int()  # version
+    client_id = r.int()
+    capabilities = r.text() if len(fields) > 2 else ""
+    return StartApi(client_id, capabilities)
+
+
+def parse_contract_details(fields: tuple[str, ...]) -> ContractDetailsRequest:
+    r = FieldReader(fields)
+    r.int()  # version
+    req_id = r.int()
+    c = r.contract()
+    r.bool()  # includeExpired
+    sec_id_type, sec_id = r.text(), r.text()
+    return ContractDetailsRequest(
+        req_id,
+        ContractQuery(**{**_as_dict(c), "sec_id_type": sec_id_type, "sec_id": sec_id}),
+    )
+
+
+def _as_dict(query: ContractQuery) -> dict[str, object]:
+    return {name: getattr(query, name) for name in query.__dataclass_fields__}
+
+
+def _skip_combo_legs(r: FieldReader, contract: ContractQuery, per_leg: int) -> None:
+    if contract.sec_type == "BAG":
+        for _ in range(r.int()):
+            for _ in range(per_leg):
+                r.text()
+
+
+def parse_market_data(fields: tuple[str, ...]) -> MarketDataRequest:
+    r = FieldReader(fields)
+    r.int()  # version
+    req_id = r.int()
+    c = r.contract()
+    _skip_combo_legs(r, c, 4)
+    if r.bool():  # delta-neutral contract
+        r.text(), r.text(), r.text()
+    generic_ticks = r.text()
+    snapshot = r.bool()
+    return MarketDataRequest(req_id, c, generic_ticks, snapshot)
+
+
+def parse_tick_by_tick(fields: tuple[str, ...]) -> TickByTickRequest:
+    r = FieldReader(fields)
+    req_id = r.int()
+    c = r.contract()
+    tick_type = r.text()
+    number_of_ticks = r.int()
+    ignore_size = r.bool()
+    return TickByTickRequest(req_id, c, tick_type, number_of_ticks, ignore_size)
+
+
+def parse_real_time_bars(fields: tuple[str, ...]) -> RealTimeBarsRequest:
+    r = FieldReader(fields)
+    r.int()  # version
+    req_id = r.int()
+    c = r.contract()
+    bar_size = r.int()
+    what = r.text()
+    use_rth = r.bool()
+    return RealTimeBarsRequest(req_id, c, bar_size, what, use_rth)
+
+
+def parse_historical_data(fields: tuple[str, ...]) -> HistoricalDataRequest:
+    r = FieldReader(fields)
+    req_id = r.int()
+    c = r.contract()
+    r.bool()  # includeExpired
+    end, bar_size, duration = r.text(), r.text(), r.text()
+    use_rth = r.bool()
+    what = r.text()
+    format_date = r.int()
+    _skip_combo_legs(r, c, 4)
+    keep_up_to_date = r.bool()
+    return HistoricalDataRequest(req_id, c, end, bar_size, duration, use_rth, what, format_date, keep_up_to_date)
+
+
+def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
+    r = FieldReader(fields)
+    order_id = r.int()
+    c = r.contract()
+    sec_id_type, sec_id = r.text(), r.text()
+    c = ContractQuery(**{**_as_dict(c), "sec_id_type": sec_id_type, "sec_id": sec_id})
+    action = r.text()
+    quantity = r.decimal()
+    order_type = r.text()
+    lmt_price = r.price()
+    aux_price = r.price()
+    tif, oca_group, account = r.text(), r.text(), r.text()
+    r.text()  # openClose
+    r.int()  # origin
+    order_ref = r.text()
+    transmit = r.bool()
+    parent_id = r.int()
+    r.bool(), r.bool(), r.text(), r.int()  # blockOrder, sweepToFill, displaySize, triggerMethod
+    outside_rth = r.bool()
+    r.bool()  # hidden
+    return PlaceOrderRequest(
+        order_id, c, action, quantity, order_type, lmt_price, aux_price, tif, oca_group, account, order_ref,
+        transmit, parent_id, outside_rth,
+    )
+
+
+def parse_cancel_order(fields: tuple[str, ...]) -> int:
+    return FieldReader(fields).int()
+
+
+def parse_executions(fields: tuple[str, ...]) -> ExecutionFilter:
+    r = FieldReader(fields)
+    r.int()  # version
+    req_id = r.int()
+    client_id = r.int()
+    account, time, symbol, sec_type, exchange, side = (r.text() for _ in range(6))
+    return ExecutionFilter(req_id, client_id, account, time, symbol, sec_type, exchange, side)
+
+
+def parse_account_summary(fields: tuple[str, ...]) -> AccountSummaryRequest:
+    r = FieldReader(fields)
+    r.int()  # version
+    req_id = r.int()
+    group = r.text()
+    tags = tuple(t.strip() for t in r.text().split(",") if t.strip())
+    return AccountSummaryRequest(req_id, group, tags)
+
+
+def parse_versioned_id(fields: tuple[str, ...]) -> int:
+    """Requests laid out as [version, id] (cancels, reqIds, market data type, ...)."""
+    r = FieldReader(fields)
+    r.int()
+    return r.int()
+
+
+def parse_plain_id(fields: tuple[str, ...]) -> int:
+    """Requests laid out as [id] (cancelTickByTick, cancelPnL, ...)."""
+    return FieldReader(fields).int()
+
+
+def parse_account_updates(fields: tuple[str, ...]) -> tuple[bool, str]:
+    r = FieldReader(fields)
+    r.int()  # version
+    return r.bool(), r.text()
+
+
+def parse_pnl(fields: tuple[str, ...]) -> tuple[int, str, int]:
+    """reqPnL [reqId, account, modelCode] or reqPnLSingle [... , conId]; conId 0 for reqPnL."""
+    r = FieldReader(fields)
+    req_id, account = r.int(), r.text()
+    r.text()  # modelCode
+    con_id = r.int() if len(fields) > 3 else 0
+    return req_id, account, con_id
