@@ -1,0 +1,166 @@
+"""Historical bars from IB Gateway through NautilusTrader's IB adapter, one request per call.
+
+The adapter's client answers a failed request with an empty list; this client also keeps the IB errors
+that arrived for each request, so that a refused request (e.g. error 162) stops a download instead of
+passing for a period without data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.common import IBContract
+from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
+from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
+from nautilus_trader.model.instruments import Instrument
+
+from nautilus_node.catalog.download import Chunk, DownloadError, DownloadReport, bar_types, download
+from nautilus_node.catalog.errors import CatalogInputError
+from nautilus_node.catalog.pacing import Pacer, PacingRules
+
+# IB answers "no data for this period" with error 162 and this text; it is an empty result, not a failure.
+_NO_DATA = "HMDS query returned no data"
+_INFO_CODES = frozenset({2104, 2106, 2107, 2108, 2158})
+
+
+@dataclass(frozen=True)
+class IBError:
+    req_id: int
+    code: int
+    message: str
+
+
+class _ObservedClient(InteractiveBrokersClient):
+    """The adapter's client, also recording the IB errors it is sent."""
+
+    errors: list[IBError]
+    failed: asyncio.Event
+
+    async def process_error(self, *, req_id: int, error_time: int, error_code: int, error_string: str,
+                            advanced_order_reject_json: str = "") -> None:
+        if req_id != -1 and error_code not in _INFO_CODES:
+            self.errors.append(IBError(req_id, error_code, error_string))
+            self.failed.set()
+        await super().process_error(req_id=req_id, error_time=error_time, error_code=error_code,
+                                    error_string=error_string,
+                                    advanced_order_reject_json=advanced_order_reject_json)
+
+
+class IBHistory:
+    """A connection to IB Gateway (or TWS) for historical bars; use `async with`."""
+
+    def __init__(self, host: str, port: int, client_id: int, connect_timeout: float = 20.0,
+                 request_timeout: int = 60) -> None:
+        self.host, self.port = host, port
+        self._connect_timeout = connect_timeout
+        self._request_timeout = request_timeout
+        clock = LiveClock()
+        msgbus = MessageBus(TraderId("CATALOG-001"), clock)
+        self._client = _ObservedClient(loop=asyncio.get_running_loop(), msgbus=msgbus, cache=Cache(), clock=clock,
+                                       host=host, port=port, client_id=client_id)
+        self._client.errors = []
+        self._client.failed = asyncio.Event()
+        self._provider = InteractiveBrokersInstrumentProvider(
+            self._client, clock, InteractiveBrokersInstrumentProviderConfig()
+        )
+        self._contracts: dict[InstrumentId, IBContract] = {}
+
+    async def __aenter__(self) -> IBHistory:
+        self._client.start()
+        try:
+            await self._client.wait_until_ready(self._connect_timeout)
+        except TimeoutError:
+            await self.__aexit__(None, None, None)
+            raise DownloadError(
+                f"IB Gateway at {self.host}:{self.port} did not answer within {self._connect_timeout:.0f}s"
+            ) from None
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._client.stop()
+        await asyncio.sleep(0)
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if others:
+            await asyncio.wait(others, timeout=5)
+
+    async def instrument(self, instrument_id: InstrumentId) -> Instrument:
+        """The instrument as the adapter builds it from IB's contract details."""
+        loaded = await self._provider.load_ids_with_return_async([instrument_id])
+        if instrument_id not in loaded:
+            raise DownloadError(f"IB has no contract for {instrument_id}{self._last_error_text()}")
+        self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
+        return self._provider.find(instrument_id)
+
+    async def bars(self, bar_type: BarType, end: pd.Timestamp, duration: str) -> list[Bar]:
+        """One reqHistoricalData: bars of `bar_type` for `duration` ending at `end` (all hours).
+
+        The adapter leaves a refused request waiting for its timeout, so an IB error ends the wait here.
+        """
+        contract = self._contracts[bar_type.instrument_id]
+        seen = len(self._client.errors)
+        self._client.failed.clear()
+        request = asyncio.ensure_future(self._client.get_historical_bars(
+            bar_type, contract, False, end, duration, timeout=self._request_timeout + 5
+        ))
+        failed = asyncio.ensure_future(self._client.failed.wait())
+        await asyncio.wait({request, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
+        failed.cancel()
+        if not request.done():
+            request.cancel()
+            failures = [e for e in self._client.errors[seen:] if _NO_DATA not in e.message]
+            if failures:
+                e = failures[0]
+                raise DownloadError(f"IB error {e.code} for {bar_type} ending {end}: {e.message}")
+            if len(self._client.errors) > seen:
+                return []
+            raise DownloadError(f"no answer from IB within {self._request_timeout}s for {bar_type} ending {end}")
+        return request.result()
+
+    def _last_error_text(self) -> str:
+        return f" (IB error {self._client.errors[-1].code}: {self._client.errors[-1].message})" \
+            if self._client.errors else ""
+
+
+def download_from_ib(
+    catalog_dir: Path,
+    instrument_id: str,
+    bar_size: str,
+    what: str,
+    start: str,
+    end: str,
+    host: str = "127.0.0.1",
+    port: int = 4002,
+    client_id: int = 17,
+    connect_timeout: float = 20.0,
+    rules: PacingRules | None = None,
+    progress: Callable[[int, int, Chunk, int], None] | None = None,
+) -> DownloadReport:
+    """Download bars over (start, end] (UTC unless the times say otherwise) from IB Gateway into the catalog."""
+    types = bar_types(instrument_id, bar_size, what)
+    first, last = parse_time("--start", start), parse_time("--end", end)
+    last = min(last, pd.Timestamp.now(tz="UTC").floor("s"))
+
+    async def run() -> DownloadReport:
+        async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
+            return await download(ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()),
+                                  now=lambda: pd.Timestamp.now(tz="UTC"), progress=progress)
+
+    return asyncio.run(run())
+
+
+def parse_time(option: str, text: str) -> pd.Timestamp:
+    """A date or date-time as a UTC timestamp (UTC assumed when no zone is given)."""
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise CatalogInputError(option, f"{text!r} is not a date or date-time") from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
