@@ -1,0 +1,1 @@
+"""Strategies: one module per strategy, each a Strategy and its StrategyConfig."""

@@ -1,0 +1,193 @@
+"""Backtests: a backtest config file → NautilusTrader `BacktestRunConfig` → `BacktestNode` → results folder.
+
+Everything the run does is NautilusTrader's own `BacktestNode` over the `ParquetDataCatalog`; this module only
+translates the config file, adds a progress bar actor, and hands the finished engine to `backtest_report`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from nautilus_trader.backtest.config import (
+    BacktestDataConfig,
+    BacktestEngineConfig,
+    BacktestRunConfig,
+    BacktestVenueConfig,
+    ImportableFeeModelConfig,
+)
+from nautilus_trader.backtest.engine import BacktestEngine
+from nautilus_trader.backtest.node import BacktestNode
+from nautilus_trader.backtest.results import BacktestResult
+from nautilus_trader.common.config import ImportableActorConfig, LoggingConfig
+from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from nautilus_node.backtest_config import (
+    BacktestFile,
+    DataSettings,
+    VenueSettings,
+    load_backtest_file,
+    parse_time,
+)
+from nautilus_node.node import importable_strategy
+from nautilus_node.settings import ConfigError, StrategySettings
+from nautilus_node.validation import instantiate_strategy
+
+_DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
+_FEE_MODELS = {
+    "ib_fx": ("nautilus_node.backtest_fees:IBFxFeeModel", "nautilus_node.backtest_fees:IBFxFeeConfig"),
+    "ib_us_stock": (
+        "nautilus_node.backtest_fees:IBStockFeeModel",
+        "nautilus_node.backtest_fees:IBStockFeeConfig",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """What a finished backtest hands to reporting: the engine (not disposed) and NautilusTrader's result."""
+
+    config: BacktestRunConfig
+    engine: BacktestEngine
+    result: BacktestResult
+    node: BacktestNode
+
+
+def strategy_name(strategy: StrategySettings) -> str:
+    """The name `--strategy` matches: the strategy's module, e.g. "ema_cross" for "strategies.ema_cross:X"."""
+    return strategy.path.split(":")[0].rsplit(".", 1)[-1]
+
+
+def select_strategies(settings: BacktestFile, name: str | None, source: str) -> list[StrategySettings]:
+    """All strategies, or those whose module or class name is `name` (case-insensitive)."""
+    if name is None:
+        return list(settings.strategies)
+    wanted = name.lower()
+    chosen = [
+        s for s in settings.strategies
+        if wanted in (strategy_name(s).lower(), s.path.split(":")[-1].lower())
+    ]
+    if not chosen:
+        known = ", ".join(sorted({strategy_name(s) for s in settings.strategies}))
+        raise ConfigError(f"{source}: --strategy {name!r} matches no [[strategies]] entry (have: {known})")
+    return chosen
+
+
+def build_run_config(
+    settings: BacktestFile,
+    source: str,
+    strategy: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    progress: bool | None = None,
+) -> BacktestRunConfig:
+    """Translate a validated backtest file (plus command-line overrides) into a `BacktestRunConfig`."""
+    section = settings.backtest
+    strategies = select_strategies(settings, strategy, source)
+    for strategy_settings in strategies:
+        index = settings.strategies.index(strategy_settings)
+        instantiate_strategy(strategy_settings, f"{source}: strategies[{index}]")
+    names = {strategy_name(s) for s in strategies}
+    data = [d for d in section.data if not d.strategies or names & set(d.strategies)]
+    if not data:
+        raise ConfigError(f"{source}: backtest.data: no data set is used by strategies {sorted(names)}")
+    catalog = Path(section.catalog)
+    if not catalog.is_dir():
+        raise ConfigError(f"{source}: backtest.catalog: no catalog directory at {str(catalog)!r}")
+    start_ts = parse_time(start or section.start, "--start") if (start or section.start) else None
+    end_ts = parse_time(end or section.end, "--end") if (end or section.end) else None
+    if start_ts is None or end_ts is None:
+        first, last = _catalog_span(catalog, data)
+        start_ts = start_ts or first
+        end_ts = end_ts or last
+    if end_ts <= start_ts:
+        raise ConfigError(f"{source}: the end {end_ts} is not after the start {start_ts}")
+    actors = []
+    if progress is not False:
+        actors.append(
+            ImportableActorConfig(
+                actor_path="nautilus_node.backtest_progress:ProgressActor",
+                config_path="nautilus_node.backtest_progress:ProgressConfig",
+                config={"start_ns": start_ts.value, "end_ns": end_ts.value, "enabled": progress},
+            ),
+        )
+    return BacktestRunConfig(
+        engine=BacktestEngineConfig(
+            strategies=[importable_strategy(s) for s in strategies],
+            actors=actors,
+            logging=_logging(section.log_level),
+        ),
+        venues=[_venue(v) for v in section.venues],
+        data=[_data(d, str(catalog.resolve())) for d in data],
+        start=start_ts.isoformat(),
+        end=end_ts.isoformat(),
+        raise_exception=True,
+        dispose_on_completion=False,
+    )
+
+
+def run_backtest(config: BacktestRunConfig) -> BacktestRun:
+    """Run one `BacktestRunConfig` through NautilusTrader's `BacktestNode`; the engine stays open."""
+    node = BacktestNode(configs=[config])
+    (result,) = node.run()
+    return BacktestRun(config=config, engine=node.get_engine(config.id), result=result, node=node)
+
+
+def load_and_build(
+    path: Path, strategy: str | None, start: str | None, end: str | None, progress: bool | None = None
+) -> BacktestRunConfig:
+    """Read the file at `path` and build its run config; every problem is a `ConfigError`."""
+    settings = load_backtest_file(path)
+    return build_run_config(settings, str(path), strategy=strategy, start=start, end=end, progress=progress)
+
+
+def _logging(level: str) -> LoggingConfig:
+    if level == "OFF":
+        return LoggingConfig(bypass_logging=True)
+    return LoggingConfig(log_level=level)
+
+
+def _venue(venue: VenueSettings) -> BacktestVenueConfig:
+    fee = None
+    if venue.fee_model != "none":
+        model_path, config_path = _FEE_MODELS[venue.fee_model]
+        fee = ImportableFeeModelConfig(fee_model_path=model_path, config_path=config_path, config={})
+    return BacktestVenueConfig(
+        name=venue.name,
+        oms_type=venue.oms_type.upper(),
+        account_type=venue.account_type.upper(),
+        base_currency=venue.base_currency,
+        starting_balances=venue.starting_balances,
+        default_leverage=venue.leverage,
+        fee_model=fee,
+        bar_execution=venue.bar_execution,
+    )
+
+
+def _data(data: DataSettings, catalog: str) -> BacktestDataConfig:
+    if data.kind == "bars":
+        return BacktestDataConfig(catalog_path=catalog, data_cls=Bar, bar_types=data.bar_types)
+    return BacktestDataConfig(
+        catalog_path=catalog,
+        data_cls=_DATA_CLASSES[data.kind],
+        instrument_id=InstrumentId.from_str(data.instrument_id),
+    )
+
+
+def _catalog_span(catalog: Path, data: list[DataSettings]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last timestamps the catalog holds for the given data sets."""
+    store = ParquetDataCatalog(str(catalog))
+    intervals = []
+    for item in data:
+        identifiers = item.bar_types if item.kind == "bars" else [item.instrument_id]
+        for identifier in identifiers:
+            intervals += store.get_intervals(_DATA_CLASSES[item.kind], identifier)
+    if not intervals:
+        raise ConfigError(f"{catalog}: the catalog holds none of the configured data")
+    return (
+        pd.Timestamp(min(i[0] for i in intervals), unit="ns", tz="UTC"),
+        pd.Timestamp(max(i[1] for i in intervals), unit="ns", tz="UTC"),
+    )

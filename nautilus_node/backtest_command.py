@@ -1,0 +1,60 @@
+"""The `backtest` command: config file → run → `results/<run-id>/` → summary table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nautilus_node.backtest import build_run_config, run_backtest, strategy_name
+from nautilus_node.backtest_config import load_backtest_file
+from nautilus_node.backtest_report import summary_table, write_results
+
+DEFAULT_CONFIG = Path("configs/backtest.toml")
+
+
+@dataclass(frozen=True)
+class BacktestOutcome:
+    """Where the results went and the headline statistics."""
+
+    directory: Path
+    statistics: dict[str, Any]
+    summary: str
+
+
+def backtest_command(
+    config_path: Path,
+    strategy: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    progress: bool | None = None,
+    results: Path | None = None,
+) -> BacktestOutcome:
+    """Run the backtest described by `config_path` and write its results (under `results` if given, else the
+    config's `backtest.results`); `ConfigError` on bad input."""
+    settings = load_backtest_file(config_path)
+    run_config = build_run_config(
+        settings, str(config_path), strategy=strategy, start=start, end=end, progress=progress
+    )
+    names = [strategy_name(s) for s in settings.strategies if _chosen(s.path, run_config)]
+    run = run_backtest(run_config)
+    try:
+        directory = _new_run_directory(results or Path(settings.backtest.results), names)
+        stats = write_results(run, directory)
+    finally:
+        run.node.dispose()
+    return BacktestOutcome(directory=directory, statistics=stats, summary=summary_table(stats, directory))
+
+
+def _chosen(path: str, run_config: Any) -> bool:
+    return any(s.strategy_path == path for s in run_config.engine.strategies)
+
+
+def _new_run_directory(root: Path, names: list[str]) -> Path:
+    stem = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{'+'.join(dict.fromkeys(names)) or 'run'}"
+    candidate, counter = root / stem, 1
+    while candidate.exists():
+        counter += 1
+        candidate = root / f"{stem}-{counter}"
+    return candidate
