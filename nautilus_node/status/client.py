@@ -1,0 +1,135 @@
+"""Reading the status: from a node's HTTP surface or its snapshot file, for a person or a health check."""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import msgspec
+
+from nautilus_node.status.health import current_health
+from nautilus_node.status.snapshot import Snapshot, decode
+
+REQUEST_TIMEOUT_SECS = 3.0
+
+
+class StatusUnavailable(Exception):
+    """The status could not be read; the message is one line for a person."""
+
+
+def default_url(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """The node's status URL from `NAUTILUS_NODE_STATUS_HOST`/`_PORT`, else http://127.0.0.1:8001."""
+    environ = os.environ if environ is None else environ
+    host = environ.get("NAUTILUS_NODE_STATUS_HOST") or "127.0.0.1"
+    port = environ.get("NAUTILUS_NODE_STATUS_PORT") or "8001"
+    return f"http://{host}:{port}"
+
+
+def fetch(url: str, timeout: float = REQUEST_TIMEOUT_SECS) -> Snapshot:
+    """The snapshot served at `url` (its `/status`)."""
+    status_url = url.rstrip("/") + "/status"
+    try:
+        with urllib.request.urlopen(status_url, timeout=timeout) as response:
+            data = response.read()
+    except urllib.error.HTTPError as exc:
+        raise StatusUnavailable(f"{status_url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise StatusUnavailable(f"{status_url}: no answer ({reason})") from None
+    except ValueError as exc:
+        raise StatusUnavailable(f"{url}: not a usable URL ({exc})") from None
+    return _decode(data, status_url)
+
+
+def read_file(path: Path) -> Snapshot:
+    """The snapshot in the file at `path`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise StatusUnavailable(f"{path}: no status file") from None
+    except OSError as exc:
+        raise StatusUnavailable(f"{path}: cannot read ({exc.strerror})") from None
+    return _decode(data, str(path))
+
+
+def _decode(data: bytes, source: str) -> Snapshot:
+    try:
+        return decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise StatusUnavailable(f"{source}: not a status snapshot ({exc})") from None
+
+
+def check_lines(snapshot: Snapshot, now_secs: float) -> tuple[bool, list[str]]:
+    """Whether the node is healthy now, and the lines that say so (one reason per line)."""
+    health = current_health(snapshot, now_secs)
+    if health.healthy:
+        return True, [f"healthy (snapshot {snapshot.generated_at})"]
+    return False, ["unhealthy:", *(f"  - {reason}" for reason in health.reasons)]
+
+
+def render(snapshot: Snapshot, now_secs: float) -> str:
+    """The snapshot as text for a person."""
+    s = snapshot
+    healthy, health_lines = check_lines(s, now_secs)
+    g, n = s.gateway, s.node
+    lines = [
+        f"{'HEALTHY' if healthy else 'UNHEALTHY'}  node {n.trader_id} {n.state}, up {n.uptime_secs:.0f} s "
+        f"(snapshot {s.generated_at}, market {'open' if n.market_open else 'closed'})",
+        *([] if healthy else health_lines[1:]),
+        "",
+        f"gateway   {f'{g.host}:{g.port} client {g.client_id}' if g.host is not None else '(no IB client found)'}: "
+        f"{g.state} since {g.since}" + (f", server version {g.server_version}" if g.server_version is not None else ""),
+        f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}",
+    ]
+    lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
+    lines.append("")
+    if not s.accounts:
+        lines.append(f"account   {s.account_id + ' ' if s.account_id else ''}not reported")
+    for account in s.accounts:
+        lines.append(f"account   {account.account_id} (reported {account.reported_at})")
+        lines += [
+            f"          {b.currency}: total {b.total}, free {b.free}, locked {b.locked}" for b in account.balances
+        ]
+        lines += [f"          margin {m.currency}: init {m.initial}, maint {m.maintenance}" for m in account.margins]
+    lines.append(f"positions {len(s.positions) or 'none'}")
+    lines += [
+        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, unrealized {p.unrealized_pnl or '-'}"
+        for p in s.positions
+    ]
+    lines.append(f"orders    {len(s.orders) or 'none'} open")
+    lines += [
+        f"          {o.client_order_id} {o.instrument_id} {o.side} {o.type} {o.filled_qty}/{o.quantity} "
+        f"@ {o.price or '-'} {o.status}"
+        for o in s.orders
+    ]
+    lines.append(f"fills     {len(s.fills) or 'none'} recent")
+    lines += [f"          {f.at} {f.instrument_id} {f.side} {f.quantity} @ {f.price}" for f in s.fills[-5:]]
+    lines.append(f"feeds     {len(s.feeds) or 'none'}")
+    lines += [
+        f"          {f.name} {f.data_type}{' (required)' if f.required else ''}: {f.state}, "
+        f"{f.rate_per_sec:g}/s, last {f.last_event_at or 'never'}" + (f" - {f.reason}" if f.reason else "")
+        for f in s.feeds
+    ]
+    lines.append(f"strategies {len(s.strategies) or 'none'}")
+    lines += [
+        f"          {st.strategy_id}: {st.state}" + (f" ({st.reason})" if st.reason else "") for st in s.strategies
+    ]
+    lines += [f"warning   {w}" for w in s.warnings]
+    return "\n".join(lines)
+
+
+def run(url: str | None, file: Path | None, check: bool) -> tuple[int, str]:
+    """The `status` command: (exit code, text). With `check`, 0 only when healthy; 1 when unhealthy or
+    unreadable."""
+    try:
+        snapshot = read_file(file) if file is not None else fetch(url or default_url())
+    except StatusUnavailable as exc:
+        return 1, f"unhealthy: {exc}" if check else f"status unavailable: {exc}"
+    now = time.time()
+    if check:
+        healthy, lines = check_lines(snapshot, now)
+        return (0 if healthy else 1), "\n".join(lines)
+    return 0, render(snapshot, now)

@@ -1,0 +1,35 @@
+"""`StatusActorConfig`: what the status actor watches and where it publishes the snapshot."""
+
+from __future__ import annotations
+
+from nautilus_trader.common.config import ActorConfig, PositiveFloat
+
+
+class StatusActorConfig(ActorConfig, frozen=True):
+    """
+    Configuration for `StatusActor`.
+
+    http_host / http_port: where `GET /`, `/status` and `/healthz` are served (port 0: a free port;
+    `http_port=None`: no HTTP server). snapshot_path: the JSON file written atomically each interval
+    (`None`: no file). gateway_host / gateway_port / client_id: which of the adapter's IB clients to read
+    (`None` for both host and port: the only one). account_id: the IB account the node trades (shown as
+    "not reported" until the gateway reports it). stale_after_secs: a feed with no event for this long while
+    its market is open is stale. required_feeds: instrument ids (their quotes) or bar types that must be
+    fresh for the node to be healthy. market_hours: "fx" (Sunday 17:00 to Friday 17:00 New York) or
+    "always". startup_grace_secs: after this long without the trader starting, strategies count as never
+    started. interval_secs: how often the snapshot is rebuilt. max_fills: how many recent fills are kept.
+    """
+
+    http_host: str = "127.0.0.1"
+    http_port: int | None = 8001
+    snapshot_path: str | None = "status/status.json"
+    gateway_host: str | None = None
+    gateway_port: int | None = None
+    client_id: int | None = None
+    account_id: str | None = None
+    stale_after_secs: PositiveFloat = 10.0
+    required_feeds: tuple[str, ...] = ()
+    market_hours: str = "fx"
+    startup_grace_secs: PositiveFloat = 120.0
+    interval_secs: PositiveFloat = 1.0
+    max_fills: int = 20

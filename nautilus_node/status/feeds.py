@@ -1,0 +1,193 @@
+"""Data feeds as they arrive on the message bus: O(1) per event, counted and judged once per snapshot.
+
+The monitor observes the data topics the node's components already subscribe to (and the required feeds)
+by adding its own message-bus handlers; it never sends a data subscription of its own to the venue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nautilus_trader.common.component import MessageBus
+from nautilus_trader.core.data import Data
+from nautilus_trader.model.data import BarType
+from nautilus_trader.model.identifiers import InstrumentId
+
+from nautilus_node.status.snapshot import Feed, FeedState, iso
+
+OBSERVED_KINDS = ("quotes", "trades", "bars")
+RATE_WINDOW_SECS = 10.0
+NEW_YORK = ZoneInfo("America/New_York")
+MARKET_HOURS = ("always", "fx")
+
+
+def fx_market_open(moment: datetime) -> bool:
+    """Whether spot FX trades at `moment`: from Sunday 17:00 to Friday 17:00, New York time."""
+    local = moment.astimezone(NEW_YORK)
+    weekday, after_five = local.weekday(), local.hour >= 17
+    if weekday == 5:  # Saturday
+        return False
+    if weekday == 4:  # Friday
+        return not after_five
+    if weekday == 6:  # Sunday
+        return after_five
+    return True
+
+
+def market_open(market_hours: str, moment: datetime) -> bool:
+    """Whether the market named by `market_hours` ("always" or "fx") is open at `moment`."""
+    return True if market_hours == "always" else fx_market_open(moment)
+
+
+def required_feed_topic(text: str) -> str:
+    """The message-bus topic of a required feed: a bar type's bars, or an instrument id's quotes."""
+    if text.count("-") >= 3:
+        try:
+            return f"data.bars.{BarType.from_str(text)}"
+        except ValueError:
+            pass
+    try:
+        instrument_id = InstrumentId.from_str(text)
+    except ValueError:
+        raise ValueError(f"required_feeds: {text!r} is neither an instrument id nor a bar type") from None
+    return f"data.quotes.{instrument_id.venue}.{instrument_id.symbol}"
+
+
+def describe_topic(topic: str) -> tuple[str, str] | None:
+    """`(name, data type)` of an observed data topic, or `None` for a topic this monitor does not follow."""
+    parts = topic.split(".", 2)
+    if len(parts) != 3 or parts[0] != "data" or parts[1] not in OBSERVED_KINDS or "*" in topic:
+        return None
+    kind, rest = parts[1], parts[2]
+    if kind == "bars":
+        return rest, kind
+    venue, _, symbol = rest.partition(".")
+    return f"{symbol}.{venue}", kind
+
+
+class FeedCounter:
+    """One feed's events. Its message-bus handler is the C-level `append` of a list (no Python frame per
+    event); each snapshot drains that list into a count and the last event. The list holds at most one
+    snapshot interval of events: the handler and the snapshot timer run on the same event loop."""
+
+    __slots__ = ("count", "handler", "last", "pending")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last: Data | None = None
+        self.pending: list[Data] = []
+        self.handler = self.pending.append
+
+    def drain(self) -> None:
+        """Count the events that arrived since the last drain and keep the newest."""
+        pending = self.pending
+        if pending:
+            self.count += len(pending)
+            self.last = pending[-1]
+            pending.clear()
+
+    @property
+    def last_ns(self) -> int:
+        """When the node received the last drained event (its `ts_init`); 0 before any."""
+        return self.last.ts_init if self.last is not None else 0
+
+
+@dataclass
+class _Tracked:
+    name: str
+    data_type: str
+    required: bool
+    first_seen_ns: int
+    counter: FeedCounter = field(default_factory=FeedCounter)
+    samples: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=64))
+
+
+class FeedMonitor:
+    """Finds subscribed data feeds on the message bus, counts their events and judges their freshness."""
+
+    def __init__(self, msgbus: MessageBus, stale_after_secs: float, required_feeds: Iterable[str]) -> None:
+        self._msgbus = msgbus
+        self._stale_after_ns = int(stale_after_secs * 1e9)
+        self._stale_after_secs = stale_after_secs
+        self._required = {required_feed_topic(text) for text in required_feeds}
+        self._feeds: dict[str, _Tracked] = {}
+
+    def discover(self, now_ns: int) -> None:
+        """Follow every data topic now subscribed on the bus, and the required feeds."""
+        topics = {sub.topic for sub in self._msgbus.subscriptions("data.*")} | self._required
+        for topic in topics:
+            if topic in self._feeds:
+                continue
+            described = describe_topic(topic)
+            if described is None:
+                continue
+            tracked = _Tracked(*described, required=topic in self._required, first_seen_ns=now_ns)
+            self._feeds[topic] = tracked
+            self._msgbus.subscribe(topic=topic, handler=tracked.counter.handler)
+
+    def close(self) -> None:
+        """Stop observing."""
+        for topic, tracked in self._feeds.items():
+            self._msgbus.unsubscribe(topic=topic, handler=tracked.counter.handler)
+        self._feeds.clear()
+
+    def views(self, now_ns: int, is_open: bool, md_farm_broken: str | None, hmds_broken: str | None) -> list[Feed]:
+        """Each feed's state at `now_ns`; the farm arguments name an outstanding farm outage, if any."""
+        result = []
+        for topic, tracked in sorted(self._feeds.items()):
+            counter = tracked.counter
+            counter.drain()
+            tracked.samples.append((now_ns, counter.count))
+            while now_ns - tracked.samples[0][0] > RATE_WINDOW_SECS * 1e9 and len(tracked.samples) > 2:
+                tracked.samples.popleft()
+            state, reason = self._judge(tracked, now_ns, is_open, md_farm_broken, hmds_broken)
+            result.append(
+                Feed(
+                    topic=topic,
+                    name=tracked.name,
+                    data_type=tracked.data_type,
+                    required=tracked.required,
+                    state=state,
+                    count=counter.count,
+                    rate_per_sec=round(_rate(tracked.samples), 3),
+                    last_event_at=iso(counter.last_ns) if counter.count else None,
+                    age_secs=round((now_ns - counter.last_ns) / 1e9, 3) if counter.count else None,
+                    reason=reason,
+                ),
+            )
+        return result
+
+    def _judge(
+        self,
+        tracked: _Tracked,
+        now_ns: int,
+        is_open: bool,
+        md_farm_broken: str | None,
+        hmds_broken: str | None,
+    ) -> tuple[FeedState, str | None]:
+        if not is_open:
+            return "closed", "market closed"
+        outage = md_farm_broken or (hmds_broken if tracked.data_type == "bars" else None)
+        if outage:
+            return "degraded", outage
+        counter = tracked.counter
+        if counter.count == 0:
+            waited = (now_ns - tracked.first_seen_ns) / 1e9
+            if waited <= self._stale_after_secs:
+                return "waiting", "no data yet"
+            return "stale", f"no data since observed {waited:.0f} s ago (threshold {self._stale_after_secs:g} s)"
+        if now_ns - counter.last_ns > self._stale_after_ns:
+            age = (now_ns - counter.last_ns) / 1e9
+            return "stale", f"no data for {age:.0f} s (threshold {self._stale_after_secs:g} s)"
+        return "fresh", None
+
+
+def _rate(samples: deque[tuple[int, int]]) -> float:
+    if len(samples) < 2:
+        return 0.0
+    (t0, c0), (t1, c1) = samples[0], samples[-1]
+    return (c1 - c0) / ((t1 - t0) / 1e9) if t1 > t0 else 0.0

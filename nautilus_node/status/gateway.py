@@ -1,0 +1,146 @@
+"""The IB Gateway connection, read from the adapter's shared `InteractiveBrokersClient`.
+
+NautilusTrader's IB factories cache one client per (host, port, client id) in `factories.IB_CLIENTS`; the
+data and execution clients share it. The monitor reads its connection flags and observes the error/info
+codes it processes by wrapping that one instance's `process_error` (the adapter itself is unchanged; the
+wrapper records the code, then hands it on untouched).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nautilus_trader.adapters.interactive_brokers import factories
+from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.common.enums import ComponentState
+
+from nautilus_node.status.snapshot import CodeEvent, FarmCondition, Gateway, GatewayState, iso
+
+MAX_CODES = 30
+CONNECTIVITY_CODES = frozenset({326, 1100, 1101, 1102, 1300, 2103, 2104, 2105, 2106, 2107, 2108, 2110, 2157, 2158})
+_FARM_CODES: dict[int, tuple[str, FarmCondition]] = {
+    2103: ("md", "broken"),
+    2104: ("md", "ok"),
+    2105: ("hmds", "broken"),
+    2106: ("hmds", "ok"),
+}
+_STOPPED = frozenset({ComponentState.STOPPED, ComponentState.DISPOSED, ComponentState.DISPOSING})
+
+
+class GatewayMonitor:
+    """Connection state, with the time it last changed, and the IB codes seen, for one gateway."""
+
+    def __init__(self, host: str | None, port: int | None, client_id: int | None, now_ns: Callable[[], int]):
+        self._host, self._port, self._client_id = host, port, client_id
+        self._now_ns = now_ns
+        self._client: InteractiveBrokersClient | None = None
+        self._state: GatewayState = "disconnected"
+        self._since_ns: int | None = None
+        self._ever_connected = False
+        self._server_version: int | None = None
+        self._connection_time: str | None = None
+        self._codes: deque[CodeEvent] = deque(maxlen=MAX_CODES)
+        self._farms: dict[str, tuple[FarmCondition, CodeEvent]] = {}
+
+    @property
+    def client(self) -> InteractiveBrokersClient | None:
+        """The adapter's client once it exists."""
+        return self._client
+
+    @property
+    def ever_connected(self) -> bool:
+        """Whether the gateway has been seen connected since the node started."""
+        return self._ever_connected
+
+    def attach(self) -> bool:
+        """Find the adapter's shared client (once the node has built it) and observe its codes."""
+        if self._client is not None:
+            return True
+        client = self._find_client()
+        if client is None:
+            return False
+        original: Callable[..., Awaitable[None]] = client.process_error
+
+        async def observed_process_error(**kwargs: Any) -> None:
+            self.record_code(kwargs.get("error_code", 0), kwargs.get("error_string", ""), kwargs.get("req_id", -1))
+            await original(**kwargs)
+
+        client.process_error = observed_process_error  # type: ignore[method-assign]
+        self._client = client
+        self._host, self._port = client._host, client._port
+        self._client_id = client._configured_client_id
+        return True
+
+    def detach(self) -> None:
+        """Stop observing codes (the client's own `process_error` is used again)."""
+        if self._client is not None and "process_error" in vars(self._client):
+            del self._client.process_error
+        self._client = None
+
+    def record_code(self, code: int, message: str, req_id: int) -> None:
+        """Record an IB code as received: connectivity and farm codes always, others only when general."""
+        if req_id != -1 and code not in CONNECTIVITY_CODES:
+            return
+        event = CodeEvent(code=code, at=iso(self._now_ns()), message=str(message).replace("\n", " "), req_id=req_id)
+        self._codes.append(event)
+        if code in _FARM_CODES:
+            farm, condition = _FARM_CODES[code]
+            self._farms[farm] = (condition, event)
+
+    def farm_outage(self, farm: str) -> str | None:
+        """A description of the outstanding outage of farm "md" (market data) or "hmds", if any."""
+        entry = self._farms.get(farm)
+        if entry is None or entry[0] != "broken":
+            return None
+        event = entry[1]
+        what = "market data" if farm == "md" else "historical data"
+        return f"{what} farm broken (IB {event.code} at {event.at})"
+
+    def poll(self) -> Gateway:
+        """Read the client's connection state now and describe the gateway."""
+        self.attach()
+        state = self._read_state()
+        if state != self._state or self._since_ns is None:
+            self._state, self._since_ns = state, self._now_ns()
+        return Gateway(
+            host=self._host,
+            port=self._port,
+            client_id=self._client_id,
+            state=self._state,
+            since=iso(self._since_ns),
+            server_version=self._server_version if self._state == "connected" else None,
+            connection_time=self._connection_time if self._state == "connected" else None,
+            market_data_farm=self._farm_condition("md"),
+            historical_data_farm=self._farm_condition("hmds"),
+            codes=list(self._codes),
+        )
+
+    def _farm_condition(self, farm: str) -> FarmCondition | None:
+        entry = self._farms.get(farm)
+        return entry[0] if entry else None
+
+    def _read_state(self) -> GatewayState:
+        client = self._client
+        if client is None:
+            return "disconnected"
+        eclient = client._eclient
+        if client._is_ib_connected.is_set() and eclient.isConnected():
+            self._ever_connected = True
+            self._server_version = eclient.serverVersion()
+            conn_time = eclient.connTime
+            self._connection_time = conn_time.decode() if isinstance(conn_time, bytes) else str(conn_time)
+            return "connected"
+        if self._ever_connected and client.state not in _STOPPED:
+            return "reconnecting"
+        return "disconnected"
+
+    def _find_client(self) -> InteractiveBrokersClient | None:
+        clients = factories.IB_CLIENTS
+        key = (self._host, self._port, self._client_id)
+        if key in clients:
+            return clients[key]
+        if self._host is None and self._port is None and len(clients) == 1:
+            return next(iter(clients.values()))
+        return None

@@ -1,0 +1,187 @@
+"""The status snapshot: one msgspec schema shared by the actor, the HTTP surface, the file and the CLI.
+
+Every field holds a fact that arrived from the node or the gateway; a value that never arrived is `None`
+(or an empty list), never a placeholder. Times are ISO 8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+GatewayState = Literal["connected", "disconnected", "reconnecting"]
+FeedState = Literal["fresh", "waiting", "stale", "degraded", "closed"]
+NodeState = Literal["starting", "startup_incomplete", "running", "stopped"]
+FarmCondition = Literal["ok", "broken"]
+
+
+class _Record(msgspec.Struct, frozen=True):
+    """Base for every part of the snapshot."""
+
+
+class CodeEvent(_Record, kw_only=True):
+    """An IB error/info code the gateway sent, as received."""
+
+    code: int
+    at: str
+    message: str
+    req_id: int = -1
+
+
+class Gateway(_Record, kw_only=True):
+    """The IB Gateway connection as the adapter's shared client sees it."""
+
+    host: str | None
+    port: int | None
+    client_id: int | None
+    state: GatewayState
+    since: str | None
+    server_version: int | None = None  # while connected
+    connection_time: str | None = None  # the gateway's time text at the handshake, while connected
+    market_data_farm: FarmCondition | None = None  # from the last 2103/2104 seen
+    historical_data_farm: FarmCondition | None = None  # from the last 2105/2106 seen
+    codes: list[CodeEvent] = []
+
+
+class Balance(_Record, kw_only=True):
+    currency: str
+    total: str
+    free: str
+    locked: str
+
+
+class Margin(_Record, kw_only=True):
+    currency: str
+    initial: str
+    maintenance: str
+    instrument_id: str | None = None
+
+
+class Account(_Record, kw_only=True):
+    """An account as last reported by the venue (an `AccountState` event)."""
+
+    account_id: str
+    reported_at: str
+    balances: list[Balance]
+    margins: list[Margin]
+    info: dict[str, str] = {}
+
+
+class Position(_Record, kw_only=True):
+    position_id: str
+    instrument_id: str
+    strategy_id: str
+    side: str
+    quantity: str
+    avg_px_open: str
+    unrealized_pnl: str | None
+    realized_pnl: str | None
+    opened_at: str
+
+
+class Order(_Record, kw_only=True):
+    client_order_id: str
+    venue_order_id: str | None
+    instrument_id: str
+    strategy_id: str
+    side: str
+    type: str
+    quantity: str
+    filled_qty: str
+    price: str | None
+    status: str
+    updated_at: str
+
+
+class Fill(_Record, kw_only=True):
+    client_order_id: str
+    venue_order_id: str | None
+    trade_id: str
+    instrument_id: str
+    side: str
+    quantity: str
+    price: str
+    commission: str
+    at: str
+
+
+class Feed(_Record, kw_only=True):
+    """One subscribed data feed (an instrument and a data type) as it arrives on the message bus."""
+
+    topic: str
+    name: str
+    data_type: str
+    required: bool
+    state: FeedState
+    count: int
+    rate_per_sec: float
+    last_event_at: str | None
+    age_secs: float | None
+    reason: str | None = None
+
+
+class Strategy(_Record, kw_only=True):
+    strategy_id: str
+    state: str
+    reason: str | None = None
+
+
+class Node(_Record, kw_only=True):
+    trader_id: str
+    state: NodeState
+    started_at: str
+    uptime_secs: float
+    market_open: bool
+
+
+class Health(_Record, kw_only=True):
+    healthy: bool
+    reasons: list[str]
+
+
+class Snapshot(_Record, kw_only=True):
+    """The whole status of one node at `generated_at`."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: str
+    interval_secs: float
+    node: Node
+    gateway: Gateway
+    account_id: str | None
+    accounts: list[Account]
+    positions: list[Position]
+    orders: list[Order]
+    fills: list[Fill]
+    feeds: list[Feed]
+    strategies: list[Strategy]
+    warnings: list[str]
+    health: Health
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Snapshot)
+
+
+def encode(snapshot: Snapshot) -> bytes:
+    """The snapshot as JSON bytes."""
+    return _encoder.encode(snapshot)
+
+
+def decode(data: bytes) -> Snapshot:
+    """Parse and validate snapshot JSON; raises `msgspec.DecodeError`/`ValidationError` naming the field."""
+    return _decoder.decode(data)
+
+
+def iso(ts_ns: int) -> str:
+    """A UNIX-nanosecond timestamp as ISO 8601 UTC with milliseconds."""
+    moment = datetime.fromtimestamp(ts_ns / 1e9, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> float:
+    """An ISO 8601 timestamp as UNIX seconds."""
+    return datetime.fromisoformat(text).timestamp()

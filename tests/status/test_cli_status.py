@@ -1,0 +1,108 @@
+"""`python -m nautilus_node status`: for a person, and `--check` for container health checks."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from nautilus_node.status.board import StatusBoard
+from nautilus_node.status.health import assess
+from nautilus_node.status.http import StatusServer
+from nautilus_node.status.snapshot import encode, iso
+from nautilus_node.status.store import write_atomic
+from tests.node.conftest import run_cli
+from tests.status.conftest import sample_snapshot
+
+
+def _fresh(**overrides):
+    return sample_snapshot(generated_at=iso(time.time_ns()), **overrides)
+
+
+def _unhealthy_feed():
+    snapshot = _fresh()
+    stale = msgspec.structs.replace(snapshot.feeds[0], state="stale", reason="no data for 42 s (threshold 10 s)")
+    return msgspec.structs.replace(
+        snapshot, feeds=[stale], health=assess(snapshot.node, snapshot.gateway, [stale], snapshot.strategies)
+    )
+
+
+@pytest.fixture
+def served():
+    board = StatusBoard()
+    server = StatusServer(board, "127.0.0.1", 0)
+    server.start()
+    host, port = server.address
+    yield board, f"http://{host}:{port}"
+    server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_status_prints_the_facts_for_a_person(served):
+    board, url = served
+    board.publish(_fresh())
+    result = run_cli("status", "--url", url)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("HEALTHY  node NODE-001 running")
+    assert "gateway   127.0.0.1:4002 client 1: connected since 2026-11-25T12:00:01.000Z, server version 200" in out
+    assert "account   IB-DU1234567" in out and "USD: total 1_000_000.00 USD" in out
+    assert "EUR/USD.IDEALPRO LONG 20000 @ 1.07321, unrealized 12.40 USD" in out
+    assert "EUR/USD.IDEALPRO quotes (required): fresh, 4/s" in out
+    assert "EMACross-000: RUNNING" in out
+
+
+def test_check_exits_0_when_healthy_and_1_with_the_reasons_when_not(served):
+    board, url = served
+    board.publish(_fresh())
+    healthy = run_cli("status", "--check", "--url", url)
+    assert (healthy.returncode, healthy.stdout.splitlines()[0][:9]) == (0, "healthy (")
+    board.publish(_unhealthy_feed())
+    unhealthy = run_cli("status", "--check", "--url", url)
+    assert unhealthy.returncode == 1
+    assert unhealthy.stdout.splitlines() == [
+        "unhealthy:",
+        "  - required feed EUR/USD.IDEALPRO (quotes) stale: no data for 42 s (threshold 10 s)",
+    ]
+
+
+def test_check_exits_1_quickly_when_nothing_answers():
+    started = time.monotonic()
+    result = run_cli("status", "--check", "--url", f"http://127.0.0.1:{_free_port()}")
+    assert result.returncode == 1
+    assert result.stdout.startswith("unhealthy: http://127.0.0.1:") and "no answer" in result.stdout
+    assert time.monotonic() - started < 15  # the interpreter start included; the request itself times out in 3 s
+
+
+def test_check_reads_the_file_and_fails_on_a_file_the_node_stopped_updating(tmp_path: Path):
+    path = tmp_path / "status.json"
+    write_atomic(path, encode(_fresh()))
+    assert run_cli("status", "--check", "--file", str(path)).returncode == 0
+    write_atomic(path, encode(sample_snapshot(generated_at=iso(time.time_ns() - 120_000_000_000))))
+    stale = run_cli("status", "--check", "--file", str(path))
+    assert stale.returncode == 1
+    assert "status snapshot is 120 s old: the node is not updating it" in stale.stdout
+
+
+def test_bad_input_is_one_line_and_non_zero(tmp_path: Path):
+    missing = run_cli("status", "--file", str(tmp_path / "nope.json"))
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        f"status unavailable: {tmp_path / 'nope.json'}: no status file",
+    )
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text('{"schema_version": 1}')
+    bad = run_cli("status", "--check", "--file", str(garbage))
+    assert bad.returncode == 1 and len(bad.stdout.strip().splitlines()) == 1
+    assert "not a status snapshot (Object missing required field `generated_at`)" in bad.stdout
+    both = run_cli("status", "--url", "http://127.0.0.1:1", "--file", str(garbage))
+    assert both.returncode == 2 and "give --url or --file, not both" in both.stderr
+    assert "Traceback" not in missing.stderr + bad.stderr + both.stderr
