@@ -1,8 +1,9 @@
-"""Message ids and the field layouts the gateway sends at server version 200 (text encoding).
+"""Message ids and the field layouts the gateway sends (text encoding, server versions 157..200).
 
 Each encoder returns the message's fields, message id first, ready for ``codec.encode_frame``.
-Layouts follow what an IB client decodes at this version: some messages still carry a version
-field, others (error, orderStatus, openOrder, contractDetails, execDetails, historicalData) do not.
+Encoders whose layout depends on the negotiated server version take a :class:`Wire` (default: 200) and
+state each conditional field with the :class:`Feature` that governs it; the others (tickPrice, tickSize,
+orderStatus, realtimeBar, position, accountSummary, PnL, ...) are the same across 157..200.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import Execution, Order, Position
 from nautilus_node.simgateway.codec import UNSET_DOUBLE
 from nautilus_node.simgateway.contracts import ContractSpec
-
-SERVER_VERSION = 200
-MIN_CLIENT_VERSION = 200
+from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
 Fields = tuple[object, ...]
 
@@ -121,8 +120,16 @@ def _contract_head(spec: ContractSpec) -> Fields:
     )
 
 
-def error(req_id: int, code: int, message: str, time_ms: int, advanced_json: str = "") -> Fields:
-    return (Out.ERROR, req_id, code, message, advanced_json, time_ms)
+def error(req_id: int, code: int, message: str, time_ms: int, advanced_json: str = "", v: Wire = LATEST) -> Fields:
+    return (
+        Out.ERROR,
+        *v.before(Feature.ERROR_TIME, 2),  # version
+        req_id,
+        code,
+        message,
+        *v.since(Feature.ADVANCED_ORDER_REJECT, advanced_json),
+        *v.since(Feature.ERROR_TIME, time_ms),
+    )
 
 
 def managed_accounts(accounts: str) -> Fields:
@@ -145,17 +152,18 @@ def market_data_type(req_id: int, data_type: int) -> Fields:
     return (Out.MARKET_DATA_TYPE, 1, req_id, data_type)
 
 
-def contract_data(req_id: int, spec: ContractSpec, exchange: str) -> Fields:
+def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATEST) -> Fields:
     sec_ids: list[object] = [len(spec.sec_ids)]
     for tag, value in spec.sec_ids.items():
         sec_ids += [tag, value]
     return (
         Out.CONTRACT_DATA,
+        *v.before(Feature.SIZE_RULES, 8),  # version
         req_id,
         spec.symbol,
         spec.sec_type,
         spec.last_trade_date,  # lastTradeDateOrContractMonth
-        spec.last_trade_date,  # lastTradeDate
+        *v.since(Feature.LAST_TRADE_DATE, spec.last_trade_date),
         0.0,  # strike
         "",  # right
         exchange,
@@ -165,6 +173,7 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str) -> Fields:
         spec.trading_class,
         spec.con_id,
         spec.min_tick,
+        *v.before(Feature.SIZE_RULES, 1),  # mdSizeMultiplier
         spec.multiplier,
         spec.order_types,
         spec.valid_exchanges,
@@ -188,10 +197,9 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str) -> Fields:
         spec.market_rule_ids,
         spec.last_trade_date,  # realExpirationDate
         spec.stock_type,
-        spec.min_size,
-        spec.size_increment,
-        spec.size_increment,  # suggestedSizeIncrement
-        0,  # ineligibility reasons
+        *v.between(Feature.FRACTIONAL_SIZE_SUPPORT, Feature.SIZE_RULES, spec.size_increment),  # sizeMinTick
+        *v.since(Feature.SIZE_RULES, spec.min_size, spec.size_increment, spec.size_increment),  # + suggested
+        *v.since(Feature.INELIGIBILITY_REASONS, 0),  # ineligibility reasons
     )
 
 
@@ -234,7 +242,11 @@ def realtime_bar(req_id: int, bar: Bar) -> Fields:
             bar.count)
 
 
-def historical_data(req_id: int, bars: list[Bar], bar_seconds: int, format_date: int) -> Fields:
+def historical_data(
+    req_id: int, bars: list[Bar], bar_seconds: int, format_date: int, start: str, end: str, v: Wire = LATEST
+) -> list[Fields]:
+    """The bars and the end-of-data marker: its own historicalDataEnd message from HISTORICAL_DATA_END on,
+    before that the start/end texts inside historicalData."""
     rows: list[object] = []
     for bar in bars:
         rows += [
@@ -247,7 +259,8 @@ def historical_data(req_id: int, bars: list[Bar], bar_seconds: int, format_date:
             bar.wap,
             bar.count,
         ]
-    return (Out.HISTORICAL_DATA, req_id, len(bars), *rows)
+    data = (Out.HISTORICAL_DATA, req_id, *v.before(Feature.HISTORICAL_DATA_END, start, end), len(bars), *rows)
+    return [data, historical_data_end(req_id, start, end)] if v.has(Feature.HISTORICAL_DATA_END) else [data]
 
 
 def historical_data_end(req_id: int, start: str, end: str) -> Fields:
@@ -286,8 +299,8 @@ def order_status(order: Order) -> Fields:
     )
 
 
-def open_order(order: Order, account: str) -> Fields:
-    """openOrder at server version 200: ~150 fields, most of them defaults."""
+def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
+    """openOrder: ~150 fields at server version 200, most of them defaults."""
     req = order.request
     spec = req.spec
     u = ""  # an unset numeric field
@@ -314,6 +327,7 @@ def open_order(order: Order, account: str) -> Fields:
         "",  # goodAfterTime
         "",  # sharesAllocation (deprecated)
         "", "", "",  # faGroup, faMethod, faPercentage
+        *v.before(Feature.FA_PROFILE_DESUPPORT, ""),  # faProfile
         "",  # modelCode
         "",  # goodTillDate
         "",  # rule80A
@@ -349,11 +363,14 @@ def open_order(order: Order, account: str) -> Fields:
         "", "", "", "", "", "",  # margin before/change (what-if)
         "", "", "",  # margin after (what-if)
         u, u, u, "",  # commission, min, max, currency
-        "",  # marginCurrency
-        u, u, u, u, u, u, u, u, u,  # outside-RTH margin fields
-        "",  # suggestedSize
-        "",  # rejectReason
-        0,  # orderAllocations
+        *v.since(
+            Feature.FULL_ORDER_PREVIEW_FIELDS,
+            "",  # marginCurrency
+            u, u, u, u, u, u, u, u, u,  # outside-RTH margin fields
+            "",  # suggestedSize
+            "",  # rejectReason
+            0,  # orderAllocations
+        ),
         "",  # warningText
         False, False,  # randomizeSize, randomizePrice
         0,  # conditions
@@ -364,17 +381,17 @@ def open_order(order: Order, account: str) -> Fields:
         False,  # isOmsContainer
         False,  # discretionaryUpToLimitPrice
         False,  # usePriceMgmtAlgo
-        u,  # duration
-        u,  # postToAts
-        False,  # autoCancelParent
-        u, u, u, u, u,  # minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole/Half
-        "",  # customerAccount
-        False,  # professionalCustomer
-        "",  # bondAccruedInterest
-        False,  # includeOvernight
-        "", u,  # extOperator, manualOrderIndicator
-        "",  # submitter
-        False,  # imbalanceOnly
+        *v.since(Feature.DURATION, u),
+        *v.since(Feature.POST_TO_ATS, u),
+        *v.since(Feature.AUTO_CANCEL_PARENT, False),
+        *v.since(Feature.PEGBEST_PEGMID_OFFSETS, u, u, u, u, u),  # minTradeQty .. midOffsetAtHalf
+        *v.since(Feature.CUSTOMER_ACCOUNT, ""),
+        *v.since(Feature.PROFESSIONAL_CUSTOMER, False),
+        *v.since(Feature.BOND_ACCRUED_INTEREST, ""),
+        *v.since(Feature.INCLUDE_OVERNIGHT, False),
+        *v.since(Feature.CME_TAGGING_FIELDS_IN_OPEN_ORDER, "", u),  # extOperator, manualOrderIndicator
+        *v.since(Feature.SUBMITTER, ""),
+        *v.since(Feature.IMBALANCE_ONLY, False),
     )
 
 
@@ -382,7 +399,7 @@ def open_order_end() -> Fields:
     return (Out.OPEN_ORDER_END, 1)
 
 
-def exec_details(req_id: int, ex: Execution) -> Fields:
+def exec_details(req_id: int, ex: Execution, v: Wire = LATEST) -> Fields:
     return (
         Out.EXECUTION_DATA,
         req_id,
@@ -405,8 +422,8 @@ def exec_details(req_id: int, ex: Execution) -> Fields:
         "",  # evMultiplier
         "",  # modelCode
         2,  # lastLiquidity: removed liquidity
-        False,  # pendingPriceRevision
-        "",  # submitter
+        *v.since(Feature.PENDING_PRICE_REVISION, False),
+        *v.since(Feature.SUBMITTER, ""),
     )
 
 

@@ -1,7 +1,11 @@
-"""Reading client requests: the fields of each supported message (server version 200) into typed values.
+"""Reading client requests: the fields of each supported message into typed values.
 
 Every parser takes the fields after the message id and raises :class:`MalformedRequest` when they do
-not fit the layout, so a session can answer with IB's error 320 instead of failing.
+not fit the layout, so a session can answer with IB's error 320 instead of failing. Across server
+versions 157..200 a client changes these layouts only in fields after the ones read here (placeOrder's
+duration .. imbalanceOnly, reqContractDetails' issuerId, reqExecutions' lastNDays), with one exception:
+cancelOrder, whose leading version field goes away at ``CME_TAGGING_FIELDS``; its parser takes the
+session's :class:`Wire`.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from nautilus_node.simgateway.codec import UNSET_DOUBLE, UNSET_INTEGER
 from nautilus_node.simgateway.contracts import ContractQuery
+from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
 
 class MalformedRequest(ValueError):
@@ -288,8 +293,12 @@ def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
     )
 
 
-def parse_cancel_order(fields: tuple[str, ...]) -> int:
-    return FieldReader(fields).int()
+def parse_cancel_order(fields: tuple[str, ...], v: Wire = LATEST) -> int:
+    """cancelOrder [version,] orderId, ...: the version field is sent before ``CME_TAGGING_FIELDS``."""
+    r = FieldReader(fields)
+    if not v.has(Feature.CME_TAGGING_FIELDS):
+        r.int()  # version
+    return r.int()
 
 
 def parse_executions(fields: tuple[str, ...]) -> ExecutionFilter:

@@ -33,6 +33,7 @@ from nautilus_node.simgateway.codec import (
 from nautilus_node.simgateway.contracts import ContractQuery, ContractSpec
 from nautilus_node.simgateway.market import Quote, Trade
 from nautilus_node.simgateway.pacing import MessageRateLimiter
+from nautilus_node.simgateway.versions import LATEST, MAX_VERSION, MIN_VERSION, Feature, wire
 
 if TYPE_CHECKING:
     from nautilus_node.simgateway.server import GatewayServer
@@ -44,6 +45,8 @@ MAX_WRITE_BUFFER = 8 * 1024 * 1024
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
 UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 96: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
+# Requests that only exist from a server version on; below it they are treated as unsupported.
+REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLIS}
 
 
 def now_ms() -> int:
@@ -88,6 +91,7 @@ class Session:
         self.protocol = ServerProtocol()
         self.client_id: int | None = None
         self.version: int | None = None
+        self.wire = LATEST
         self.subs = Subscriptions()
         self._rate = MessageRateLimiter(server.max_msg_rate)
         self._closing = False
@@ -173,18 +177,23 @@ class Session:
             self.close()
 
     def error(self, req_id: int, code: int, text: str) -> None:
-        self.send(m.error(req_id, code, text, now_ms()))
+        self.send(m.error(req_id, code, text, now_ms(), v=self.wire))
 
     async def _on_handshake(self, hs: Handshake) -> None:
-        version = negotiate_version(hs, m.MIN_CLIENT_VERSION, m.SERVER_VERSION)
+        version = negotiate_version(hs, MIN_VERSION, MAX_VERSION)
         if version is None:
+            # Like IB Gateway: no handshake reply (it could only name a version outside the client's range),
+            # the socket is closed and the client sees the connection drop.
             log.warning(
-                "client %s offers versions %d..%d; this gateway serves %d..%d: closing",
-                self.peer, hs.min_version, hs.max_version, m.MIN_CLIENT_VERSION, m.SERVER_VERSION,
+                "refusing client %s: it offers server versions v%d..%d, this gateway serves v%d..%d; closing",
+                self.peer, hs.min_version, hs.max_version, MIN_VERSION, MAX_VERSION,
             )
             self.close()
             return
         self.version = version
+        self.wire = wire(version)
+        log.info("client %s: server version %d (client offers v%d..%d)", self.peer, version, hs.min_version,
+                 hs.max_version)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d %H:%M:%S") + " UTC"
         self._writer.write(encode_handshake_reply(version, stamp))
         await self._drain()
@@ -203,7 +212,8 @@ class Session:
         if delay > 0:
             await asyncio.sleep(delay)
         handler = self._handlers.get(req.msg_id)
-        if handler is None:
+        since = REQUESTS_SINCE.get(req.msg_id)
+        if handler is None or (since is not None and not self.wire.has(since)):
             self._unserved(req)
             return
         if self.client_id is None and req.msg_id != m.In.START_API:
@@ -293,7 +303,7 @@ class Session:
             return
         for spec in matches:
             exchange = req.contract.exchange if req.contract.exchange else spec.exchange
-            self.send(m.contract_data(req.req_id, spec, exchange))
+            self.send(m.contract_data(req.req_id, spec, exchange, self.wire))
         self.send(m.contract_data_end(req.req_id))
 
     # --- market data -------------------------------------------------------------------------------------
@@ -382,11 +392,12 @@ class Session:
         except BarRequestError as exc:
             self.error(req.req_id, exc.code, str(exc))
             return
-        self.send(m.historical_data(req.req_id, bars, bar_seconds, req.format_date))
         fmt = "%Y%m%d %H:%M:%S"
         start_text = dt.datetime.fromtimestamp(end - duration, dt.UTC).strftime(fmt) + " UTC"
         end_text = dt.datetime.fromtimestamp(end, dt.UTC).strftime(fmt) + " UTC"
-        self.send(m.historical_data_end(req.req_id, start_text, end_text))
+        for message in m.historical_data(req.req_id, bars, bar_seconds, req.format_date, start_text, end_text,
+                                         self.wire):
+            self.send(message)
         if req.keep_up_to_date:
             builder = BarBuilder(spec, bar_seconds, req.what_to_show)
             self.subs.historical[req.req_id] = LiveBars(builder, req.format_date)
@@ -485,7 +496,7 @@ class Session:
         self.server.route(events)
 
     def _cancel_order(self, fields: tuple[str, ...]) -> None:
-        order_id = rq.parse_cancel_order(fields)
+        order_id = rq.parse_cancel_order(fields, self.wire)
         assert self.client_id is not None
         try:
             events = self.server.broker.cancel(self.client_id, order_id)
@@ -500,7 +511,7 @@ class Session:
     def _send_orders(self, client_id: int | None) -> None:
         account = self.server.broker.account
         for order in self.server.broker.open_orders(client_id):
-            self.send(m.open_order(order, account))
+            self.send(m.open_order(order, account, self.wire))
             self.send(m.order_status(order))
         self.send(m.open_order_end())
 
@@ -518,20 +529,20 @@ class Session:
         flt = rq.parse_executions(fields)
         for ex in self.server.broker.executions():
             if _execution_matches(ex, flt):
-                self.send(m.exec_details(flt.req_id, ex))
+                self.send(m.exec_details(flt.req_id, ex, self.wire))
                 self.send(m.commission_report(ex))
         self.send(m.exec_details_end(flt.req_id))
 
     def on_order_update(self, order: Order, cancelled: bool) -> None:
-        self.send(m.open_order(order, self.server.broker.account))
+        self.send(m.open_order(order, self.server.broker.account, self.wire))
         self.send(m.order_status(order))
         if cancelled:
             self.error(order.order_id, 202, "Order Canceled - reason:")
 
     def on_fill(self, order: Order, execution: Execution) -> None:
-        self.send(m.exec_details(-1, execution))
+        self.send(m.exec_details(-1, execution, self.wire))
         self.send(m.order_status(order))
-        self.send(m.open_order(order, self.server.broker.account))
+        self.send(m.open_order(order, self.server.broker.account, self.wire))
         self.send(m.commission_report(execution))
 
     # --- account -----------------------------------------------------------------------------------------

@@ -48,9 +48,9 @@ def test_handshake_answers_server_version_200_and_a_connection_time(gateway: Sim
     assert version == "200" and conn_time.endswith("UTC")
 
 
-def test_client_whose_versions_end_below_200_is_refused(gateway: SimulatedGateway) -> None:
+def test_client_whose_versions_end_below_157_is_refused(gateway: SimulatedGateway) -> None:
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as sock:
-        sock.sendall(encode_greeting(100, 176))
+        sock.sendall(encode_greeting(100, 156))
         assert sock.recv(4096) == b""
 
 
