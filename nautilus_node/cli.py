@@ -291,7 +291,7 @@ def catalog_list(catalog_dir: Path) -> None:
 def backtest(
     config: Path | None, strategy: str | None, start: str | None, end: str | None, progress: bool | None
 ) -> None:
-    """Backtest the strategies of CONFIG (default configs/backtest.toml) over the catalog."""
+    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
     from nautilus_node.backtest_command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest_command import backtest_command
 

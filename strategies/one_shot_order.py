@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 import msgspec
-import pandas as pd
 from nautilus_trader.config import PositiveFloat, StrategyConfig
+from nautilus_trader.core.datetime import secs_to_nanos
 from nautilus_trader.model.enums import OrderSide, OrderType, TimeInForce
 from nautilus_trader.model.events import (
     OrderAccepted,
@@ -126,7 +126,7 @@ class OneShotOrder(Strategy):
             self.order = self.order_factory.market(config.instrument_id, side, quantity, tif)
         else:
             self.order = self.order_factory.limit(config.instrument_id, side, quantity, price, time_in_force=tif)
-        self.clock.set_time_alert(TIMEOUT_TIMER, self._in(config.timeout_secs), self._on_timeout)
+        self.clock.set_time_alert_ns(TIMEOUT_TIMER, self._in(config.timeout_secs), self._on_timeout)
         self.submit_order(self.order)
 
     def on_stop(self) -> None:
@@ -136,9 +136,10 @@ class OneShotOrder(Strategy):
         """A resting limit order gets `working_wait_secs` to fill before it is reported as working."""
         order = self.order
         if order.order_type == OrderType.LIMIT and order.time_in_force in RESTING_TIFS:
-            self.clock.set_time_alert(WORKING_TIMER, self._in(self.config.working_wait_secs), self._on_working)
+            self.clock.set_time_alert_ns(WORKING_TIMER, self._in(self.config.working_wait_secs), self._on_working)
 
     def on_order_filled(self, event: OrderFilled) -> None:
+        """Done once the whole quantity has filled (partial fills keep waiting)."""
         if self.order.is_closed:
             self._finish("FILLED")
 
@@ -160,12 +161,12 @@ class OneShotOrder(Strategy):
 
     def _on_timeout(self, _event: object) -> None:
         status = self.order.status_string() if self.order is not None else "not submitted"
-        self._finish("TIMEOUT", f"no outcome within {self.config.timeout_secs:g} s (order status {status})")
         if self.order is not None and self.order.is_open:
             self.cancel_order(self.order)
+        self._finish("TIMEOUT", f"no outcome within {self.config.timeout_secs:g} s (order status {status})")
 
-    def _in(self, seconds: float) -> pd.Timestamp:
-        return self.clock.utc_now() + pd.Timedelta(seconds=seconds)
+    def _in(self, seconds: float) -> int:
+        return self.clock.timestamp_ns() + secs_to_nanos(seconds)
 
     def _finish(self, status: str, reason: str | None = None, working: bool = False) -> None:
         """Record the outcome once, report it and shut the node down."""

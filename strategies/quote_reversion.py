@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-import pandas as pd
 from nautilus_trader.common.events import TimeEvent
 from nautilus_trader.config import PositiveFloat, PositiveInt, StrategyConfig
 from nautilus_trader.core.datetime import secs_to_nanos
 from nautilus_trader.indicators import ExponentialMovingAverage
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.enums import OrderSide, PriceType, TimeInForce
-from nautilus_trader.model.events import OrderCanceled, OrderFilled, OrderRejected, PositionClosed
+from nautilus_trader.model.events import OrderCanceled, OrderDenied, OrderFilled, OrderRejected, PositionClosed
 from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price
@@ -105,6 +104,13 @@ class QuoteReversionStrategy(Strategy):
     def on_order_rejected(self, event: OrderRejected) -> None:
         """Pause entries after a rejection."""
         self._paused_until_ns = self.clock.timestamp_ns() + secs_to_nanos(self.config.entry_timeout_secs)
+        if event.client_order_id == self._entry_id:
+            self._entry_id = None
+
+    def on_order_denied(self, event: OrderDenied) -> None:
+        """An entry the risk engine denied never reached the venue: a new one may follow."""
+        if event.client_order_id == self._entry_id:
+            self._entry_id = None
 
     def on_position_closed(self, event: PositionClosed) -> None:
         """One exit closed the position: cancel the other."""
@@ -123,8 +129,10 @@ class QuoteReversionStrategy(Strategy):
 
     def _idle(self) -> bool:
         instrument_id = self.config.instrument_id
+        # A submitted entry is tracked until it fills or ends: live, it may not be "open" or "in flight" yet.
         return (
-            self.clock.timestamp_ns() >= self._paused_until_ns
+            self._entry_id is None
+            and self.clock.timestamp_ns() >= self._paused_until_ns
             and not self.cache.positions_open_count(instrument_id=instrument_id, strategy_id=self.id)
             and not self.cache.orders_open_count(instrument_id=instrument_id, strategy_id=self.id)
             and not self.cache.orders_inflight_count(instrument_id=instrument_id, strategy_id=self.id)
@@ -140,8 +148,8 @@ class QuoteReversionStrategy(Strategy):
         )
         self._entry_id = order.client_order_id
         self.submit_order(order)
-        expire = self.clock.utc_now() + pd.Timedelta(seconds=self.config.entry_timeout_secs)
-        self.clock.set_time_alert(f"entry-timeout-{order.client_order_id}", expire, self._on_entry_timeout)
+        expire_ns = self.clock.timestamp_ns() + secs_to_nanos(self.config.entry_timeout_secs)
+        self.clock.set_time_alert_ns(f"entry-timeout-{order.client_order_id}", expire_ns, self._on_entry_timeout)
 
     def _on_entry_timeout(self, event: TimeEvent) -> None:
         entry = self.cache.order(self._entry_id) if self._entry_id is not None else None

@@ -1,0 +1,112 @@
+"""`order` end to end: the CLI in a subprocess, the real NautilusTrader IB adapter, the simulated IB Gateway.
+
+With `--sim` the command starts its own gateway; the tests that need to inject a fault or read the broker
+afterwards start one in this process instead (the `gateway` fixture) and point a config at it.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from nautilus_node.simgateway import SimulatedGateway
+from tests.order.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+OUTCOME = re.compile(
+    r"^(?P<status>[A-Z_]+)  (?P<order>[^|]+?)(?: \| working at the venue)? \| filled (?P<filled>[\d.]+)"
+    r"(?: @ (?P<price>[\d.]+))? \| commission (?P<commission>.+?) \| venue order id (?P<venue_id>\S+)"
+    r"(?: \| reason: (?P<reason>.*))?$"
+)
+
+
+def outcome(stdout: str) -> re.Match:
+    """The outcome line: the last line the command prints."""
+    line = stdout.strip().splitlines()[-1]
+    match = OUTCOME.match(line)
+    assert match, f"not an outcome line: {line!r}"
+    return match
+
+
+def test_a_market_order_fills_on_the_simulated_gateway() -> None:
+    result = run_cli("order", "BUY", "100", "SPY.ARCA", "--sim")
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "FILLED"
+    assert found["order"] == "BUY 100 SPY.ARCA MKT DAY"
+    assert found["filled"] == "100"
+    assert Decimal(found["price"]) > 0
+    assert found["commission"] == "1.00 USD", "IB's fixed rate: $0.005/share, at least $1"
+    assert found["venue_id"] != "-"
+
+
+def test_a_marketable_limit_order_fills_at_the_touch_not_at_its_limit() -> None:
+    result = run_cli("order", "SELL", "20000", "EUR/USD.IDEALPRO", "--limit", "0.5", "--tif", "GTC", "--sim")
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "FILLED"
+    assert found["order"] == "SELL 20000 EUR/USD.IDEALPRO LMT 0.5 GTC"
+    assert found["filled"] == "20000"
+    assert Decimal(found["price"]) > Decimal("0.5"), "a sell limit below the bid fills at the bid"
+    assert found["commission"] == "2.00 USD", "IDEALPRO: 0.2 bp of value, at least $2"
+
+
+def test_an_unfilled_ioc_limit_order_is_canceled_and_exits_1() -> None:
+    result = run_cli("order", "BUY", "100", "SPY.ARCA", "--limit", "1", "--tif", "IOC", "--sim")
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "CANCELED"
+    assert found["filled"] == "0"
+
+
+def test_a_limit_far_from_the_market_is_reported_working_and_stays_at_the_gateway(
+    gateway: SimulatedGateway, gateway_config: Path
+) -> None:
+    result = run_cli("order", "BUY", "100", "SPY.ARCA", "--limit", "1.00", "--tif", "GTC",
+                     "--config", str(gateway_config))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "ACCEPTED"
+    assert "working at the venue" in result.stdout.strip().splitlines()[-1]
+    assert found["filled"] == "0"
+    [working] = gateway.broker.open_orders()
+    assert (working.request.action, working.request.quantity, working.request.order_type) == ("BUY", 100, "LMT")
+    assert (working.request.lmt_price, working.request.tif) == (1.0, "GTC")
+    assert found["venue_id"].endswith(str(working.perm_id))
+
+
+def test_only_the_order_strategy_runs_not_the_configs_own(gateway: SimulatedGateway, gateway_config: Path) -> None:
+    result = run_cli("order", "BUY", "1", "SPY.ARCA", "--config", str(gateway_config))
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert outcome(result.stdout)["status"] == "FILLED"
+    folder = gateway_config.parent
+    assert not (folder / "probe.json").exists(), "the config's own strategy never started"
+    assert not (folder / "status.json").exists(), "the status actor stayed off"
+    [execution] = gateway.broker.executions()
+    assert (execution.spec.symbol, execution.side, execution.shares) == ("SPY", "BOT", 1)
+
+
+def test_a_rejected_order_exits_1_with_the_gateways_reason(gateway: SimulatedGateway, gateway_config: Path) -> None:
+    gateway.faults.reject_next_order("Simulated rejection")
+    result = run_cli("order", "BUY", "100", "SPY.ARCA", "--config", str(gateway_config))
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "REJECTED"
+    assert "Simulated rejection" in found["reason"]
+    assert gateway.broker.executions() == []
+
+
+def test_an_off_tick_limit_price_is_denied_before_it_reaches_the_gateway(
+    gateway: SimulatedGateway, gateway_config: Path
+) -> None:
+    result = run_cli("order", "BUY", "20000", "EUR/USD.IDEALPRO", "--limit", "1.08001",
+                     "--config", str(gateway_config))
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert found["status"] == "DENIED"
+    assert found["reason"] == "limit price 1.08001 is not a multiple of the tick size 0.00005"
+    assert gateway.broker.open_orders() == [] and gateway.broker.executions() == []
