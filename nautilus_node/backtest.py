@@ -25,15 +25,9 @@ from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from nautilus_node.backtest_config import (
-    BacktestFile,
-    DataSettings,
-    VenueSettings,
-    load_backtest_file,
-    parse_time,
-)
+from nautilus_node.backtest_config import load_backtest_file, parse_time
 from nautilus_node.node import importable_strategy
-from nautilus_node.settings import ConfigError, StrategySettings
+from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import instantiate_strategy
 
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
@@ -61,7 +55,7 @@ def strategy_name(strategy: StrategySettings) -> str:
     return strategy.path.split(":")[0].rsplit(".", 1)[-1]
 
 
-def select_strategies(settings: BacktestFile, name: str | None, source: str) -> list[StrategySettings]:
+def select_strategies(settings: Settings, name: str | None, source: str) -> list[StrategySettings]:
     """All strategies, or those whose module or class name is `name` (case-insensitive)."""
     if name is None:
         return list(settings.strategies)
@@ -77,7 +71,7 @@ def select_strategies(settings: BacktestFile, name: str | None, source: str) -> 
 
 
 def build_run_config(
-    settings: BacktestFile,
+    settings: Settings,
     source: str,
     strategy: str | None = None,
     start: str | None = None,
@@ -85,7 +79,7 @@ def build_run_config(
     progress: bool | None = None,
 ) -> BacktestRunConfig:
     """Translate a validated backtest file (plus command-line overrides) into a `BacktestRunConfig`."""
-    section = settings.backtest
+    section: BacktestSection = settings.backtest  # type: ignore[assignment]  # checked by load_backtest_file
     strategies = select_strategies(settings, strategy, source)
     for strategy_settings in strategies:
         index = settings.strategies.index(strategy_settings)

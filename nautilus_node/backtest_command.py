@@ -11,7 +11,7 @@ from nautilus_node.backtest import build_run_config, run_backtest, strategy_name
 from nautilus_node.backtest_config import load_backtest_file
 from nautilus_node.backtest_report import summary_table, write_results
 
-DEFAULT_CONFIG = Path("configs/backtest.toml")
+DEFAULT_CONFIG = Path("configs/paper.toml")
 
 
 @dataclass(frozen=True)

@@ -1,91 +1,24 @@
-"""The backtest config file: `[backtest]` (catalog, data, period, venues) plus the shared `[[strategies]]`.
-
-Decoded with msgspec into frozen Structs at the edge; errors name the file and the key path. The
-`[[strategies]]` tables are the live config's `StrategySettings`, so a strategy entry can be copied between a
-live config and a backtest config unchanged.
+"""A config file read for a backtest: its `[backtest]` table (catalog, data, period, venues) and the same
+`[[strategies]]` that `run` trades live. The schema lives in `settings.py`; this adds the checks a backtest
+needs beyond the schema. Errors name the file and the key path.
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
 
-import msgspec
 import pandas as pd
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
-from nautilus_node.settings import ConfigError, StrategySettings, describe_validation_error
-
-Positive = Annotated[float, msgspec.Meta(gt=0)]
+from nautilus_node.settings import ConfigError, Settings, load_settings
 
 
-class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Base for every table: frozen, strict about unknown keys."""
-
-
-class DataSettings(_Table):
-    """One data set read from the catalog.
-
-    `kind = "bars"` needs `bar_types`; `kind = "quotes"` needs `instrument_id`. `strategies` limits the data
-    set to runs that include one of the named strategies (see `StrategySettings` matching in `backtest.py`).
-    """
-
-    kind: Literal["bars", "quotes", "trades"]
-    instrument_id: str | None = None
-    bar_types: list[str] = []
-    strategies: list[str] = []
-
-
-class VenueSettings(_Table):
-    """A simulated venue; `fee_model` picks one of IB's commission schedules."""
-
-    name: str = "IDEALPRO"
-    account_type: Literal["cash", "margin"] = "margin"
-    oms_type: Literal["netting", "hedging"] = "netting"
-    base_currency: str | None = "USD"
-    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USD"])
-    leverage: Positive = 1.0
-    fee_model: Literal["ib_fx", "ib_us_stock", "none"] = "ib_fx"
-    bar_execution: bool = True
-
-
-class BacktestSection(_Table):
-    """The `[backtest]` table. Relative paths are taken relative to the current directory."""
-
-    catalog: str = "catalog"
-    results: str = "results"
-    start: str | None = None
-    end: str | None = None
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "OFF"] = "ERROR"
-    data: list[DataSettings] = []
-    venues: list[VenueSettings] = msgspec.field(default_factory=lambda: [VenueSettings()])
-
-
-class BacktestFile(_Table):
-    """A whole backtest config file."""
-
-    backtest: BacktestSection = BacktestSection()
-    strategies: list[StrategySettings] = []
-
-
-def load_backtest_file(path: Path) -> BacktestFile:
-    """Read and validate the backtest config at `path`; raises `ConfigError` with a one-line message."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        parsed = msgspec.convert(raw, BacktestFile, strict=True)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
-    _check(parsed, str(path))
-    return parsed
+def load_backtest_file(path: Path) -> Settings:
+    """Read and validate a config file for a backtest: it needs a `[backtest]` table and `[[strategies]]`."""
+    settings = load_settings(path)
+    _check(settings, str(path))
+    return settings
 
 
 def parse_time(value: str, where: str) -> pd.Timestamp:
@@ -97,8 +30,10 @@ def parse_time(value: str, where: str) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _check(parsed: BacktestFile, source: str) -> None:
+def _check(parsed: Settings, source: str) -> None:
     section = parsed.backtest
+    if section is None:
+        raise ConfigError(f"{source}: backtest: no [backtest] table (the catalog, data and venues to backtest on)")
     start = parse_time(section.start, f"{source}: backtest.start") if section.start else None
     end = parse_time(section.end, f"{source}: backtest.end") if section.end else None
     if start is not None and end is not None and end <= start:

@@ -118,8 +118,13 @@ class {stem}Strategy(Strategy):
         self.close_all_positions(self.config.instrument_id)
 '''
 
-CONFIG_TEMPLATE = '''# Backtest {stem}Strategy:  python -m nautilus_node backtest configs/{name}.toml
-# To run it live, copy the [[strategies]] table into a live config (e.g. configs/paper.toml).
+CONFIG_TEMPLATE = '''# {stem}Strategy. The same file backtests and trades:
+#   python -m nautilus_node backtest configs/{name}.toml     # over catalog/
+#   python -m nautilus_node run configs/{name}.toml --sim    # live, on the simulated IB Gateway
+#   python -m nautilus_node run configs/{name}.toml          # live, on IB Gateway paper (TWS_ACCOUNT=DU...)
+
+[instruments]
+load = ["EUR/USD.IDEALPRO"]
 
 [backtest]
 catalog = "catalog"

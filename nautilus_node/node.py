@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import msgspec
 from nautilus_trader.adapters.interactive_brokers import factories as ib_factories
 from nautilus_trader.adapters.interactive_brokers.common import IB
 from nautilus_trader.adapters.interactive_brokers.config import (
@@ -40,7 +41,12 @@ def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
     )
 
 
-def status_actor_config(settings: Settings) -> ImportableActorConfig:
+def startup_limit_secs(config: TradingNodeConfig) -> float:
+    """How long NautilusTrader may take from start to running strategies: connect, reconcile, portfolio."""
+    return config.timeout_connection + config.timeout_reconciliation + config.timeout_portfolio + 5
+
+
+def status_actor_config(settings: Settings, startup_grace_secs: float) -> ImportableActorConfig:
     """The status actor, configured from the `[status]` and `[gateway]` sections."""
     status, gateway = settings.status, settings.gateway
     return ImportableActorConfig(
@@ -52,6 +58,8 @@ def status_actor_config(settings: Settings) -> ImportableActorConfig:
             "snapshot_path": str(Path(status.file)),
             "stale_after_secs": status.stale_after_secs,
             "required_feeds": list(status.required_feeds),
+            "market_hours": status.market_hours,
+            "startup_grace_secs": startup_grace_secs,
             "gateway_host": gateway.host,
             "gateway_port": gateway.port,
             "client_id": gateway.client_id,
@@ -78,7 +86,7 @@ def build_node_config(
         "request_timeout_secs": gateway.request_timeout_secs,
     }
     strategies = [importable_strategy(s) for s in settings.strategies] + list(extra_strategies or [])
-    return TradingNodeConfig(
+    config = TradingNodeConfig(
         trader_id=settings.node.trader_id,
         logging=LoggingConfig(
             log_level=settings.node.log_level,
@@ -103,13 +111,16 @@ def build_node_config(
             ),
         },
         strategies=strategies,
-        actors=[status_actor_config(settings)] if settings.status.enabled else [],
         timeout_connection=gateway.startup_timeout_secs,
         timeout_reconciliation=30.0,
         timeout_portfolio=10.0,
         timeout_disconnection=5.0,
         timeout_post_stop=2.0,
     )
+    if not settings.status.enabled:
+        return config
+    actor = status_actor_config(settings, startup_grace_secs=startup_limit_secs(config))
+    return msgspec.structs.replace(config, actors=[actor])
 
 
 def create_node(config: TradingNodeConfig, loop: asyncio.AbstractEventLoop | None = None) -> TradingNode:

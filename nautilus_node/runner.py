@@ -74,17 +74,34 @@ def check_config(path: Path, live: bool) -> str:
     )
 
 
-def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
-    """Load and check the config, then run the node against IB Gateway or the simulated gateway."""
+def run_from_config(
+    path: Path,
+    options: RunOptions,
+    sim: bool,
+    live: bool,
+    echo: Echo,
+    adapt: Callable[[Settings], Settings] | None = None,
+    extra_strategies: list[ImportableStrategyConfig] | None = None,
+) -> RunReport:
+    """Load and check the config, then run the node against IB Gateway or the simulated gateway.
+
+    `adapt` rewrites the loaded settings first (e.g. `order` swaps the strategies for its own one-shot strategy,
+    given as `extra_strategies`).
+    """
     settings = load_settings(path)
+    if adapt is not None:
+        settings = adapt(settings)
     summary = (lambda: echo_status_summary(Path(settings.status.file), echo)) if settings.status.enabled else None
     if not sim:
         check_paper_only(settings.gateway, live)
-        return run_node(settings, options, echo, source=str(path), before_stop=summary)
+        return run_node(
+            settings, options, echo, source=str(path), extra_strategies=extra_strategies, before_stop=summary
+        )
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
         echo(f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account})")
+        status = msgspec.structs.replace(settings.status, market_hours="always")  # the simulated market never closes
         gateway = msgspec.structs.replace(
             settings.gateway,
             host="127.0.0.1",
@@ -92,7 +109,12 @@ def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo
             account=simulated.account,
         )
         return run_node(
-            msgspec.structs.replace(settings, gateway=gateway), options, echo, source=str(path), before_stop=summary
+            msgspec.structs.replace(settings, gateway=gateway, status=status),
+            options,
+            echo,
+            source=str(path),
+            extra_strategies=extra_strategies,
+            before_stop=summary,
         )
 
 
@@ -145,7 +167,7 @@ def run_node(
         with interruptible():
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
-            from nautilus_node.node import build_node_config, create_node
+            from nautilus_node.node import build_node_config, create_node, startup_limit_secs
             from nautilus_node.validation import validate_settings
 
             validate_settings(settings, source)
@@ -181,7 +203,7 @@ def run_node(
         loop.call_later(options.duration_secs, request_stop, f"--for {options.duration_secs:g} s elapsed")
 
     async def watch_startup() -> None:
-        limit = config.timeout_connection + config.timeout_reconciliation + config.timeout_portfolio + 5
+        limit = startup_limit_secs(config)
         deadline = time.monotonic() + limit
         strategies = node.trader.strategies()
         while time.monotonic() < deadline and not report.stopped_by:
@@ -206,6 +228,8 @@ def run_node(
         node.run()
     finally:
         watcher.cancel()
+        if not loop.is_closed():  # let the cancelled watcher finish (the node may stop before it saw start-up)
+            loop.run_until_complete(asyncio.gather(watcher, return_exceptions=True))
         node.dispose()
     return report
 

@@ -29,6 +29,7 @@ PATTERN_HINTS = {
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
+PositiveFloat = PositiveSeconds
 
 
 class ConfigError(Exception):
@@ -84,16 +85,57 @@ class StatusSettings(_Section):
     file: str = "status/status.json"
     stale_after_secs: PositiveSeconds = 10.0
     required_feeds: list[str] = []
+    market_hours: Literal["fx", "always"] = "fx"
+
+
+class DataSettings(_Section):
+    """One data set read from the catalog for a backtest.
+
+    `kind = "bars"` needs `bar_types`; `kind = "quotes"`/`"trades"` need `instrument_id`. `strategies` limits the
+    data set to runs that include one of the named strategies (their module names, e.g. "ema_cross").
+    """
+
+    kind: Literal["bars", "quotes", "trades"]
+    instrument_id: str | None = None
+    bar_types: list[str] = []
+    strategies: list[str] = []
+
+
+class VenueSettings(_Section):
+    """A simulated venue for a backtest; `fee_model` picks one of IB's commission schedules."""
+
+    name: str = "IDEALPRO"
+    account_type: Literal["cash", "margin"] = "margin"
+    oms_type: Literal["netting", "hedging"] = "netting"
+    base_currency: str | None = "USD"
+    starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USD"])
+    leverage: PositiveFloat = 1.0
+    fee_model: Literal["ib_fx", "ib_us_stock", "none"] = "ib_fx"
+    bar_execution: bool = True
+
+
+class BacktestSection(_Section):
+    """The `[backtest]` table: catalog, period, data and venues. Relative paths are taken from the current
+    directory. `run` ignores it; `backtest` runs the same file's `[[strategies]]` with it."""
+
+    catalog: str = "catalog"
+    results: str = "results"
+    start: str | None = None
+    end: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "OFF"] = "ERROR"
+    data: list[DataSettings] = []
+    venues: list[VenueSettings] = msgspec.field(default_factory=lambda: [VenueSettings()])
 
 
 class Settings(_Section):
-    """A whole config file."""
+    """A whole config file: one file serves `run` (live or `--sim`) and `backtest`."""
 
     node: NodeSettings = NodeSettings()
     gateway: GatewaySettings = GatewaySettings()
     instruments: InstrumentSettings = InstrumentSettings()
     strategies: list[StrategySettings] = []
     status: StatusSettings = StatusSettings()
+    backtest: BacktestSection | None = None
 
 
 # Environment variable → (section, field, parser).

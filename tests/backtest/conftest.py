@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "catalog"
-SHIPPED_CONFIG = REPO / "configs" / "backtest.toml"
+SHIPPED_CONFIG = REPO / "configs" / "paper.toml"
 
 
 @pytest.fixture

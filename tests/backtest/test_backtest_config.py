@@ -65,7 +65,7 @@ def test_cli_rejects_an_unknown_strategy_with_one_line_and_exit_2() -> None:
     result = run_cli("--strategy", "nonesuch")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: configs/backtest.toml: --strategy 'nonesuch' matches no [[strategies]] entry "
+        "error: configs/paper.toml: --strategy 'nonesuch' matches no [[strategies]] entry "
         "(have: ema_cross, quote_reversion)",
     ]
 

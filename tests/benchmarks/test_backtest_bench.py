@@ -23,7 +23,7 @@ ROUNDS = 2
 
 
 def trade_heavy_config(tmp_path: Path) -> Path:
-    text = (REPO / "configs" / "backtest.toml").read_text(encoding="utf-8")
+    text = (REPO / "configs" / "paper.toml").read_text(encoding="utf-8")
     text = text.replace('catalog = "catalog"', f'catalog = "{REPO / "catalog"}"')
     text = text.replace('results = "results"', f'results = "{tmp_path / "results"}"')
     text = text.replace("fast_ema_period = 30", "fast_ema_period = 10")
