@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from nautilus_node.settings import ConfigError
+from nautilus_node.errors import UserError
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
@@ -19,20 +19,15 @@ DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a project error as one line on stderr and exit non-zero (2: bad input, 1: failed run)."""
+    """Print a project error as one line on stderr and exit with its code (2: bad input, 1: failed)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from nautilus_node.runner import RunError
-
         try:
             return command(*args, **kwargs)
-        except ConfigError as exc:
+        except UserError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except RunError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
+            sys.exit(exc.exit_code)
 
     return wrapper
 
@@ -102,16 +97,13 @@ def check(config: Path | None, live: bool) -> None:
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Replay speed (x real time).")
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+@one_line_errors
 def gateway(host: str, port: int, account: str, seed: int, replay: Path | None, speed: float,
             control_port: int | None) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
-    from nautilus_node.simgateway.standalone import GatewayStartError, serve
+    from nautilus_node.simgateway.standalone import serve
 
-    try:
-        serve(host, port, account, seed, replay, speed, control_port, click.echo)
-    except GatewayStartError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo)
 
 
 @main.command("gateway-fault")
@@ -157,26 +149,6 @@ def status(url: str | None, file: Path | None, check: bool) -> None:
 # --- catalog ------------------------------------------------------------------------------------------------
 
 
-def catalog_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Bad input files exit 2 and a failed download exits 1, each with a one-line message."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from nautilus_node.catalog.download import DownloadError
-        from nautilus_node.catalog.errors import CatalogInputError
-
-        try:
-            return command(*args, **kwargs)
-        except CatalogInputError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except DownloadError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
 @main.group()
 def catalog() -> None:
     """Fill and inspect the ParquetDataCatalog (default ./catalog)."""
@@ -198,7 +170,7 @@ def catalog_import() -> None:
     help="Catalog root folder.",
 )
 @click.option("--instrument", default="EUR/USD.IDEALPRO", show_default=True, help="Instrument id of the files.")
-@catalog_errors
+@one_line_errors
 def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: str) -> None:
     """Import QuantConnect LEAN forex quote files (zips, or folders of them) from PATHS."""
     from nautilus_node.catalog.cli_support import echo_results, file_progress
@@ -225,7 +197,7 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
 @click.option("--size-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
               show_default=True, help="Catalog root folder.")
-@catalog_errors
+@one_line_errors
 def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_type: str | None, bar_time: str,
                        column_map: str | None, tz: str, time_format: str | None, price_precision: int | None,
                        size_precision: int | None, catalog_dir: Path) -> None:
@@ -255,7 +227,7 @@ def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_
               help="Seconds to wait for the gateway to answer.")
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
               show_default=True, help="Catalog root folder.")
-@catalog_errors
+@one_line_errors
 def catalog_download(instrument: str, bar_size: str, what: str, start: str, end: str, host: str, port: int,
                      client_id: int, connect_timeout: float, catalog_dir: Path) -> None:
     """Download historical bars from IB Gateway into the catalog (paced; resumes; skips what it has)."""
@@ -270,7 +242,7 @@ def catalog_download(instrument: str, bar_size: str, what: str, start: str, end:
 @catalog.command("list")
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
               show_default=True, help="Catalog root folder.")
-@catalog_errors
+@one_line_errors
 def catalog_list(catalog_dir: Path) -> None:
     """Show instruments, data types, time ranges and row counts."""
     from nautilus_node.catalog.listing import render

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from nautilus_node.errors import UserError
 from nautilus_node.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
 from nautilus_node.settings import ConfigError, GatewaySettings, Settings, check_paper_only, load_settings
 
@@ -34,7 +35,7 @@ STARTUP_POLL_SECS = 0.2
 Echo = Callable[[str], None]
 
 
-class RunError(Exception):
+class RunError(UserError):
     """The node could not be run; the message is one line for a person."""
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from nautilus_node.errors import InputError
+
 PAPER_ACCOUNT_PREFIX = "DU"
 LIVE_PORTS = frozenset({4001, 7496})
 ALLOW_LIVE_ENV = "NAUTILUS_NODE_ALLOW_LIVE"
@@ -32,7 +34,7 @@ PositiveSeconds = Annotated[float, msgspec.Meta(gt=0)]
 PositiveFloat = PositiveSeconds
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """A config file, or an override of it, that cannot be used; the message is one line for a person."""
 
 

@@ -28,6 +28,7 @@ from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.importer import catalog_instrument
 from nautilus_node.catalog.pacing import HistoricalRequest, Pacer
 from nautilus_node.catalog.store import write_atomically
+from nautilus_node.errors import UserError
 
 STATE_FILE = ".downloads.json"
 PRICE_TYPES = {"TRADES": (PriceType.LAST,), "MIDPOINT": (PriceType.MID,), "BID": (PriceType.BID,),
@@ -44,7 +45,7 @@ class HistoryFetcher(Protocol):
     async def bars(self, bar_type: BarType, end: pd.Timestamp, duration: str) -> list[Bar]: ...
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UserError, RuntimeError):
     """A download that IB (or the connection) stopped; what finished stays in the catalog."""
 
 
@@ -139,10 +140,10 @@ async def download(
     """Fetch every chunk of `types` over (start, end] not fetched before, within IB's pacing."""
     if start >= end:
         raise CatalogInputError("--start", f"start {start} is not before end {end}")
-    state = _State(catalog_dir / STATE_FILE)
+    state = DownloadState(catalog_dir / STATE_FILE)
     chunks = [c for t in types for c in plan(t, start, end)]
     chunks.sort(key=lambda c: (c.end, str(c.bar_type)))
-    todo = [c for c in chunks if not state.done(c)]
+    todo = [c for c in chunks if not state.done(str(c.bar_type), c.key)]
     report = DownloadReport(skipped=len(chunks) - len(todo))
     instrument = await fetcher.instrument(types[0].instrument_id) if todo else None
     new_definition = [instrument] if todo and catalog_instrument(catalog_dir, str(instrument.id)) is None else []
@@ -160,14 +161,15 @@ async def download(
             new_definition = []
             report.bars_added += sum(r.rows_added for r in results if r.group.startswith("bar/"))
         if chunk.end + chunk.bar_type.spec.timedelta <= now():
-            state.mark(chunk)
+            state.mark(str(chunk.bar_type), chunk.key)
         if progress is not None:
             progress(number, len(todo), chunk, len(bars))
     return report
 
 
-class _State:
-    """Finished chunks per bar type, kept in a small JSON file written atomically."""
+class DownloadState:
+    """Finished chunks per series (a bar type, or an instrument's ticks), kept in a small JSON file written
+    atomically."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -176,11 +178,11 @@ class _State:
         except (OSError, ValueError) as exc:
             raise CatalogInputError(path, f"unreadable download state ({exc})") from None
 
-    def done(self, chunk: Chunk) -> bool:
-        return chunk.key in self.finished.get(str(chunk.bar_type), ())
+    def done(self, series: str, key: str) -> bool:
+        return key in self.finished.get(series, ())
 
-    def mark(self, chunk: Chunk) -> None:
-        self.finished.setdefault(str(chunk.bar_type), []).append(chunk.key)
+    def mark(self, series: str, key: str) -> None:
+        self.finished.setdefault(series, []).append(key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".json.partial")
         partial.write_text(json.dumps(self.finished, indent=1, sort_keys=True))

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from nautilus_node.errors import InputError
 
-class CatalogInputError(ValueError):
+
+class CatalogInputError(InputError, ValueError):
     """A file (or a row of it) that cannot be imported; the message is one line."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:

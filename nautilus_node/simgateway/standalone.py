@@ -8,11 +8,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from nautilus_node.errors import InputError
 from nautilus_node.simgateway.control import ACTIONS, send_control
 from nautilus_node.simgateway.gateway import SimulatedGateway
 
 
-class GatewayStartError(Exception):
+class GatewayStartError(InputError):
     """The gateway could not start (bad option value, port in use, unreadable catalog)."""
 
 
