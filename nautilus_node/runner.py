@@ -70,7 +70,8 @@ def check_config(path: Path, live: bool) -> str:
     gateway = settings.gateway
     return (
         f"{path}: OK — gateway {gateway.host}:{gateway.port} (client id {gateway.client_id}, "
-        f"account {gateway.account or 'from TWS_ACCOUNT: not set'}), {len(settings.instruments.load)} instruments, "
+        f"account {gateway.account or 'not set: gateway.account or TWS_ACCOUNT'}), "
+        f"{len(settings.instruments.load)} instruments, "
         f"strategies: {', '.join(type(s).__name__ for s in strategies) or 'none'}"
     )
 

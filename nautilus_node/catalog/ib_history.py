@@ -1,4 +1,4 @@
-"""Historical bars from IB Gateway through NautilusTrader's IB adapter, one request per call.
+"""Historical bars and ticks from IB Gateway through NautilusTrader's IB adapter, one request per call.
 
 The adapter's client answers a failed request with an empty list; this client also keeps the IB errors
 that arrived for each request, so that a refused request (e.g. error 162) stops a download instead of
@@ -8,9 +8,10 @@ passing for a period without data.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
@@ -19,16 +20,19 @@ from nautilus_trader.adapters.interactive_brokers.config import InteractiveBroke
 from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
-from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.data import Bar, BarType, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import InstrumentId, TraderId
 from nautilus_trader.model.instruments import Instrument
 
 from nautilus_node.catalog.download import Chunk, DownloadError, DownloadReport, bar_types, download
 from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.pacing import Pacer, PacingRules
+from nautilus_node.catalog.tick_download import TickChunk, TickDownloadReport, download_ticks, tick_series
 
 # IB answers "no data for this period" with error 162 and this text; it is an empty result, not a failure.
 _NO_DATA = "HMDS query returned no data"
+# IB's answer for a kind of data a contract does not have (e.g. TRADES for FX).
+_NO_TRADES = "No historical market data"
 _INFO_CODES = frozenset({2104, 2106, 2107, 2108, 2158})
 
 
@@ -65,7 +69,8 @@ class IBHistory:
         self._request_timeout = request_timeout
         clock = LiveClock()
         msgbus = MessageBus(TraderId("CATALOG-001"), clock)
-        self._client = _ObservedClient(loop=asyncio.get_running_loop(), msgbus=msgbus, cache=Cache(), clock=clock,
+        self._cache = Cache()
+        self._client = _ObservedClient(loop=asyncio.get_running_loop(), msgbus=msgbus, cache=self._cache, clock=clock,
                                        host=host, port=port, client_id=client_id)
         self._client.errors = []
         self._client.failed = asyncio.Event()
@@ -98,32 +103,55 @@ class IBHistory:
         if instrument_id not in loaded:
             raise DownloadError(f"IB has no contract for {instrument_id}{self._last_error_text()}")
         self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
-        return self._provider.find(instrument_id)
+        instrument = self._provider.find(instrument_id)
+        self._cache.add_instrument(instrument)  # the adapter looks instruments up there to build ticks
+        return instrument
 
     async def bars(self, bar_type: BarType, end: pd.Timestamp, duration: str) -> list[Bar]:
-        """One reqHistoricalData: bars of `bar_type` for `duration` ending at `end` (all hours).
+        """One reqHistoricalData: bars of `bar_type` for `duration` ending at `end` (all hours)."""
+        contract = self._contracts[bar_type.instrument_id]
+        return await self._answer(
+            self._client.get_historical_bars(bar_type, contract, False, end, duration,
+                                             timeout=self._request_timeout + 5),
+            f"{bar_type} ending {end}",
+        )
+
+    async def ticks(self, instrument_id: InstrumentId, what: str, start: pd.Timestamp) -> list[QuoteTick | TradeTick]:
+        """One reqHistoricalTicks: up to 1000 `what` ticks (TRADES or BID_ASK) from `start` on (all hours)."""
+        contract = self._contracts[instrument_id]
+        try:
+            return await self._answer(
+                self._client.get_historical_ticks(instrument_id, contract, what, start_date_time=start,
+                                                  use_rth=False, timeout=self._request_timeout + 5),
+                f"{instrument_id} {what} ticks from {start}",
+            )
+        except DownloadError as exc:
+            if what == "TRADES" and _NO_TRADES in str(exc):
+                raise DownloadError(f"{exc} (IB has no trades for {instrument_id}; try --ticks BID_ASK)") from None
+            raise
+
+    async def _answer(self, call: Coroutine[Any, Any, list | None], description: str) -> list:
+        """The result of one adapter request, or a DownloadError for the IB error that refused it.
 
         The adapter leaves a refused request waiting for its timeout, so an IB error ends the wait here.
         """
-        contract = self._contracts[bar_type.instrument_id]
         seen = len(self._client.errors)
         self._client.failed.clear()
-        request = asyncio.ensure_future(self._client.get_historical_bars(
-            bar_type, contract, False, end, duration, timeout=self._request_timeout + 5
-        ))
+        request = asyncio.ensure_future(call)
         failed = asyncio.ensure_future(self._client.failed.wait())
         await asyncio.wait({request, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
         failed.cancel()
+        failures = [e for e in self._client.errors[seen:] if _NO_DATA not in e.message]
+        if failures:
+            request.cancel()
+            e = failures[0]
+            raise DownloadError(f"IB error {e.code} for {description}: {e.message}")
         if not request.done():
             request.cancel()
-            failures = [e for e in self._client.errors[seen:] if _NO_DATA not in e.message]
-            if failures:
-                e = failures[0]
-                raise DownloadError(f"IB error {e.code} for {bar_type} ending {end}: {e.message}")
             if len(self._client.errors) > seen:
                 return []
-            raise DownloadError(f"no answer from IB within {self._request_timeout}s for {bar_type} ending {end}")
-        return request.result()
+            raise DownloadError(f"no answer from IB within {self._request_timeout}s for {description}")
+        return [] if request.cancelled() else request.result() or []
 
     def _last_error_text(self) -> str:
         return f" (IB error {self._client.errors[-1].code}: {self._client.errors[-1].message})" \
@@ -153,6 +181,32 @@ def download_from_ib(
         async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
             return await download(ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()),
                                   now=lambda: pd.Timestamp.now(tz="UTC"), progress=progress)
+
+    return asyncio.run(run())
+
+
+def download_ticks_from_ib(
+    catalog_dir: Path,
+    instrument_id: str,
+    what: str,
+    start: str,
+    end: str,
+    host: str = "127.0.0.1",
+    port: int = 4002,
+    client_id: int = 17,
+    connect_timeout: float = 20.0,
+    rules: PacingRules | None = None,
+    progress: Callable[[int, int, TickChunk, int, int], None] | None = None,
+) -> TickDownloadReport:
+    """Download TRADES or BID_ASK ticks over [start, end) (UTC unless the times say otherwise) into the catalog."""
+    iid = tick_series(instrument_id, what)
+    first, last = parse_time("--start", start), parse_time("--end", end)
+    last = min(last, pd.Timestamp.now(tz="UTC").floor("s"))
+
+    async def run() -> TickDownloadReport:
+        async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
+            return await download_ticks(ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()),
+                                        now=lambda: pd.Timestamp.now(tz="UTC"), progress=progress)
 
     return asyncio.run(run())
 

@@ -15,6 +15,7 @@ from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import Execution, Order, Position
 from nautilus_node.simgateway.codec import UNSET_DOUBLE
 from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
 Fields = tuple[object, ...]
@@ -53,6 +54,9 @@ class Out(enum.IntEnum):
     HISTORICAL_DATA_UPDATE = 90
     PNL = 94
     PNL_SINGLE = 95
+    HISTORICAL_TICKS = 96
+    HISTORICAL_TICKS_BID_ASK = 97
+    HISTORICAL_TICKS_LAST = 98
     TICK_BY_TICK = 99
     HISTORICAL_DATA_END = 108
     CURRENT_TIME_IN_MILLIS = 109
@@ -89,6 +93,7 @@ class In(enum.IntEnum):
     CANCEL_PNL = 93
     REQ_PNL_SINGLE = 94
     CANCEL_PNL_SINGLE = 95
+    REQ_HISTORICAL_TICKS = 96
     REQ_TICK_BY_TICK_DATA = 97
     CANCEL_TICK_BY_TICK_DATA = 98
     REQ_CURRENT_TIME_IN_MILLIS = 105
@@ -280,6 +285,28 @@ def historical_data_update(req_id: int, bar: Bar, bar_seconds: int, format_date:
         bar.wap,
         bar.volume,
     )
+
+
+def historical_ticks(req_id: int, what: str, ticks: list[Tick], done: bool = True) -> Fields:
+    """historicalTicks (MIDPOINT), historicalTicksBidAsk (BID_ASK) or historicalTicksLast (TRADES): the
+    same layout at every server version 157..200. Attribute masks are 0 (no past-high/low, no unreported)."""
+    rows: list[object] = []
+    if what == "BID_ASK":
+        msg_id = Out.HISTORICAL_TICKS_BID_ASK
+        for t in ticks:
+            assert isinstance(t, QuoteTick)
+            rows += [t.time, 0, t.bid, t.ask, t.bid_size, t.ask_size]
+    elif what == "TRADES":
+        msg_id = Out.HISTORICAL_TICKS_LAST
+        for t in ticks:
+            assert isinstance(t, TradeTick)
+            rows += [t.time, 0, t.price, t.size, t.exchange, ""]
+    else:
+        msg_id = Out.HISTORICAL_TICKS
+        for t in ticks:
+            assert isinstance(t, MidTick)
+            rows += [t.time, 0, t.price, 0]
+    return (msg_id, req_id, len(ticks), *rows, done)
 
 
 def order_status(order: Order) -> Fields:

@@ -151,6 +151,24 @@ class HistoricalDataRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoricalTicksRequest:
+    req_id: int
+    contract: ContractQuery
+    start: str
+    end: str
+    number_of_ticks: int
+    what_to_show: str
+    use_rth: bool
+    ignore_size: bool
+
+    @property
+    def pacing_key(self) -> tuple[object, ...]:
+        c = self.contract
+        return ("ticks", c.con_id, c.symbol, c.sec_type, c.local_symbol, self.start, self.end, self.number_of_ticks,
+                self.what_to_show, self.use_rth, self.ignore_size)
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceOrderRequest:
     order_id: int
     contract: ContractQuery
@@ -265,6 +283,22 @@ def parse_historical_data(fields: tuple[str, ...]) -> HistoricalDataRequest:
     _skip_combo_legs(r, c, 4)
     keep_up_to_date = r.bool()
     return HistoricalDataRequest(req_id, c, end, bar_size, duration, use_rth, what, format_date, keep_up_to_date)
+
+
+def parse_historical_ticks(fields: tuple[str, ...]) -> HistoricalTicksRequest:
+    """reqHistoricalTicks: reqId, contract, includeExpired, start, end, numberOfTicks, whatToShow, useRth,
+    ignoreSize, miscOptions (no version field; the same layout at every server version 157..200)."""
+    r = FieldReader(fields)
+    req_id = r.int()
+    c = r.contract()
+    r.bool()  # includeExpired
+    start, end = r.text(), r.text()
+    number_of_ticks = r.int()
+    what = r.text()
+    use_rth = r.bool()
+    ignore_size = r.bool()
+    r.text()  # miscOptions
+    return HistoricalTicksRequest(req_id, c, start, end, number_of_ticks, what, use_rth, ignore_size)
 
 
 def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:

@@ -33,6 +33,7 @@ from nautilus_node.simgateway.codec import (
 from nautilus_node.simgateway.contracts import ContractQuery, ContractSpec
 from nautilus_node.simgateway.market import Quote, Trade
 from nautilus_node.simgateway.pacing import MessageRateLimiter
+from nautilus_node.simgateway.ticks import historical_ticks, tick_query
 from nautilus_node.simgateway.versions import LATEST, MAX_VERSION, MIN_VERSION, Feature, wire
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 NO_SECURITY = "No security definition has been found for the request"
 MAX_WRITE_BUFFER = 8 * 1024 * 1024
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
-UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 96: 0, 22: 1, 54: 1, 55: 1}
+UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
 # Requests that only exist from a server version on; below it they are treated as unsupported.
 REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLIS}
@@ -111,6 +112,7 @@ class Session:
             m.In.CANCEL_REAL_TIME_BARS: self._cancel_real_time_bars,
             m.In.REQ_HISTORICAL_DATA: self._req_historical_data,
             m.In.CANCEL_HISTORICAL_DATA: self._cancel_historical_data,
+            m.In.REQ_HISTORICAL_TICKS: self._req_historical_ticks,
             m.In.PLACE_ORDER: self._place_order,
             m.In.CANCEL_ORDER: self._cancel_order,
             m.In.REQ_GLOBAL_CANCEL: self._global_cancel,
@@ -406,6 +408,28 @@ class Session:
     def _cancel_historical_data(self, fields: tuple[str, ...]) -> None:
         req_id = rq.parse_versioned_id(fields)
         self.subs.historical.pop(req_id, None)
+
+    def _req_historical_ticks(self, fields: tuple[str, ...]) -> None:
+        req = rq.parse_historical_ticks(fields)
+        spec = self._resolve(req.req_id, req.contract)
+        if spec is None:
+            return
+        if not self.server.faults.hmds_farm_ok:
+            self.error(req.req_id, 162, "Historical Market Data Service error message:HMDS query returned no data")
+            return
+        now = time.time()
+        try:
+            query = tick_query(spec, req.start, req.end, req.number_of_ticks, req.what_to_show, req.use_rth,
+                               req.ignore_size, now)
+        except BarRequestError as exc:
+            self.error(req.req_id, exc.code, str(exc))
+            return
+        violation = self.server.pacing.check(req.pacing_key, now, live=False)
+        if violation:
+            self.error(req.req_id, 162, f"Historical Market Data Service error message:{violation}")
+            return
+        ticks = historical_ticks(spec, query, self.server.seed, now)
+        self.send(m.historical_ticks(req.req_id, query.what, ticks))
 
     def on_market(self, spec: ContractSpec, quote: Quote, trade: Trade | None) -> None:
         """Push a new quote (and trade) to this client's subscriptions on ``spec``."""
