@@ -215,9 +215,11 @@ def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_
 
 @catalog.command("download")
 @click.option("--instrument", default="EUR/USD.IDEALPRO", show_default=True, help="Instrument id.")
-@click.option("--bar-size", required=True, help="IB bar size: '5 secs', '1 min', '15 mins', '1 hour', '1 day', …")
+@click.option("--bar-size", help="IB bar size: '5 secs', '1 min', '15 mins', '1 hour', '1 day', …")
 @click.option("--what", type=click.Choice(["TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK"]), default="MIDPOINT",
-              show_default=True, help="IB's whatToShow; BID_ASK downloads BID and ASK bars.")
+              show_default=True, help="Bars: IB's whatToShow; BID_ASK downloads BID and ASK bars.")
+@click.option("--ticks", type=click.Choice(["TRADES", "BID_ASK"]),
+              help="Download ticks instead of bars: TRADES (trade ticks) or BID_ASK (quote ticks).")
 @click.option("--start", required=True, help="Start date/time (UTC unless a zone is given).")
 @click.option("--end", required=True, help="End date/time (UTC unless a zone is given; capped at now).")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -228,15 +230,22 @@ def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_
 @click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
               show_default=True, help="Catalog root folder.")
 @one_line_errors
-def catalog_download(instrument: str, bar_size: str, what: str, start: str, end: str, host: str, port: int,
-                     client_id: int, connect_timeout: float, catalog_dir: Path) -> None:
-    """Download historical bars from IB Gateway into the catalog (paced; resumes; skips what it has)."""
-    from nautilus_node.catalog.cli_support import chunk_progress, echo_download
-    from nautilus_node.catalog.ib_history import download_from_ib
+def catalog_download(instrument: str, bar_size: str | None, what: str, ticks: str | None, start: str, end: str,
+                     host: str, port: int, client_id: int, connect_timeout: float, catalog_dir: Path) -> None:
+    """Download historical bars (--bar-size) or ticks (--ticks) from IB Gateway into the catalog (paced; resumes;
+    skips what it has)."""
+    from nautilus_node.catalog import cli_support
+    from nautilus_node.catalog.ib_history import download_from_ib, download_ticks_from_ib
 
-    report = download_from_ib(catalog_dir, instrument, bar_size, what, start, end, host=host, port=port,
-                              client_id=client_id, connect_timeout=connect_timeout, progress=chunk_progress)
-    echo_download(report)
+    if (bar_size is None) == (ticks is None):
+        raise click.UsageError("give exactly one of --bar-size (bars) and --ticks (ticks)")
+    connection = {"host": host, "port": port, "client_id": client_id, "connect_timeout": connect_timeout}
+    if ticks is not None:
+        cli_support.echo_tick_download(download_ticks_from_ib(catalog_dir, instrument, ticks, start, end,
+                                                              progress=cli_support.tick_progress, **connection))
+        return
+    cli_support.echo_download(download_from_ib(catalog_dir, instrument, bar_size, what, start, end,
+                                               progress=cli_support.chunk_progress, **connection))
 
 
 @catalog.command("list")
@@ -264,8 +273,8 @@ def backtest(
     config: Path | None, strategy: str | None, start: str | None, end: str | None, progress: bool | None
 ) -> None:
     """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
-    from nautilus_node.backtest_command import DEFAULT_CONFIG as BACKTEST_CONFIG
-    from nautilus_node.backtest_command import backtest_command
+    from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
+    from nautilus_node.backtest.command import backtest_command
 
     outcome = backtest_command(config or BACKTEST_CONFIG, strategy=strategy, start=start, end=end, progress=progress)
     click.echo(outcome.summary)
@@ -276,7 +285,7 @@ def backtest(
 @one_line_errors
 def new_strategy(name: str) -> None:
     """Write strategies/NAME.py, configs/NAME.toml and tests/strategies/test_NAME.py."""
-    from nautilus_node.backtest_scaffold import new_strategy as scaffold
+    from nautilus_node.scaffold import new_strategy as scaffold
 
     files = scaffold(name)
     click.echo(f"wrote {files.strategy}, {files.config}, {files.test}")

@@ -18,7 +18,7 @@ from nautilus_trader.model.data import Bar
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
-from nautilus_node.backtest_command import backtest_command
+from nautilus_node.backtest.command import backtest_command
 
 from .conftest import CATALOG
 
@@ -55,8 +55,8 @@ def raw_ema_cross_run() -> tuple[pd.DataFrame, float]:
                 starting_balances=["100000 USD"],
                 default_leverage=30,
                 fee_model=ImportableFeeModelConfig(
-                    fee_model_path="nautilus_node.backtest_fees:IBFxFeeModel",
-                    config_path="nautilus_node.backtest_fees:IBFxFeeConfig",
+                    fee_model_path="nautilus_node.backtest.fees:IBFxFeeModel",
+                    config_path="nautilus_node.backtest.fees:IBFxFeeConfig",
                     config={},
                 ),
             ),

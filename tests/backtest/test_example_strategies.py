@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from nautilus_node.backtest_command import backtest_command
-from nautilus_node.backtest_report import CHART_DPI, CHART_SIZE_INCHES
+from nautilus_node.backtest.command import backtest_command
+from nautilus_node.backtest.report import CHART_DPI, CHART_SIZE_INCHES
 
 EXPECTED_FILES = {"statistics.json", "orders.csv", "fills.csv", "positions.csv", "equity.csv", "equity.png",
                   "drawdown.png"}

@@ -9,7 +9,7 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 from nautilus_trader.test_kit.stubs.execution import TestExecStubs
 
-from nautilus_node.backtest_fees import IBFxFeeModel, IBStockFeeModel
+from nautilus_node.backtest.fees import IBFxFeeModel, IBStockFeeModel
 
 SPY = TestInstrumentProvider.equity("SPY", "ARCA")
 EURUSD = TestInstrumentProvider.default_fx_ccy("EUR/USD")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.backtest_scaffold import new_strategy
+from nautilus_node.scaffold import new_strategy
 from nautilus_node.settings import ConfigError
 
 from .conftest import CATALOG

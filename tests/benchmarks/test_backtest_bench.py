@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from nautilus_trader.backtest.node import BacktestNode
 
-from nautilus_node.backtest import build_run_config
-from nautilus_node.backtest_command import backtest_command
-from nautilus_node.backtest_config import load_backtest_file
+from nautilus_node.backtest.command import backtest_command
+from nautilus_node.backtest.config import load_backtest_file
+from nautilus_node.backtest.runner import build_run_config
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 2

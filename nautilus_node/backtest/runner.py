@@ -1,7 +1,7 @@
 """Backtests: a backtest config file → NautilusTrader `BacktestRunConfig` → `BacktestNode` → results folder.
 
 Everything the run does is NautilusTrader's own `BacktestNode` over the `ParquetDataCatalog`; this module only
-translates the config file, adds a progress bar actor, and hands the finished engine to `backtest_report`.
+translates the config file, adds a progress bar actor, and hands the finished engine to `report`.
 """
 
 from __future__ import annotations
@@ -25,17 +25,17 @@ from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from nautilus_node.backtest_config import load_backtest_file, parse_time
+from nautilus_node.backtest.config import load_backtest_file, parse_time
 from nautilus_node.node import importable_strategy
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import instantiate_strategy
 
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 _FEE_MODELS = {
-    "ib_fx": ("nautilus_node.backtest_fees:IBFxFeeModel", "nautilus_node.backtest_fees:IBFxFeeConfig"),
+    "ib_fx": ("nautilus_node.backtest.fees:IBFxFeeModel", "nautilus_node.backtest.fees:IBFxFeeConfig"),
     "ib_us_stock": (
-        "nautilus_node.backtest_fees:IBStockFeeModel",
-        "nautilus_node.backtest_fees:IBStockFeeConfig",
+        "nautilus_node.backtest.fees:IBStockFeeModel",
+        "nautilus_node.backtest.fees:IBStockFeeConfig",
     ),
 }
 
@@ -103,8 +103,8 @@ def build_run_config(
     if progress is not False:
         actors.append(
             ImportableActorConfig(
-                actor_path="nautilus_node.backtest_progress:ProgressActor",
-                config_path="nautilus_node.backtest_progress:ProgressConfig",
+                actor_path="nautilus_node.backtest.progress:ProgressActor",
+                config_path="nautilus_node.backtest.progress:ProgressConfig",
                 config={"start_ns": start_ts.value, "end_ns": end_ts.value, "enabled": progress},
             ),
         )

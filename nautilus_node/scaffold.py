@@ -160,7 +160,7 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.backtest_command import backtest_command
+from nautilus_node.backtest.command import backtest_command
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Money
 
-from nautilus_node.backtest import BacktestRun
+from nautilus_node.backtest.runner import BacktestRun
 
 CHART_SIZE_INCHES = (10, 4)
 CHART_DPI = 100

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nautilus_node.backtest import build_run_config, run_backtest, strategy_name
-from nautilus_node.backtest_config import load_backtest_file
-from nautilus_node.backtest_report import summary_table, write_results
+from nautilus_node.backtest.config import load_backtest_file
+from nautilus_node.backtest.report import summary_table, write_results
+from nautilus_node.backtest.runner import build_run_config, run_backtest, strategy_name
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 
