@@ -129,7 +129,7 @@ def _chart(equity: pd.DataFrame, column: str, title: str, path: Path, percent: b
     ax.set_title(title)
     ax.set_ylabel("%" if percent else "balance")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best")
+    ax.legend(loc="upper left")
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path)

@@ -2,7 +2,8 @@
 
 Baseline: raw `BacktestNode.run()` on the same `BacktestRunConfig` minus our progress actor, with no reports.
 Ours: the whole `backtest` command (config file, progress actor, run, CSV reports, charts, statistics).
-Both rates are data events (bars) per wall-clock second of the whole call; goal ratio ours/raw <= 1.10.
+Both rates are data events (bars) per wall-clock second; goal ratio ours/raw <= 1.10. The sides alternate,
+round by round, and each side's fastest round counts, so a burst of load on the shared machine hits both.
 The EMAs are short so the run trades often (per-trade bookkeeping is where NautilusTrader spends its time).
 """
 
@@ -19,7 +20,7 @@ from nautilus_node.backtest.config import load_backtest_file
 from nautilus_node.backtest.runner import build_run_config
 
 REPO = Path(__file__).resolve().parents[2]
-ROUNDS = 2
+ROUNDS = 3
 
 
 def trade_heavy_config(tmp_path: Path) -> Path:
@@ -55,16 +56,19 @@ def our_run(path: Path) -> tuple[float, int, int]:
 def test_backtest_bench_ema_cross_against_raw_backtest_node(tmp_path: Path) -> None:
     path = trade_heavy_config(tmp_path)
     raw_run(path)  # warm-up: imports, catalog file cache
-    raw = min(raw_run(path) for _ in range(ROUNDS))
-    ours = min(our_run(path) for _ in range(ROUNDS))
+    raws, ourses = [], []
+    for _ in range(ROUNDS):
+        raws.append(raw_run(path))
+        ourses.append(our_run(path))
+    raw, ours = min(raws), min(ourses)
 
     assert raw[1] == ours[1] and raw[2] == ours[2]  # same events, same orders
     raw_rate, our_rate = raw[1] / raw[0], ours[1] / ours[0]
     ratio = ours[0] / raw[0]
     print(
-        f"\nEMA cross, {raw[1]:,} bar events, {raw[2]:,} orders\n"
-        f"  raw BacktestNode : {raw[0]:6.2f} s  {raw_rate:9,.0f} events/s\n"
-        f"  our backtest     : {ours[0]:6.2f} s  {our_rate:9,.0f} events/s\n"
-        f"  ratio ours/raw   : {ratio:.3f} (goal <= 1.10)",
+        f"\nEMA cross, {raw[1]:,} bar events, {raw[2]:,} orders, fastest of {ROUNDS} alternating rounds\n"
+        f"  raw BacktestNode           : {raw[0]:6.2f} s  {raw_rate:9,.0f} events/s\n"
+        f"  our backtest command       : {ours[0]:6.2f} s  {our_rate:9,.0f} events/s\n"
+        f"  ratio ours/raw            : {ratio:.3f} (goal <= 1.10)",
     )
     assert ratio < 2.0  # a regression guard only: the 2-core machine is shared, so timings are noisy
