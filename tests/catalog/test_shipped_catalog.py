@@ -100,3 +100,19 @@ def test_shipped_catalog_loads_in_a_backtest_node() -> None:
     minute_bars = ParquetDataCatalog(str(CATALOG)).bars(["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"],
                                                         start="2014-05-04", end="2014-05-05")
     assert result.iterations == len(ticks) + len(minute_bars) > 0
+
+
+@pytest.mark.e2e
+def test_shipped_catalog_replays_through_the_simulated_gateway() -> None:
+    from nautilus_node.simgateway import SimulatedGateway
+    from tests.simgateway.ibapp import IBApp, eurusd
+
+    raw_bids = raw_column(read_group(CATALOG, "quote_tick/EURUSD.IDEALPRO"), "bid_price")[:2000]
+    first_bids = {round(int(raw) / 10**16, 5) for raw in raw_bids}
+    with SimulatedGateway(port=0, replay_catalog=CATALOG, replay_speed=50, tick_interval=0.1) as gateway:
+        app = IBApp().connect(gateway.port, 1)
+        app.client.reqMktData(1, eurusd(), "", False, False, [])
+        bids = app.wait_for("tickPrice", lambda a: a[0] == 1 and a[1] == 1, count=5)
+        app.disconnect()
+    served = {round(b[2], 5) for b in bids}
+    assert served <= first_bids, "the bids served are the real 2014-05-01 quotes from the start of the catalog"
