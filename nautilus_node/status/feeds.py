@@ -70,16 +70,17 @@ def describe_topic(topic: str) -> tuple[str, str] | None:
 
 
 class FeedCounter:
-    """One feed's events. Its message-bus handler is the C-level `append` of a list (no Python frame per
-    event); each snapshot drains that list into a count and the last event. The list holds at most one
-    snapshot interval of events: the handler and the snapshot timer run on the same event loop."""
+    """One feed's events. Its message-bus handler is the C-level `append` of a deque: no Python frame per
+    event, and a fixed-size block every 64 events where a list would regrow and copy its whole buffer. Each
+    snapshot drains it into a count and the last event, so it holds at most one snapshot interval of events
+    (the handler and the snapshot timer run on the same event loop)."""
 
     __slots__ = ("count", "handler", "last", "pending")
 
     def __init__(self) -> None:
         self.count = 0
         self.last: Data | None = None
-        self.pending: list[Data] = []
+        self.pending: deque[Data] = deque()
         self.handler = self.pending.append
 
     def drain(self) -> None:

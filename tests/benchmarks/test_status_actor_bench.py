@@ -1,109 +1,64 @@
-"""The status actor's cost: real EUR/USD quotes through a NautilusTrader node with and without it.
+"""The status actor's cost on quote throughput: the same real quotes through a node with and without it.
 
-Node: a BacktestEngine (it isolates the actor's per-event cost from network and gateway timing) holding a
-strategy subscribed to the quotes, over LEAN's real EUR/USD ticks of 2014-05-05..07 (111 408 quotes).
-Baseline: that node without the actor (and, for reference, with an empty `Actor`). Ours: the same node plus
-`StatusActor` observing the quote feed (a required feed, so every quote passes its counter). All run in the
-same process, fed the same quotes in alternating chunks (streaming), so the shared machine's load falls on
-each alike; compared by the median of the per-chunk time ratios over `TRIALS` passes.
-The snapshot is measured apart: live it is built once per wall-clock second, whereas a backtest's simulated
-seconds pass thousands of times faster, so in the throughput runs it is built once per simulated hour and
-not written to a file, and one build + write is timed directly and expressed as a share of each second.
-The per-quote cost of the actor's counter alone is timed on a bare message bus. Goal: under 2 % difference.
+Node: a BacktestEngine holding a strategy subscribed to LEAN's real EUR/USD quotes of 2014-05-05..07
+(111 408 quotes); it isolates the actor's per-event cost from network and gateway timing. Baseline: that
+node without the status actor. Ours: the same node plus `StatusActor` observing the quote feed (see
+`status_actor_nodes`). Goal: quote throughput within 2 % of the baseline.
+
+Primary figure: instructions per quote, counted by callgrind in a subprocess (load-independent; skipped
+when valgrind is not installed). Secondary: wall-clock quotes per second, all nodes in this process fed
+the same quotes in alternating chunks, compared by the median of the per-chunk time ratios, with a second
+baseline node as the measurement's own noise. The snapshot is counted apart at its live cadence (built and
+written once per wall-clock second), since a backtest's simulated seconds pass thousands of times faster;
+the total adds both. References: a node with an empty `Actor` (what NautilusTrader's backtest charges any
+actor: it advances every component's clock at each quote, which a live node does not) and the feed
+counter alone on a bare message bus.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import time
-import zipfile
-from decimal import Decimal
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
-from nautilus_trader.common.actor import Actor
-from nautilus_trader.common.component import MessageBus, TestClock
-from nautilus_trader.config import ActorConfig, LoggingConfig
-from nautilus_trader.model.currencies import USD
 from nautilus_trader.model.data import QuoteTick
-from nautilus_trader.model.enums import AccountType, OmsType
-from nautilus_trader.model.identifiers import TraderId, Venue
-from nautilus_trader.model.objects import Money
-from nautilus_trader.persistence.wranglers import QuoteTickDataWrangler
-from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
-from nautilus_node.status.actor import StatusActor
-from nautilus_node.status.config import StatusActorConfig
-from nautilus_node.status.feeds import FeedCounter
-from tests.status.strategies import BuyOnce, BuyOnceConfig
+from tests.benchmarks.status_actor_nodes import DAYS, empty_actor, load_quotes, node, status_actor
 
 pytestmark = pytest.mark.benchmark
 
-TICKS = Path("/work/shared/data/lean-eurusd-oanda/tick/eurusd")
-DAYS = ["20140505", "20140506", "20140507"]
-VENUE = Venue("IDEALPRO")
+REPO = Path(__file__).resolve().parents[2]
 TRIALS = 3
 CHUNK = 500
 SNAPSHOT_BUILDS = 300
-PUBLISHES = 200_000
 GOAL = 0.02
-LIMIT = 0.10  # beyond measurement noise on a shared machine: a real regression (e.g. work per event)
+WALL_LIMIT = 0.10  # beyond wall-clock noise on a shared machine: a real regression (e.g. Python work per event)
+INSTRUCTION_LIMIT = 0.03  # instruction counts vary by a few tenths of a percent with heap layout only
 
 
-def load_quotes() -> list[QuoteTick]:
-    instrument = TestInstrumentProvider.default_fx_ccy("EUR/USD", VENUE)
-    frames = []
-    for day in DAYS:
-        with zipfile.ZipFile(TICKS / f"{day}_quote.zip") as archive:
-            [name] = archive.namelist()
-            frame = pd.read_csv(archive.open(name), header=None, names=["ms", "bid_price", "ask_price"])
-        frame.index = pd.Timestamp(day, tz="UTC") + pd.to_timedelta(frame.pop("ms"), unit="ms")
-        frames.append(frame)
-    data = pd.concat(frames)
-    data["bid_size"] = 1_000_000.0
-    data["ask_size"] = 1_000_000.0
-    return QuoteTickDataWrangler(instrument).process(data)
+def loss(ratio: float) -> float:
+    """Throughput lost by a node that takes `ratio` times the baseline's time (or instructions) per quote."""
+    return 1 - 1 / ratio
 
 
-def node(actor: Actor | None) -> BacktestEngine:
-    engine = BacktestEngine(
-        BacktestEngineConfig(trader_id=TraderId("BENCH-001"), logging=LoggingConfig(bypass_logging=True)),
-    )
-    engine.add_venue(
-        VENUE,
-        OmsType.NETTING,
-        AccountType.MARGIN,
-        [Money(1_000_000, USD)],
-        base_currency=USD,
-        default_leverage=Decimal(50),
-    )
-    instrument = TestInstrumentProvider.default_fx_ccy("EUR/USD", VENUE)
-    engine.add_instrument(instrument)
-    engine.add_strategy(BuyOnce(BuyOnceConfig(instrument_id=str(instrument.id), buy=False)))
-    if actor is not None:
-        engine.add_actor(actor)
-    return engine
+def with_snapshot(per_event_loss: float, snapshot_share: float) -> float:
+    """Throughput lost to per-event work plus the snapshot's share of each second."""
+    return 1 - (1 - per_event_loss) * (1 - snapshot_share)
 
 
-def status_actor(snapshot_path: str | None) -> StatusActor:
-    config = StatusActorConfig(
-        http_port=None,
-        snapshot_path=snapshot_path,
-        required_feeds=(f"EUR/USD.{VENUE}",),
-        market_hours="always",
-        interval_secs=3600.0,
-    )
-    return StatusActor(config)
-
-
-def trial(ticks: list[QuoteTick]) -> tuple[list[dict[str, float]], int]:
+def wall_clock_trial(ticks: list[QuoteTick]) -> tuple[list[dict[str, float]], int]:
     """Seconds per node for each chunk of the same quotes, and the quotes our actor counted."""
-    actor = status_actor(snapshot_path=None)
+    actor = status_actor()
     engines = {
         "baseline": node(None),
-        "empty_actor": node(Actor(ActorConfig(component_id="Empty"))),
+        "baseline_again": node(None),
+        "empty_actor": node(empty_actor()),
         "ours": node(actor),
     }
     chunks = []
@@ -141,59 +96,79 @@ def snapshot_build_secs(ticks: list[QuoteTick], tmp_path: Path) -> float:
     return min(batches)
 
 
-def counter_cost_ns(tick: QuoteTick) -> float:
-    """Nanoseconds the actor's feed counter adds to publishing one quote: two buses, one with the counter,
-    published to in alternating batches; the median of the per-batch differences."""
-    topic = "data.quotes.IDEALPRO.EUR/USD"
-    buses = {name: MessageBus(TraderId("BENCH-001"), TestClock()) for name in ("with", "without")}
-    for bus in buses.values():
-        bus.subscribe(topic=topic, handler=lambda _: None)
-    counter = FeedCounter()
-    buses["with"].subscribe(topic=topic, handler=counter.handler)
-    batch, differences = 1_000, []
-    for i in range(PUBLISHES // batch):
-        spent = {}
-        for name in sorted(buses, reverse=i % 2 == 1):
-            publish = buses[name].publish
-            started = time.perf_counter()
-            for _ in range(batch):
-                publish(topic, tick)
-            if name == "with":
-                counter.drain()  # as each snapshot does, so its share is counted too
-            spent[name] = time.perf_counter() - started
-        differences.append((spent["with"] - spent["without"]) / batch * 1e9)
-    return statistics.median(differences)
+def instruction_counts(tmp_path: Path) -> dict | None:
+    """`status_actor_nodes`' counts, run under callgrind; `None` without valgrind."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        return None
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={tmp_path / 'callgrind.out'}",
+        sys.executable,
+        "-m",
+        "tests.benchmarks.status_actor_nodes",
+    ]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_status_actor_cost_on_quote_throughput(tmp_path: Path):
     ticks = load_quotes()
     chunks: list[dict[str, float]] = []
     for _ in range(TRIALS):
-        trial_chunks, counted = trial(ticks)
+        trial_chunks, counted = wall_clock_trial(ticks)
         assert counted == len(ticks)  # every quote went through the actor's counter
         chunks += trial_chunks
-    # Each chunk ran on both nodes back to back: the median of their ratios discounts bursts of load.
-    ratio = statistics.median(c["ours"] / c["baseline"] for c in chunks)
-    empty_ratio = statistics.median(c["empty_actor"] / c["baseline"] for c in chunks)
+    # Each chunk ran on every node back to back: the median of their ratios discounts bursts of load.
+    ratios = {name: statistics.median(c[name] / c["baseline"] for c in chunks) for name in chunks[0]}
     baseline_rate = CHUNK / statistics.median(c["baseline"] for c in chunks)
-    ours_rate = baseline_rate / ratio
-    difference = 1 - 1 / ratio
-    per_build = snapshot_build_secs(ticks, tmp_path)
-    share_per_second = per_build / 1.0  # one build per wall-clock second when live
-    counter_ns = counter_cost_ns(ticks[0])
+    share = snapshot_build_secs(ticks, tmp_path) / 1.0  # one build + write per wall-clock second when live
+    wall_total = with_snapshot(loss(ratios["ours"]), share)
+    counts = instruction_counts(tmp_path)
 
-    print(
-        f"\nquotes: {len(ticks):,} real EUR/USD ticks ({DAYS[0]}..{DAYS[-1]}), {TRIALS} trials of "
-        f"{len(chunks) // TRIALS} chunks of {CHUNK}, medians\n"
-        f"baseline (node without the status actor): {baseline_rate:,.0f} quotes/s\n"
-        f"ours (node with the status actor):        {ours_rate:,.0f} quotes/s\n"
-        f"ratio ours/baseline: {ours_rate / baseline_rate:.4f} (difference {difference:+.2%}, goal < {GOAL:.0%})\n"
-        f"for reference, a node with an empty Actor: {baseline_rate * empty_ratio:,.0f} quotes/s "
-        f"(difference {1 - 1 / empty_ratio:+.2%}: what any actor costs in a BacktestEngine)\n"
-        f"baseline cost per quote: {1e9 / baseline_rate:,.0f} ns; the actor's feed counter alone: "
-        f"{counter_ns:,.0f} ns\n"
-        f"snapshot build + write: {per_build * 1e6:,.0f} us, once a second live = {share_per_second:.3%} "
-        f"of the event loop"
-    )
-    assert difference < LIMIT
-    assert share_per_second < GOAL
+    lines = [
+        f"\nstatus actor cost on quote throughput (baseline: the same node without the status actor); "
+        f"goal < {GOAL:.0%}",
+        f"node: BacktestEngine + quote-subscribed strategy, {len(ticks):,} real EUR/USD quotes ({DAYS[0]}..{DAYS[-1]})",
+    ]
+    if counts is None:
+        lines.append("[primary] instructions: skipped (valgrind not installed)")
+    else:
+        assert counts["counted"] == counts["quotes"]
+        per_quote = {name: statistics.mean(values) for name, values in counts["per_quote"].items()}
+        base = per_quote["baseline"]
+        first, second = counts["per_quote"]["baseline"]
+        feed_counter = counts["feed_counter_per_quote"]
+        ir_total = with_snapshot(loss(per_quote["ours"] / base), share)
+        lines += [
+            f"[primary] instructions per quote (callgrind, {counts['quotes']:,} quotes, each node as "
+            f"{len(counts['per_quote']['ours'])} engines interleaved, GC paused, mean):",
+            f"  baseline {base:,.0f}   ours {per_quote['ours']:,.0f}   ratio {per_quote['ours'] / base:.4f} "
+            f"-> throughput {-loss(per_quote['ours'] / base):+.2%}",
+            f"  noise: the two baseline engines differ by {abs(first - second) / base:.2%}",
+            f"  reference: empty Actor {-loss(per_quote['empty_actor'] / base):+.2%}; the feed counter alone "
+            f"{feed_counter:,.0f} instructions per quote ({feed_counter / base:.2%}); "
+            f"one snapshot build {counts['per_snapshot_build']:,.0f} instructions",
+        ]
+    lines += [
+        f"[secondary] wall clock (one process, {TRIALS} trials x {len(chunks) // TRIALS} chunks of {CHUNK}, "
+        f"alternating, median per-chunk ratio):",
+        f"  baseline {baseline_rate:,.0f} quotes/s   ours {baseline_rate / ratios['ours']:,.0f} quotes/s   "
+        f"ratio {ratios['ours']:.4f} -> throughput {-loss(ratios['ours']):+.2%}",
+        f"  noise: a second baseline node {-loss(ratios['baseline_again']):+.2%}",
+        f"  reference: empty Actor {baseline_rate / ratios['empty_actor']:,.0f} quotes/s "
+        f"({-loss(ratios['empty_actor']):+.2%})",
+        f"snapshot build + write (once per wall-clock second live): {share * 1e6:,.0f} us = {share:.3%} of a second",
+    ]
+    totals = f"total (per-event + snapshot): wall clock {-wall_total:+.2%}"
+    if counts is not None:
+        totals = f"total (per-event + snapshot): instructions {-ir_total:+.2%}, wall clock {-wall_total:+.2%}"
+    print("\n".join([*lines, f"{totals}; goal > -{GOAL:.0%}"]))
+
+    assert share < GOAL
+    assert wall_total < WALL_LIMIT
+    if counts is not None:
+        assert ir_total < INSTRUCTION_LIMIT
