@@ -10,7 +10,9 @@ a missing gateway is reported within the handshake timeout.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +25,14 @@ import msgspec
 
 from nautilus_node.errors import UserError
 from nautilus_node.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
-from nautilus_node.settings import ConfigError, GatewaySettings, Settings, check_paper_only, load_settings
+from nautilus_node.settings import (
+    ConfigError,
+    GatewaySettings,
+    Settings,
+    StatusSettings,
+    check_paper_only,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from nautilus_trader.live.node import TradingNode
@@ -120,6 +129,20 @@ def run_from_config(
         )
 
 
+def ensure_status_port_free(status: StatusSettings) -> None:
+    """Refuse to start when the status server's address is taken (another node running?)."""
+    if not status.enabled or status.port == 0:
+        return
+    try:
+        with socket.create_server((status.host, status.port)):
+            pass
+    except OSError as exc:
+        raise RunError(
+            f"status server address {status.host}:{status.port} is not available ({os.strerror(exc.errno or 0)}); "
+            "is another node running? Choose another status.port (or NAUTILUS_NODE_STATUS_PORT)",
+        ) from None
+
+
 def echo_status_summary(snapshot_path: Path, echo: Echo) -> None:
     """Print the status actor's latest snapshot for a person (the node is still running)."""
     from nautilus_node.status.client import StatusUnavailable, read_file, render
@@ -165,6 +188,7 @@ def run_node(
     gateway = settings.gateway
     if gateway.account is None:
         raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
+    ensure_status_port_free(settings.status)
     try:
         with interruptible():
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)

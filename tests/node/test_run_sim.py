@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,3 +81,17 @@ enabled = false
     assert process.returncode == 0, stderr[-2000:]
     assert f"stopping ({stop_signal.name})" in stdout
     assert "Traceback" not in stderr
+
+
+def test_a_taken_status_port_is_one_line_before_connecting(write_config, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        path = write_config(f'[node]\nlog_directory = "{tmp_path / "logs"}"\n[status]\nport = {port}\n')
+        result = run_cli("run", str(path), "--sim", "--for", "5s")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: status server address 127.0.0.1:{port} is not available (Address already in use); "
+        "is another node running? Choose another status.port (or NAUTILUS_NODE_STATUS_PORT)",
+    ]
