@@ -368,22 +368,27 @@ class Session:
     def _cancel_real_time_bars(self, fields: tuple[str, ...]) -> None:
         self.subs.realtime_bars.pop(rq.parse_versioned_id(fields), None)
 
+    def _hmds_refuses(self, req_id: int, pacing_violation: str | None = None) -> bool:
+        """Send IB's error 162 when the historical farm is down or pacing was violated; True if refused."""
+        if not self.server.faults.hmds_farm_ok:
+            pacing_violation = "HMDS query returned no data"
+        if pacing_violation:
+            self.error(req_id, 162, f"Historical Market Data Service error message:{pacing_violation}")
+        return bool(pacing_violation)
+
     def _req_historical_data(self, fields: tuple[str, ...]) -> None:
         req = rq.parse_historical_data(fields)
         spec = self._resolve(req.req_id, req.contract)
         if spec is None:
             return
-        if not self.server.faults.hmds_farm_ok:
-            self.error(req.req_id, 162, "Historical Market Data Service error message:HMDS query returned no data")
+        if self._hmds_refuses(req.req_id):
             return
         now = time.time()
         if req.keep_up_to_date and req.end.strip():
             cause = "End date not supported with live updates"
             self.error(req.req_id, 321, f"Error validating request.-'bX' : cause - {cause}")
             return
-        violation = self.server.pacing.check(req.pacing_key, now, live=req.keep_up_to_date)
-        if violation:
-            self.error(req.req_id, 162, f"Historical Market Data Service error message:{violation}")
+        if self._hmds_refuses(req.req_id, self.server.pacing.check(req.pacing_key, now, live=req.keep_up_to_date)):
             return
         try:
             bar_seconds = parse_bar_size(req.bar_size)
@@ -414,8 +419,7 @@ class Session:
         spec = self._resolve(req.req_id, req.contract)
         if spec is None:
             return
-        if not self.server.faults.hmds_farm_ok:
-            self.error(req.req_id, 162, "Historical Market Data Service error message:HMDS query returned no data")
+        if self._hmds_refuses(req.req_id):
             return
         now = time.time()
         try:
@@ -424,9 +428,7 @@ class Session:
         except BarRequestError as exc:
             self.error(req.req_id, exc.code, str(exc))
             return
-        violation = self.server.pacing.check(req.pacing_key, now, live=False)
-        if violation:
-            self.error(req.req_id, 162, f"Historical Market Data Service error message:{violation}")
+        if self._hmds_refuses(req.req_id, self.server.pacing.check(req.pacing_key, now, live=False)):
             return
         ticks = historical_ticks(spec, query, self.server.seed, now)
         self.send(m.historical_ticks(req.req_id, query.what, ticks))
