@@ -21,6 +21,7 @@ from nautilus_node.backtest.runner import BacktestRun
 
 CHART_SIZE_INCHES = (10, 4)
 CHART_DPI = 100
+CHART_MARGINS = {"left": 0.09, "right": 0.98, "top": 0.88, "bottom": 0.2}
 
 
 def equity_series(run: BacktestRun) -> pd.DataFrame:
@@ -128,10 +129,11 @@ def _chart(equity: pd.DataFrame, column: str, title: str, path: Path, percent: b
             ax.fill_between(group.index, values, 0, step="post", alpha=0.3)
     ax.set_title(title)
     ax.set_ylabel("%" if percent else "balance")
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncols=4)  # above the plot, clear of data
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(**CHART_MARGINS)  # fixed margins: tight_layout costs ~0.1 s a chart
     fig.savefig(path)
 
 
