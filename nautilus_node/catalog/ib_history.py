@@ -8,7 +8,7 @@ passing for a period without data.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,15 +174,13 @@ def download_from_ib(
 ) -> DownloadReport:
     """Download bars over (start, end] (UTC unless the times say otherwise) from IB Gateway into the catalog."""
     types = bar_types(instrument_id, bar_size, what)
-    first, last = parse_time("--start", start), parse_time("--end", end)
-    last = min(last, pd.Timestamp.now(tz="UTC").floor("s"))
+    first, last = requested_span(start, end)
 
-    async def run() -> DownloadReport:
-        async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
-            return await download(ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()),
-                                  now=lambda: pd.Timestamp.now(tz="UTC"), progress=progress)
+    async def fetch(ib: IBHistory) -> DownloadReport:
+        return await download(ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()),
+                              now=utc_now, progress=progress)
 
-    return asyncio.run(run())
+    return with_gateway(host, port, client_id, connect_timeout, fetch)
 
 
 def download_ticks_from_ib(
@@ -200,13 +198,33 @@ def download_ticks_from_ib(
 ) -> TickDownloadReport:
     """Download TRADES or BID_ASK ticks over [start, end) (UTC unless the times say otherwise) into the catalog."""
     iid = tick_series(instrument_id, what)
-    first, last = parse_time("--start", start), parse_time("--end", end)
-    last = min(last, pd.Timestamp.now(tz="UTC").floor("s"))
+    first, last = requested_span(start, end)
 
-    async def run() -> TickDownloadReport:
+    async def fetch(ib: IBHistory) -> TickDownloadReport:
+        return await download_ticks(ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()),
+                                    now=utc_now, progress=progress)
+
+    return with_gateway(host, port, client_id, connect_timeout, fetch)
+
+
+def utc_now() -> pd.Timestamp:
+    """The current time as a UTC timestamp."""
+    return pd.Timestamp.now(tz="UTC")
+
+
+def requested_span(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """`--start` and `--end` as UTC timestamps, the end capped at now (IB has no future history)."""
+    return parse_time("--start", start), min(parse_time("--end", end), utc_now().floor("s"))
+
+
+def with_gateway[T](
+    host: str, port: int, client_id: int, connect_timeout: float, fetch: Callable[[IBHistory], Awaitable[T]]
+) -> T:
+    """Connect to IB Gateway, run `fetch` with the connection, disconnect; blocking."""
+
+    async def run() -> T:
         async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
-            return await download_ticks(ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()),
-                                        now=lambda: pd.Timestamp.now(tz="UTC"), progress=progress)
+            return await fetch(ib)
 
     return asyncio.run(run())
 

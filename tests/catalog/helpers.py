@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,3 +33,19 @@ def snapshot(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != ".lock"
     }
+
+
+class VirtualTime:
+    """A clock that only moves when the download sleeps (or a request takes time)."""
+
+    def __init__(self) -> None:
+        self.secs = 0.0
+
+    def monotonic(self) -> float:
+        return self.secs
+
+    def now(self) -> pd.Timestamp:
+        return pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(seconds=self.secs)
+
+    async def sleep(self, secs: float) -> None:
+        self.secs += secs

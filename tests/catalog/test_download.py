@@ -18,25 +18,9 @@ from nautilus_node.catalog.download import Chunk, DownloadError, bar_types, chun
 from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.instrument import eurusd_instrument
 from nautilus_node.catalog.pacing import Pacer, max_in_window, violations
-from tests.catalog.helpers import read_group
+from tests.catalog.helpers import VirtualTime, read_group
 
 START = pd.Timestamp("2024-01-01", tz="UTC")
-
-
-class VirtualTime:
-    """A clock that only moves when the download sleeps (or a request takes time)."""
-
-    def __init__(self) -> None:
-        self.secs = 0.0
-
-    def monotonic(self) -> float:
-        return self.secs
-
-    def now(self) -> pd.Timestamp:
-        return pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(seconds=self.secs)
-
-    async def sleep(self, secs: float) -> None:
-        self.secs += secs
 
 
 class FakeHistory:

@@ -20,27 +20,11 @@ from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.instrument import eurusd_instrument
 from nautilus_node.catalog.pacing import HistoricalRequest, Pacer, violations
 from nautilus_node.catalog.tick_download import PAGE_TICKS, download_ticks, plan_ticks, tick_series
-from tests.catalog.helpers import raw_column, read_group
+from tests.catalog.helpers import VirtualTime, raw_column, read_group
 
 INSTRUMENT = eurusd_instrument()
 START = pd.Timestamp("2024-03-04 10:00", tz="UTC")
 SECOND = 1_000_000_000
-
-
-class VirtualTime:
-    """A clock that only moves when the download sleeps or a request takes time."""
-
-    def __init__(self) -> None:
-        self.secs = 0.0
-
-    def monotonic(self) -> float:
-        return self.secs
-
-    def now(self) -> pd.Timestamp:
-        return pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(seconds=self.secs)
-
-    async def sleep(self, secs: float) -> None:
-        self.secs += secs
 
 
 def quote(second: int, n: int) -> QuoteTick:
