@@ -23,7 +23,9 @@ from nautilus_trader.model.objects import Money, Price, Quantity
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
 from nautilus_node.status.actor import StatusActor
+from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.config import StatusActorConfig
+from nautilus_node.status.http import StatusServer
 from nautilus_node.status.snapshot import (
     Account,
     Balance,
@@ -234,3 +236,14 @@ def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides:
     }
     values.update(overrides)
     return Snapshot(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def served():
+    """A status HTTP server on a free local port over an empty board: (board, base URL)."""
+    board = StatusBoard()
+    server = StatusServer(board, "127.0.0.1", 0)
+    server.start()
+    host, port = server.address
+    yield board, f"http://{host}:{port}"
+    server.stop()

@@ -7,11 +7,8 @@ import time
 from pathlib import Path
 
 import msgspec
-import pytest
 
-from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.health import assess
-from nautilus_node.status.http import StatusServer
 from nautilus_node.status.snapshot import encode, iso
 from nautilus_node.status.store import write_atomic
 from tests.node.conftest import run_cli
@@ -28,16 +25,6 @@ def _unhealthy_feed():
     return msgspec.structs.replace(
         snapshot, feeds=[stale], health=assess(snapshot.node, snapshot.gateway, [stale], snapshot.strategies)
     )
-
-
-@pytest.fixture
-def served():
-    board = StatusBoard()
-    server = StatusServer(board, "127.0.0.1", 0)
-    server.start()
-    host, port = server.address
-    yield board, f"http://{host}:{port}"
-    server.stop()
 
 
 def _free_port() -> int:

@@ -15,16 +15,6 @@ from nautilus_node.status.snapshot import decode, iso
 from tests.status.conftest import http_get, http_json, sample_snapshot
 
 
-@pytest.fixture
-def served():
-    board = StatusBoard()
-    server = StatusServer(board, "127.0.0.1", 0)
-    server.start()
-    host, port = server.address
-    yield board, f"http://{host}:{port}"
-    server.stop()
-
-
 def _now_snapshot(**overrides):
     return sample_snapshot(generated_at=iso(time.time_ns()), **overrides)
 
