@@ -16,13 +16,15 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `python -m nautilus_node ARGS` from the project root with a clean IB environment."""
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path = PROJECT_ROOT
+) -> subprocess.CompletedProcess:
+    """Run `python -m nautilus_node ARGS` in `cwd` (the project root) with a clean IB environment plus `env`."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "nautilus_node", *args],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env=environ,
         capture_output=True,
         text=True,

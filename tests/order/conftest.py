@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
+from tests.node.conftest import run_cli as node_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, cwd: Path = PROJECT_ROOT, timeout: float = 180) -> subprocess.CompletedProcess:
     """`python -m nautilus_node ARGS` in `cwd`, with no IB/status environment overrides but a free status port."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
-    environ["NAUTILUS_NODE_STATUS_PORT"] = "0"
-    return subprocess.run(
-        [sys.executable, "-m", "nautilus_node", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return node_cli(*args, env={"NAUTILUS_NODE_STATUS_PORT": "0"}, timeout=timeout, cwd=cwd)
 
 
 @pytest.fixture
