@@ -14,17 +14,16 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from nautilus_node.errors import UserError
 from nautilus_node.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
+from nautilus_node.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 STARTUP_POLL_SECS = 0.2
 
 Echo = Callable[[str], None]
@@ -46,10 +44,6 @@ Echo = Callable[[str], None]
 
 class RunError(UserError):
     """The node could not be run; the message is one line for a person."""
-
-
-class Interrupted(BaseException):
-    """A stop signal or the start-up deadline arrived while NautilusTrader was blocking in `build()`."""
 
 
 @dataclass(frozen=True)
@@ -189,28 +183,30 @@ def run_node(
     if gateway.account is None:
         raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
     ensure_status_port_free(settings.status)
+    answered = False
+    loop: asyncio.AbstractEventLoop | None = None
     try:
-        with interruptible():
+        with StartupInterrupts() as interrupts:
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
-            from nautilus_node.node import build_node_config, create_node, startup_limit_secs
-            from nautilus_node.validation import validate_settings
+            answered = True
+            with interrupts.held():
+                from nautilus_node.node import build_node_config, create_node, startup_limit_secs
+                from nautilus_node.validation import validate_settings
 
-            validate_settings(settings, source)
-    except Interrupted as exc:
-        raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    config = build_node_config(settings, extra_strategies)
-    node = create_node(config, loop)
-    for sig in (*STOP_SIGNALS, signal.SIGABRT):
-        loop.remove_signal_handler(sig)
-    try:
-        with interruptible(deadline_secs=gateway.startup_timeout_secs):
+                validate_settings(settings, source)
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                config = build_node_config(settings, extra_strategies)
+                node = create_node(config, loop)
+                for sig in (*STOP_SIGNALS, signal.SIGABRT):
+                    loop.remove_signal_handler(sig)
+            interrupts.arm_deadline(gateway.startup_timeout_secs)
             node.build()
     except Interrupted as exc:
-        _abandon(node)
+        if not answered:
+            raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
+        _abandon(loop)
         raise RunError(f"stopped while connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
 
     report = RunReport(started_strategies=[], startup_secs=None, stopped_by="")
@@ -260,30 +256,8 @@ def run_node(
     return report
 
 
-@contextmanager
-def interruptible(deadline_secs: float | None = None) -> Iterator[None]:
-    """Turn SIGINT/SIGTERM (and a deadline) into `Interrupted` while blocking calls run in the main thread."""
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        raise Interrupted(
-            f"start-up did not finish within {deadline_secs:g} s" if name == "SIGALRM" else f"received {name}",
-        )
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (*STOP_SIGNALS, signal.SIGALRM)}
-    if deadline_secs is not None:
-        signal.setitimer(signal.ITIMER_REAL, deadline_secs)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _abandon(node: TradingNode) -> None:
+def _abandon(loop: asyncio.AbstractEventLoop | None) -> None:
     """Release what an interrupted build left behind: pending connection tasks and the event loop."""
-    loop = node.get_event_loop()
     if loop is None or loop.is_closed():
         return
     for task in asyncio.all_tasks(loop):

@@ -60,10 +60,7 @@ def select_strategies(settings: Settings, name: str | None, source: str) -> list
     if name is None:
         return list(settings.strategies)
     wanted = name.lower()
-    chosen = [
-        s for s in settings.strategies
-        if wanted in (strategy_name(s).lower(), s.path.split(":")[-1].lower())
-    ]
+    chosen = [s for s in settings.strategies if wanted in (strategy_name(s).lower(), s.path.split(":")[-1].lower())]
     if not chosen:
         known = ", ".join(sorted({strategy_name(s) for s in settings.strategies}))
         raise ConfigError(f"{source}: --strategy {name!r} matches no [[strategies]] entry (have: {known})")

@@ -111,8 +111,18 @@ def test_wait_gateway_counts_down_then_gives_up(write_config, silent_listener) -
     assert_one_line_error(result, "no IB Gateway API")
 
 
-@pytest.mark.parametrize("listener_kind", ["silent_listener", "handshake_only_listener"])
-def test_sigterm_while_connecting_stops_within_ten_seconds(write_config, request, listener_kind: str) -> None:
+@pytest.mark.parametrize(
+    ("listener_kind", "marker", "stage"),
+    [
+        ("silent_listener", "s left", "before connecting"),  # in the probe's countdown
+        ("handshake_only_listener", "answered", "while connecting"),  # importing NautilusTrader, creating the node
+        ("handshake_only_listener", "Connected to Interactive Brokers", "while connecting"),  # build() awaits accounts
+    ],
+    ids=["countdown", "node-creation", "build"],
+)
+def test_sigterm_at_each_start_up_stage_stops_within_ten_seconds(
+    write_config, request, listener_kind: str, marker: str, stage: str
+) -> None:
     listener = request.getfixturevalue(listener_kind)
     path = write_config(f"[gateway]\nport = {listener.port}\naccount = 'DU1'\n")
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
@@ -124,15 +134,29 @@ def test_sigterm_while_connecting_stops_within_ten_seconds(write_config, request
         stderr=subprocess.PIPE,
         text=True,
     )
-    marker = "s left" if listener_kind == "silent_listener" else "answered"
-    wait_for_output(process, marker)
-    time.sleep(1.0)  # now inside the probe's countdown, or inside NautilusTrader's blocking build()
-    process.send_signal(signal.SIGTERM)
-    started = time.monotonic()
-    stdout, stderr = process.communicate(timeout=15)
-    assert time.monotonic() - started <= 10
+    try:
+        wait_for_output(process, marker)
+        time.sleep(1.0)  # idle in that stage
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        stdout, stderr = process.communicate(timeout=15)
+        assert time.monotonic() - started <= 10
+    finally:
+        process.kill()
+        process.wait()
     result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    assert_one_line_error(result, "received SIGTERM")
+    assert_one_line_error(result, f"stopped {stage} to IB Gateway", "received SIGTERM")
+
+
+def test_a_gateway_that_never_sends_accounts_gives_up_at_the_start_up_deadline(
+    write_config, handshake_only_listener
+) -> None:
+    port = handshake_only_listener.port
+    path = write_config(f"[gateway]\nport = {port}\naccount = 'DU1'\nstartup_timeout_secs = 4\n")
+    started = time.monotonic()
+    result = run_cli("run", str(path), timeout=60)
+    assert time.monotonic() - started <= 20
+    assert_one_line_error(result, "stopped while connecting", "start-up did not finish within 4 s")
 
 
 def test_config_path_in_error_is_the_one_given(tmp_path: Path) -> None:
