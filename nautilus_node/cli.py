@@ -94,12 +94,18 @@ def check(config: Path | None, live: bool) -> None:
 @click.option("--account", default="DU1234567", show_default=True, help="Paper account id (DU…).")
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the price random walk.")
 @click.option("--replay", type=click.Path(path_type=Path), help="Replay EUR/USD quotes from this catalog.")
-@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Replay speed (x real time).")
+@click.option(
+    "--speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Replay speed (x real time).",
+)
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
 @one_line_errors
-def gateway(host: str, port: int, account: str, seed: int, replay: Path | None, speed: float,
-            control_port: int | None) -> None:
+def gateway(
+    host: str, port: int, account: str, seed: int, replay: Path | None, speed: float, control_port: int | None
+) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
@@ -121,6 +127,7 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     code, text = fault(action, args, control_port)
     click.echo(text if code == 0 else f"error: {text}", err=code != 0)
     sys.exit(code)
+
 
 # --- status -------------------------------------------------------------------------------------------------
 
@@ -186,28 +193,60 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
 @click.option("--kind", type=click.Choice(["bars", "quotes", "trades"]), required=True, help="What the rows are.")
 @click.option("--instrument", required=True, help="Instrument id, e.g. EUR/USD.IDEALPRO.")
 @click.option("--bar-type", help="For bars, e.g. EUR/USD.IDEALPRO-1-MINUTE-MID-EXTERNAL.")
-@click.option("--bar-time", type=click.Choice(["open", "close"]), default="open", show_default=True,
-              help="Whether a bar's timestamp is its open or its close.")
-@click.option("--columns", "column_map", metavar="FIELD=HEADER,…",
-              help="Map fields to CSV headers (timestamp, open/high/low/close/volume, bid/ask/bid_size/ask_size, "
-                   "price/size/trade_id/side). Unmapped fields use their own name.")
+@click.option(
+    "--bar-time",
+    type=click.Choice(["open", "close"]),
+    default="open",
+    show_default=True,
+    help="Whether a bar's timestamp is its open or its close.",
+)
+@click.option(
+    "--columns",
+    "column_map",
+    metavar="FIELD=HEADER,…",
+    help="Map fields to CSV headers (timestamp, open/high/low/close/volume, bid/ask/bid_size/ask_size, "
+    "price/size/trade_id/side). Unmapped fields use their own name.",
+)
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one.")
 @click.option("--time-format", help="strptime format, or unix_s/unix_ms/unix_us/unix_ns (default: ISO-8601).")
 @click.option("--price-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
 @click.option("--size-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
-@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
-              show_default=True, help="Catalog root folder.")
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Catalog root folder.",
+)
 @one_line_errors
-def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_type: str | None, bar_time: str,
-                       column_map: str | None, tz: str, time_format: str | None, price_precision: int | None,
-                       size_precision: int | None, catalog_dir: Path) -> None:
+def catalog_import_csv(
+    files: tuple[Path, ...],
+    kind: str,
+    instrument: str,
+    bar_type: str | None,
+    bar_time: str,
+    column_map: str | None,
+    tz: str,
+    time_format: str | None,
+    price_precision: int | None,
+    size_precision: int | None,
+    catalog_dir: Path,
+) -> None:
     """Import CSV FILES (with a header row) of bars, quotes or trades for one instrument."""
     from nautilus_node.catalog.cli_support import echo_results, file_progress
     from nautilus_node.catalog.csv_import import CsvSpec, parse_column_map
     from nautilus_node.catalog.importer import import_csv
 
-    spec = CsvSpec(kind=kind, instrument_id=instrument, bar_type=bar_type, columns=parse_column_map(column_map, kind),
-                   tz=tz, time_format=time_format, bar_time=bar_time)
+    spec = CsvSpec(
+        kind=kind,
+        instrument_id=instrument,
+        bar_type=bar_type,
+        columns=parse_column_map(column_map, kind),
+        tz=tz,
+        time_format=time_format,
+        bar_time=bar_time,
+    )
     with file_progress() as progress:
         results = import_csv(catalog_dir, files, spec, price_precision, size_precision, progress=progress)
     echo_results(results)
@@ -216,22 +255,52 @@ def catalog_import_csv(files: tuple[Path, ...], kind: str, instrument: str, bar_
 @catalog.command("download")
 @click.option("--instrument", default="EUR/USD.IDEALPRO", show_default=True, help="Instrument id.")
 @click.option("--bar-size", help="IB bar size: '5 secs', '1 min', '15 mins', '1 hour', '1 day', …")
-@click.option("--what", type=click.Choice(["TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK"]), default="MIDPOINT",
-              show_default=True, help="Bars: IB's whatToShow; BID_ASK downloads BID and ASK bars.")
-@click.option("--ticks", type=click.Choice(["TRADES", "BID_ASK"]),
-              help="Download ticks instead of bars: TRADES (trade ticks) or BID_ASK (quote ticks).")
+@click.option(
+    "--what",
+    type=click.Choice(["TRADES", "MIDPOINT", "BID", "ASK", "BID_ASK"]),
+    default="MIDPOINT",
+    show_default=True,
+    help="Bars: IB's whatToShow; BID_ASK downloads BID and ASK bars.",
+)
+@click.option(
+    "--ticks",
+    type=click.Choice(["TRADES", "BID_ASK"]),
+    help="Download ticks instead of bars: TRADES (trade ticks) or BID_ASK (quote ticks).",
+)
 @click.option("--start", required=True, help="Start date/time (UTC unless a zone is given).")
 @click.option("--end", required=True, help="End date/time (UTC unless a zone is given; capped at now).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4002, show_default=True, type=int)
 @click.option("--client-id", default=17, show_default=True, type=int)
-@click.option("--connect-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds to wait for the gateway to answer.")
-@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
-              show_default=True, help="Catalog root folder.")
+@click.option(
+    "--connect-timeout",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for the gateway to answer.",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Catalog root folder.",
+)
 @one_line_errors
-def catalog_download(instrument: str, bar_size: str | None, what: str, ticks: str | None, start: str, end: str,
-                     host: str, port: int, client_id: int, connect_timeout: float, catalog_dir: Path) -> None:
+def catalog_download(
+    instrument: str,
+    bar_size: str | None,
+    what: str,
+    ticks: str | None,
+    start: str,
+    end: str,
+    host: str,
+    port: int,
+    client_id: int,
+    connect_timeout: float,
+    catalog_dir: Path,
+) -> None:
     """Download historical bars (--bar-size) or ticks (--ticks) from IB Gateway into the catalog (paced; resumes;
     skips what it has)."""
     from nautilus_node.catalog import cli_support
@@ -241,16 +310,28 @@ def catalog_download(instrument: str, bar_size: str | None, what: str, ticks: st
         raise click.UsageError("give exactly one of --bar-size (bars) and --ticks (ticks)")
     connection = {"host": host, "port": port, "client_id": client_id, "connect_timeout": connect_timeout}
     if ticks is not None:
-        cli_support.echo_tick_download(download_ticks_from_ib(catalog_dir, instrument, ticks, start, end,
-                                                              progress=cli_support.tick_progress, **connection))
+        cli_support.echo_tick_download(
+            download_ticks_from_ib(
+                catalog_dir, instrument, ticks, start, end, progress=cli_support.tick_progress, **connection
+            )
+        )
         return
-    cli_support.echo_download(download_from_ib(catalog_dir, instrument, bar_size, what, start, end,
-                                               progress=cli_support.chunk_progress, **connection))
+    cli_support.echo_download(
+        download_from_ib(
+            catalog_dir, instrument, bar_size, what, start, end, progress=cli_support.chunk_progress, **connection
+        )
+    )
 
 
 @catalog.command("list")
-@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=Path("catalog"),
-              show_default=True, help="Catalog root folder.")
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Catalog root folder.",
+)
 @one_line_errors
 def catalog_list(catalog_dir: Path) -> None:
     """Show instruments, data types, time ranges and row counts."""
@@ -299,13 +380,25 @@ def new_strategy(name: str) -> None:
 @click.option("--limit", metavar="PRICE", help="Limit price (a limit order); without it, a market order.")
 @click.option("--tif", default="DAY", show_default=True, metavar="DAY|GTC|IOC|FOK", help="Time in force.")
 @click.option("--sim", is_flag=True, help="Start the simulated IB Gateway on a free local port and trade there.")
-@click.option("--config", type=click.Path(path_type=Path), help="Config file (default configs/paper.toml; "
-              "with --sim, configs/sim.toml).")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Config file (default configs/paper.toml; with --sim, configs/sim.toml).",
+)
 @click.option("--timeout", metavar="SECONDS", help="Wait this long for the order's outcome (default 30).")
 @click.option("--live", is_flag=True, help="Allow a live port/account (also needs NAUTILUS_NODE_ALLOW_LIVE=yes).")
 @one_line_errors
-def order(side: str, quantity: str, instrument: str, limit: str | None, tif: str, sim: bool, config: Path | None,
-          timeout: str | None, live: bool) -> None:
+def order(
+    side: str,
+    quantity: str,
+    instrument: str,
+    limit: str | None,
+    tif: str,
+    sim: bool,
+    config: Path | None,
+    timeout: str | None,
+    live: bool,
+) -> None:
     """Place one order (SIDE QUANTITY INSTRUMENT, e.g. BUY 100 SPY.ARCA) and print its outcome in one line.
 
     Exit code 0: filled, or a DAY/GTC limit order accepted and still working; 1: rejected, denied, canceled,

@@ -118,7 +118,7 @@ class {stem}Strategy(Strategy):
         self.close_all_positions(self.config.instrument_id)
 '''
 
-CONFIG_TEMPLATE = '''# {stem}Strategy. The same file backtests and trades:
+CONFIG_TEMPLATE = """# {stem}Strategy. The same file backtests and trades:
 #   python -m nautilus_node backtest configs/{name}.toml     # over catalog/
 #   python -m nautilus_node run configs/{name}.toml --sim    # live, on the simulated IB Gateway
 #   python -m nautilus_node run configs/{name}.toml          # live, on IB Gateway paper (TWS_ACCOUNT=DU...)
@@ -150,7 +150,7 @@ config_path = "strategies.{name}:{stem}Config"
 instrument_id = "EUR/USD.IDEALPRO"
 bar_type = "EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"
 trade_size = "100000"
-'''
+"""
 
 TEST_TEMPLATE = '''"""{stem}Strategy backtests over the shipped EUR/USD data."""
 

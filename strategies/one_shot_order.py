@@ -192,4 +192,3 @@ class OneShotOrder(Strategy):
             if name in self.clock.timer_names:
                 self.clock.cancel_timer(name)
         self.shutdown_system(f"one-shot order {status}")
-

@@ -52,9 +52,7 @@ class IBStockFeeModel(FeeModel):
         self._minimum = Decimal(config.minimum)
         self._cap = Decimal(config.max_fraction_of_value)
 
-    def get_commission(
-        self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument
-    ) -> Money:
+    def get_commission(self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument) -> Money:
         value = fill_qty.as_decimal() * fill_px.as_decimal() * instrument.multiplier.as_decimal()
         fee = _order_minimum_top_up(order, fill_qty.as_decimal() * self._per_share, self._minimum)
         fee = min(fee, value * self._cap)
@@ -69,9 +67,7 @@ class IBFxFeeModel(FeeModel):
         self._rate = Decimal(config.rate)
         self._minimum = Decimal(config.minimum)
 
-    def get_commission(
-        self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument
-    ) -> Money:
+    def get_commission(self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument) -> Money:
         value = instrument.notional_value(fill_qty, fill_px).as_decimal()
         fee = _order_minimum_top_up(order, value * self._rate, self._minimum)
         return Money(fee, instrument.quote_currency)

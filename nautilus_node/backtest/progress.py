@@ -37,7 +37,10 @@ class ProgressActor(Actor):
         if span <= 0:
             return
         self._bar = tqdm(
-            total=cfg.steps, desc="backtest", unit="%", disable=None if cfg.enabled is None else not cfg.enabled,
+            total=cfg.steps,
+            desc="backtest",
+            unit="%",
+            disable=None if cfg.enabled is None else not cfg.enabled,
             bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
         )
         self.clock.set_timer(

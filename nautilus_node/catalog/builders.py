@@ -40,15 +40,24 @@ class Columns:
         off_grid = np.abs(scaled - np.rint(scaled)) > 1e-4 + 1e-12 * np.abs(scaled)
         out_of_range = values <= 0 if positive else values < 0
         kind = "positive" if positive else "non-negative"
-        check_rows(self.path, ~np.isfinite(values) | out_of_range, self.first_line,
-                   lambda i: f"field '{name}' value {float(values[i])!r} is not a {kind} number")
-        check_rows(self.path, off_grid, self.first_line,
-                   lambda i: f"field '{name}' value {float(values[i])!r} has more than {precision} decimals")
+        check_rows(
+            self.path,
+            ~np.isfinite(values) | out_of_range,
+            self.first_line,
+            lambda i: f"field '{name}' value {float(values[i])!r} is not a {kind} number",
+        )
+        check_rows(
+            self.path,
+            off_grid,
+            self.first_line,
+            lambda i: f"field '{name}' value {float(values[i])!r} has more than {precision} decimals",
+        )
 
     def check_ohlc(self, prefix: str = "") -> None:
         """High is the bar's highest price and low its lowest."""
         o, h, lo, c = (self.values[prefix + k] for k in ("open", "high", "low", "close"))
         bad = (h < np.maximum(o, c)) | (lo > np.minimum(o, c)) | (lo > h)
+
         def describe(i: int) -> str:
             prices = "/".join(str(float(x[i])) for x in (o, h, lo, c))
             return f"bar {prefix}open/high/low/close {prices} is inconsistent"
@@ -65,17 +74,31 @@ class Columns:
 def quotes(cols: Columns, instrument_id: InstrumentId, price_precision: int, size_precision: int) -> list:
     v = cols.values
     return QuoteTick.from_raw_arrays_to_list(
-        instrument_id, price_precision, size_precision,
-        v["bid"], v["ask"], v["bid_size"], v["ask_size"], cols.ts, cols.ts,
+        instrument_id,
+        price_precision,
+        size_precision,
+        v["bid"],
+        v["ask"],
+        v["bid_size"],
+        v["ask_size"],
+        cols.ts,
+        cols.ts,
     )
 
 
 def bars(cols: Columns, bar_type: BarType, price_precision: int, size_precision: int, prefix: str = "") -> list:
     v = cols.values
     return Bar.from_raw_arrays_to_list(
-        bar_type, price_precision, size_precision,
-        v[prefix + "open"], v[prefix + "high"], v[prefix + "low"], v[prefix + "close"], v[prefix + "volume"],
-        cols.ts, cols.ts,
+        bar_type,
+        price_precision,
+        size_precision,
+        v[prefix + "open"],
+        v[prefix + "high"],
+        v[prefix + "low"],
+        v[prefix + "close"],
+        v[prefix + "volume"],
+        cols.ts,
+        cols.ts,
     )
 
 
@@ -90,7 +113,13 @@ def trades(
     if sides is None:
         sides = np.full(len(cols), AggressorSide.NO_AGGRESSOR, dtype=np.uint8)
     return TradeTick.from_raw_arrays_to_list(
-        instrument_id, price_precision, size_precision,
-        cols.values["price"], cols.values["size"], sides.astype(np.uint8), list(trade_ids),
-        cols.ts, cols.ts,
+        instrument_id,
+        price_precision,
+        size_precision,
+        cols.values["price"],
+        cols.values["size"],
+        sides.astype(np.uint8),
+        list(trade_ids),
+        cols.ts,
+        cols.ts,
     )

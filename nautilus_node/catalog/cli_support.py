@@ -38,23 +38,33 @@ def echo_results(results: list[GroupResult]) -> None:
 
 def chunk_progress(number: int, total: int, chunk: Chunk, bars: int) -> None:
     """One line per IB request on stderr."""
-    click.echo(f"[{number}/{total}] {chunk.bar_type} {chunk.start:%Y-%m-%d %H:%M} .. {chunk.end:%Y-%m-%d %H:%M}: "
-               f"{bars:,} bars", err=True)
+    click.echo(
+        f"[{number}/{total}] {chunk.bar_type} {chunk.start:%Y-%m-%d %H:%M} .. {chunk.end:%Y-%m-%d %H:%M}: "
+        f"{bars:,} bars",
+        err=True,
+    )
 
 
 def echo_download(report: DownloadReport) -> None:
     """The download's totals."""
-    click.echo(f"done: {report.requests} requests, {report.skipped} chunks already downloaded, "
-               f"{report.bars_added:,} bars added, {report.waited_secs:.0f}s waited for IB pacing")
+    click.echo(
+        f"done: {report.requests} requests, {report.skipped} chunks already downloaded, "
+        f"{report.bars_added:,} bars added, {report.waited_secs:.0f}s waited for IB pacing"
+    )
 
 
 def tick_progress(number: int, total: int, chunk: TickChunk, ticks: int, requests: int) -> None:
     """One line per chunk of ticks on stderr."""
-    click.echo(f"[{number}/{total}] {chunk.series} {chunk.start:%Y-%m-%d %H:%M} .. {chunk.end:%Y-%m-%d %H:%M}: "
-               f"{ticks:,} ticks in {requests} request{'s' if requests != 1 else ''}", err=True)
+    click.echo(
+        f"[{number}/{total}] {chunk.series} {chunk.start:%Y-%m-%d %H:%M} .. {chunk.end:%Y-%m-%d %H:%M}: "
+        f"{ticks:,} ticks in {requests} request{'s' if requests != 1 else ''}",
+        err=True,
+    )
 
 
 def echo_tick_download(report: TickDownloadReport) -> None:
     """The tick download's totals."""
-    click.echo(f"done: {report.requests} requests, {report.skipped} chunks already downloaded, "
-               f"{report.ticks_added:,} ticks added, {report.waited_secs:.0f}s waited for IB pacing")
+    click.echo(
+        f"done: {report.requests} requests, {report.skipped} chunks already downloaded, "
+        f"{report.ticks_added:,} ticks added, {report.waited_secs:.0f}s waited for IB pacing"
+    )

@@ -131,7 +131,8 @@ def _read_strings(path: Path, columns: list[str], width: int) -> pa.Table:
         return csv.read_csv(
             path,
             convert_options=csv.ConvertOptions(
-                include_columns=columns, column_types=dict.fromkeys(columns, pa.string()),
+                include_columns=columns,
+                column_types=dict.fromkeys(columns, pa.string()),
                 strings_can_be_null=False,
             ),
         )
@@ -145,8 +146,9 @@ def _read_strings(path: Path, columns: list[str], width: int) -> pa.Table:
 
 def _numbers(path: Path, name: str, text: pd.Series) -> np.ndarray:
     values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
-    check_rows(path, np.isnan(values), _HEADER_LINES + 1,
-               lambda i: f"field '{name}' value {text.iloc[i]!r} is not a number")
+    check_rows(
+        path, np.isnan(values), _HEADER_LINES + 1, lambda i: f"field '{name}' value {text.iloc[i]!r} is not a number"
+    )
     return values
 
 
@@ -154,23 +156,35 @@ def _timestamps(path: Path, text: pd.Series, spec: CsvSpec) -> np.ndarray:
     first_line = _HEADER_LINES + 1
     if spec.time_format in UNIX_FORMATS:
         numbers = pd.to_numeric(text.str.strip(), errors="coerce")
-        check_rows(path, numbers.isna().to_numpy(), first_line,
-                   lambda i: f"field 'timestamp' value {text.iloc[i]!r} is not a {spec.time_format} number")
+        check_rows(
+            path,
+            numbers.isna().to_numpy(),
+            first_line,
+            lambda i: f"field 'timestamp' value {text.iloc[i]!r} is not a {spec.time_format} number",
+        )
         factor = UNIX_FORMATS[spec.time_format]
         if pd.api.types.is_integer_dtype(numbers):
             return numbers.to_numpy(dtype=np.int64) * factor
         return np.array([int(Decimal(t.strip()) * factor) for t in text], dtype=np.int64)
     parsed = pd.to_datetime(text.str.strip(), format=spec.time_format or "ISO8601", errors="coerce", utc=False)
     wanted = f"in format {spec.time_format!r}" if spec.time_format else "an ISO-8601 time"
-    check_rows(path, parsed.isna().to_numpy(), first_line,
-               lambda i: f"field 'timestamp' value {text.iloc[i]!r} is not {wanted}")
+    check_rows(
+        path,
+        parsed.isna().to_numpy(),
+        first_line,
+        lambda i: f"field 'timestamp' value {text.iloc[i]!r} is not {wanted}",
+    )
     if parsed.dt.tz is None:
         try:
             parsed = parsed.dt.tz_localize(spec.tz, ambiguous="NaT", nonexistent="NaT")
         except Exception as exc:
             raise CatalogInputError("--tz", f"{spec.tz!r} is not a time zone ({exc})") from None
-        check_rows(path, parsed.isna().to_numpy(), first_line,
-                   lambda i: f"field 'timestamp' value {text.iloc[i]!r} is ambiguous or missing in {spec.tz}")
+        check_rows(
+            path,
+            parsed.isna().to_numpy(),
+            first_line,
+            lambda i: f"field 'timestamp' value {text.iloc[i]!r} is ambiguous or missing in {spec.tz}",
+        )
     return parsed.dt.tz_convert("UTC").astype("int64").to_numpy()
 
 
@@ -211,8 +225,9 @@ def _trades(
     if sides is not None:
         upper = sides.str.strip().str.upper()
         unknown = ~upper.isin(list(_SIDES)).to_numpy()
-        check_rows(cols.path, unknown, first,
-                   lambda i: f"field 'side' value {sides.iloc[i]!r} is not BUY/SELL/B/S or empty")
+        check_rows(
+            cols.path, unknown, first, lambda i: f"field 'side' value {sides.iloc[i]!r} is not BUY/SELL/B/S or empty"
+        )
         aggressor = upper.map(_SIDES).to_numpy(dtype=np.uint8)
     order = np.argsort(cols.ts, kind="stable")
     ordered = Columns(cols.path, first, cols.ts[order], {k: v[order] for k, v in cols.values.items()})

@@ -31,10 +31,20 @@ from nautilus_node.catalog.store import write_atomically
 from nautilus_node.errors import UserError
 
 STATE_FILE = ".downloads.json"
-PRICE_TYPES = {"TRADES": (PriceType.LAST,), "MIDPOINT": (PriceType.MID,), "BID": (PriceType.BID,),
-               "ASK": (PriceType.ASK,), "BID_ASK": (PriceType.BID, PriceType.ASK)}
-_UNITS = {"sec": BarAggregation.SECOND, "min": BarAggregation.MINUTE, "hour": BarAggregation.HOUR,
-          "day": BarAggregation.DAY, "week": BarAggregation.WEEK}
+PRICE_TYPES = {
+    "TRADES": (PriceType.LAST,),
+    "MIDPOINT": (PriceType.MID,),
+    "BID": (PriceType.BID,),
+    "ASK": (PriceType.ASK,),
+    "BID_ASK": (PriceType.BID, PriceType.ASK),
+}
+_UNITS = {
+    "sec": BarAggregation.SECOND,
+    "min": BarAggregation.MINUTE,
+    "hour": BarAggregation.HOUR,
+    "day": BarAggregation.DAY,
+    "week": BarAggregation.WEEK,
+}
 
 
 class HistoryFetcher(Protocol):
@@ -95,8 +105,10 @@ def bar_types(instrument_id: str, bar_size: str, what: str) -> list[BarType]:
         except ValueError:
             ib_size = ""
         if not ib_size:
-            raise CatalogInputError("--bar-size", f"{bar_size!r} is not an IB bar size (e.g. '5 secs', '1 min', "
-                                    "'15 mins', '1 hour', '1 day')")
+            raise CatalogInputError(
+                "--bar-size",
+                f"{bar_size!r} is not an IB bar size (e.g. '5 secs', '1 min', '15 mins', '1 hour', '1 day')",
+            )
         result.append(BarType(iid, spec, AggregationSource.EXTERNAL))
     return result
 
@@ -121,9 +133,7 @@ def plan(bar_type: BarType, start: pd.Timestamp, end: pd.Timestamp) -> list[Chun
     """The requests that cover (start, end], oldest first, each ending on a fixed grid from `start`."""
     length, duration = chunk_length(bar_type.spec)
     count = max(1, math.ceil((end - start) / length))
-    return [
-        Chunk(bar_type, start + i * length, min(start + (i + 1) * length, end), duration) for i in range(count)
-    ]
+    return [Chunk(bar_type, start + i * length, min(start + (i + 1) * length, end), duration) for i in range(count)]
 
 
 async def download(
@@ -154,8 +164,11 @@ async def download(
             await sleep(wait)
         pacer.record(request)
         report.requests += 1
-        bars = [b for b in await fetcher.bars(chunk.bar_type, chunk.end, chunk.duration)
-                if chunk.start.value < b.ts_init <= chunk.end.value]
+        bars = [
+            b
+            for b in await fetcher.bars(chunk.bar_type, chunk.end, chunk.duration)
+            if chunk.start.value < b.ts_init <= chunk.end.value
+        ]
         if bars:
             results = write_atomically(catalog_dir, [*new_definition, *bars])
             new_definition = []

@@ -49,29 +49,42 @@ class _ObservedClient(InteractiveBrokersClient):
     errors: list[IBError]
     failed: asyncio.Event
 
-    async def process_error(self, *, req_id: int, error_time: int, error_code: int, error_string: str,
-                            advanced_order_reject_json: str = "") -> None:
+    async def process_error(
+        self, *, req_id: int, error_time: int, error_code: int, error_string: str, advanced_order_reject_json: str = ""
+    ) -> None:
         if req_id != -1 and error_code not in _INFO_CODES:
             self.errors.append(IBError(req_id, error_code, error_string))
             self.failed.set()
-        await super().process_error(req_id=req_id, error_time=error_time, error_code=error_code,
-                                    error_string=error_string,
-                                    advanced_order_reject_json=advanced_order_reject_json)
+        await super().process_error(
+            req_id=req_id,
+            error_time=error_time,
+            error_code=error_code,
+            error_string=error_string,
+            advanced_order_reject_json=advanced_order_reject_json,
+        )
 
 
 class IBHistory:
     """A connection to IB Gateway (or TWS) for historical bars; use `async with`."""
 
-    def __init__(self, host: str, port: int, client_id: int, connect_timeout: float = 20.0,
-                 request_timeout: int = 60) -> None:
+    def __init__(
+        self, host: str, port: int, client_id: int, connect_timeout: float = 20.0, request_timeout: int = 60
+    ) -> None:
         self.host, self.port = host, port
         self._connect_timeout = connect_timeout
         self._request_timeout = request_timeout
         clock = LiveClock()
         msgbus = MessageBus(TraderId("CATALOG-001"), clock)
         self._cache = Cache()
-        self._client = _ObservedClient(loop=asyncio.get_running_loop(), msgbus=msgbus, cache=self._cache, clock=clock,
-                                       host=host, port=port, client_id=client_id)
+        self._client = _ObservedClient(
+            loop=asyncio.get_running_loop(),
+            msgbus=msgbus,
+            cache=self._cache,
+            clock=clock,
+            host=host,
+            port=port,
+            client_id=client_id,
+        )
         self._client.errors = []
         self._client.failed = asyncio.Event()
         self._provider = InteractiveBrokersInstrumentProvider(
@@ -111,8 +124,9 @@ class IBHistory:
         """One reqHistoricalData: bars of `bar_type` for `duration` ending at `end` (all hours)."""
         contract = self._contracts[bar_type.instrument_id]
         return await self._answer(
-            self._client.get_historical_bars(bar_type, contract, False, end, duration,
-                                             timeout=self._request_timeout + 5),
+            self._client.get_historical_bars(
+                bar_type, contract, False, end, duration, timeout=self._request_timeout + 5
+            ),
             f"{bar_type} ending {end}",
         )
 
@@ -121,8 +135,14 @@ class IBHistory:
         contract = self._contracts[instrument_id]
         try:
             return await self._answer(
-                self._client.get_historical_ticks(instrument_id, contract, what, start_date_time=start,
-                                                  use_rth=False, timeout=self._request_timeout + 5),
+                self._client.get_historical_ticks(
+                    instrument_id,
+                    contract,
+                    what,
+                    start_date_time=start,
+                    use_rth=False,
+                    timeout=self._request_timeout + 5,
+                ),
                 f"{instrument_id} {what} ticks from {start}",
             )
         except DownloadError as exc:
@@ -154,8 +174,11 @@ class IBHistory:
         return [] if request.cancelled() else request.result() or []
 
     def _last_error_text(self) -> str:
-        return f" (IB error {self._client.errors[-1].code}: {self._client.errors[-1].message})" \
-            if self._client.errors else ""
+        return (
+            f" (IB error {self._client.errors[-1].code}: {self._client.errors[-1].message})"
+            if self._client.errors
+            else ""
+        )
 
 
 def download_from_ib(
@@ -177,8 +200,9 @@ def download_from_ib(
     first, last = requested_span(start, end)
 
     async def fetch(ib: IBHistory) -> DownloadReport:
-        return await download(ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()),
-                              now=utc_now, progress=progress)
+        return await download(
+            ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()), now=utc_now, progress=progress
+        )
 
     return with_gateway(host, port, client_id, connect_timeout, fetch)
 
@@ -201,8 +225,9 @@ def download_ticks_from_ib(
     first, last = requested_span(start, end)
 
     async def fetch(ib: IBHistory) -> TickDownloadReport:
-        return await download_ticks(ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()),
-                                    now=utc_now, progress=progress)
+        return await download_ticks(
+            ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()), now=utc_now, progress=progress
+        )
 
     return with_gateway(host, port, client_id, connect_timeout, fetch)
 

@@ -33,9 +33,7 @@ _NS_PER_MS = 1_000_000
 _DAILY_RESOLUTIONS = {"tick": None, "second": "1-SECOND", "minute": "1-MINUTE"}
 _FILE_RESOLUTIONS = {"hour": ("1-HOUR", 3_600), "daily": ("1-DAY", 86_400)}
 _BAR_FIELDS = ("open", "high", "low", "close")
-_BAR_COLUMNS = (
-    *(f"bid_{f}" for f in _BAR_FIELDS), "bid_size", *(f"ask_{f}" for f in _BAR_FIELDS), "ask_size"
-)
+_BAR_COLUMNS = (*(f"bid_{f}" for f in _BAR_FIELDS), "bid_size", *(f"ask_{f}" for f in _BAR_FIELDS), "ask_size")
 
 
 @dataclass(frozen=True)
@@ -151,8 +149,12 @@ def _ms_time(lean: LeanFile, add_seconds: int = 0):
 
     def to_ns(path: Path, column: pa.ChunkedArray) -> np.ndarray:
         ms = column.to_numpy()
-        check_rows(path, (ms < 0) | (ms >= _MS_PER_DAY), 1,
-                   lambda i: f"field 'ms' value {ms[i]} is not within the day (0..86399999)")
+        check_rows(
+            path,
+            (ms < 0) | (ms >= _MS_PER_DAY),
+            1,
+            lambda i: f"field 'ms' value {ms[i]} is not within the day (0..86399999)",
+        )
         return lean.day.value + (ms + add_seconds * 1000) * _NS_PER_MS
 
     return to_ns

@@ -66,9 +66,7 @@ def render(catalog_dir: Path) -> str:
     lines.append("data:")
     lines.append(f"  {'type':<14} {'identifier':<44} {'rows':>10}  {'first (UTC)':<29}  last (UTC)")
     for e in rows:
-        lines.append(
-            f"  {e.data_type:<14} {e.identifier:<44} {e.rows:>10,}  {_time(e.first):<29}  {_time(e.last)}"
-        )
+        lines.append(f"  {e.data_type:<14} {e.identifier:<44} {e.rows:>10,}  {_time(e.first):<29}  {_time(e.last)}")
     return "\n".join(lines)
 
 

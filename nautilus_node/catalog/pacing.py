@@ -53,8 +53,9 @@ class Pacer:
         """Seconds to wait before `request` may be sent (0 if it may go now)."""
         now = self._clock()
         self._forget_before(now - max(self.rules.window_secs, self.rules.identical_secs, self.rules.burst_secs))
-        return max(0.0, self._window_delay(now, request), self._identical_delay(now, request),
-                   self._burst_delay(now, request))
+        return max(
+            0.0, self._window_delay(now, request), self._identical_delay(now, request), self._burst_delay(now, request)
+        )
 
     def record(self, request: HistoricalRequest) -> None:
         """Note that `request` was sent now."""

@@ -138,8 +138,13 @@ async def download_ticks(
     return report
 
 
-async def _fetch_chunk(fetcher: TickFetcher, chunk: TickChunk, pacer: Pacer,
-                       sleep: Callable[[float], Awaitable[None]], report: TickDownloadReport) -> _Pages:
+async def _fetch_chunk(
+    fetcher: TickFetcher,
+    chunk: TickChunk,
+    pacer: Pacer,
+    sleep: Callable[[float], Awaitable[None]],
+    report: TickDownloadReport,
+) -> _Pages:
     """Page forward through one chunk until a page reaches its end or IB has nothing newer."""
     pages = _Pages(cursor=chunk.start.value)
     first, stop = chunk.start.value, chunk.end.value

@@ -90,9 +90,7 @@ def parse_end_time(text: str, now: float) -> float:
             naive = dt.datetime.strptime(f"{date_part} {time_part or '00:00:00'}", "%Y%m%d %H:%M:%S")
             stamp = naive.replace(tzinfo=ZoneInfo(zone.strip()) if zone.strip() else dt.UTC)
     except (ValueError, ZoneInfoNotFoundError) as exc:
-        raise BarRequestError(
-            321, f"Error validating request.-'bX' : cause - Invalid end date/time '{text}'"
-        ) from exc
+        raise BarRequestError(321, f"Error validating request.-'bX' : cause - Invalid end date/time '{text}'") from exc
     return stamp.timestamp()
 
 

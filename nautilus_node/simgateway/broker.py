@@ -215,17 +215,13 @@ class Broker:
         tick = req.spec.min_tick
         for price in (req.lmt_price if needs_lmt else None, req.aux_price if needs_aux else None):
             if price is not None and abs(round(price / tick) * tick - price) > tick * 1e-6:
-                raise OrderError(
-                    110, "The price does not conform to the minimum price variation for this contract."
-                )
+                raise OrderError(110, "The price does not conform to the minimum price variation for this contract.")
 
     def _modify(self, order: Order, req: OrderRequest, quote: Quote, now: float) -> list[Event]:
         if not order.is_open:
             raise OrderError(104, f"Can't modify a filled order. Order {req.order_id} is {order.status}")
         if req.spec.con_id != order.request.spec.con_id or req.action != order.request.action:
-            raise OrderError(
-                201, "Order rejected - reason:Contract and side of an existing order cannot be modified"
-            )
+            raise OrderError(201, "Order rejected - reason:Contract and side of an existing order cannot be modified")
         if req.quantity < order.filled:
             raise OrderError(201, "Order rejected - reason:Quantity is below the filled quantity")
         order.request = req
@@ -342,9 +338,7 @@ class Broker:
         realized = 0.0
         if pos.quantity == 0 or (pos.quantity > 0) == (signed > 0):
             total = pos.quantity + signed
-            pos.avg_price = (pos.avg_price * float(abs(pos.quantity)) + price * float(abs(signed))) / float(
-                abs(total)
-            )
+            pos.avg_price = (pos.avg_price * float(abs(pos.quantity)) + price * float(abs(signed))) / float(abs(total))
             pos.quantity = total
         else:
             closing = min(abs(signed), abs(pos.quantity))

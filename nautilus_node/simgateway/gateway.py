@@ -45,8 +45,15 @@ class SimulatedGateway:
         self.broker = Broker(account, starting_cash=starting_cash)
         self.market = Market(self.universe, seed=seed, replay=replay)
         self._server = GatewayServer(
-            host, port, self.universe, self.market, self.broker,
-            seed=seed, tick_interval=tick_interval, max_msg_rate=max_msg_rate, pacing=pacing,
+            host,
+            port,
+            self.universe,
+            self.market,
+            self.broker,
+            seed=seed,
+            tick_interval=tick_interval,
+            max_msg_rate=max_msg_rate,
+            pacing=pacing,
         )
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -243,8 +243,19 @@ def tick_by_tick_midpoint(req_id: int, ts: int, mid: float) -> Fields:
 
 
 def realtime_bar(req_id: int, bar: Bar) -> Fields:
-    return (Out.REAL_TIME_BARS, 3, req_id, bar.start, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap,
-            bar.count)
+    return (
+        Out.REAL_TIME_BARS,
+        3,
+        req_id,
+        bar.start,
+        bar.open,
+        bar.high,
+        bar.low,
+        bar.close,
+        bar.volume,
+        bar.wap,
+        bar.count,
+    )
 
 
 def historical_data(
@@ -353,56 +364,106 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         0.0,  # discretionaryAmt
         "",  # goodAfterTime
         "",  # sharesAllocation (deprecated)
-        "", "", "",  # faGroup, faMethod, faPercentage
+        "",
+        "",
+        "",  # faGroup, faMethod, faPercentage
         *v.before(Feature.FA_PROFILE_DESUPPORT, ""),  # faProfile
         "",  # modelCode
         "",  # goodTillDate
         "",  # rule80A
         u,  # percentOffset
         "",  # settlingFirm
-        0, "", -1,  # shortSaleSlot, designatedLocation, exemptCode
+        0,
+        "",
+        -1,  # shortSaleSlot, designatedLocation, exemptCode
         0,  # auctionStrategy
-        u, u, u,  # startingPrice, stockRefPrice, delta
-        u, u,  # stockRangeLower, stockRangeUpper
+        u,
+        u,
+        u,  # startingPrice, stockRefPrice, delta
+        u,
+        u,  # stockRangeLower, stockRangeUpper
         u,  # displaySize
-        False, False, False,  # blockOrder, sweepToFill, allOrNone
+        False,
+        False,
+        False,  # blockOrder, sweepToFill, allOrNone
         u,  # minQty
         3,  # ocaType
-        False, False, u,  # eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)
+        False,
+        False,
+        u,  # eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)
         req.parent_id,
         0,  # triggerMethod
-        u, 0, "", u,  # volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
-        False, 0,  # continuousUpdate, referencePriceType
-        u, u,  # trailStopPrice, trailingPercent
-        u, u,  # basisPoints, basisPointsType
-        "", 0, 0,  # comboLegsDescrip, comboLegs, orderComboLegs
+        u,
+        0,
+        "",
+        u,  # volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
+        False,
+        0,  # continuousUpdate, referencePriceType
+        u,
+        u,  # trailStopPrice, trailingPercent
+        u,
+        u,  # basisPoints, basisPointsType
+        "",
+        0,
+        0,  # comboLegsDescrip, comboLegs, orderComboLegs
         0,  # smartComboRoutingParams
-        u, u, u,  # scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
+        u,
+        u,
+        u,  # scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
         "",  # hedgeType
         False,  # optOutSmartRouting
-        "", "",  # clearingAccount, clearingIntent
+        "",
+        "",  # clearingAccount, clearingIntent
         False,  # notHeld
         False,  # deltaNeutralContract present
         "",  # algoStrategy
         False,  # solicited
         False,  # whatIf
         order.status,
-        "", "", "", "", "", "",  # margin before/change (what-if)
-        "", "", "",  # margin after (what-if)
-        u, u, u, "",  # commission, min, max, currency
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",  # margin before/change (what-if)
+        "",
+        "",
+        "",  # margin after (what-if)
+        u,
+        u,
+        u,
+        "",  # commission, min, max, currency
         *v.since(
             Feature.FULL_ORDER_PREVIEW_FIELDS,
             "",  # marginCurrency
-            u, u, u, u, u, u, u, u, u,  # outside-RTH margin fields
+            u,
+            u,
+            u,
+            u,
+            u,
+            u,
+            u,
+            u,
+            u,  # outside-RTH margin fields
             "",  # suggestedSize
             "",  # rejectReason
             0,  # orderAllocations
         ),
         "",  # warningText
-        False, False,  # randomizeSize, randomizePrice
+        False,
+        False,  # randomizeSize, randomizePrice
         0,  # conditions
-        "", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0,  # adjusted order params
-        "", "", "",  # softDollarTier name, value, displayName
+        "",
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0,  # adjusted order params
+        "",
+        "",
+        "",  # softDollarTier name, value, displayName
         0.0,  # cashQty
         False,  # dontUseAutoPriceForHedge
         False,  # isOmsContainer
@@ -483,9 +544,7 @@ def account_value(key: str, value: str, currency: str, account: str) -> Fields:
     return (Out.ACCT_VALUE, 2, key, value, currency, account)
 
 
-def portfolio_value(
-    pos: Position, market_price: float, unrealized: float, account: str
-) -> Fields:
+def portfolio_value(pos: Position, market_price: float, unrealized: float, account: str) -> Fields:
     spec = pos.spec
     return (
         Out.PORTFOLIO_VALUE,
@@ -526,5 +585,12 @@ def pnl(req_id: int, daily: float, unrealized: float, realized: float) -> Fields
 def pnl_single(
     req_id: int, quantity: Decimal, daily: float, unrealized: float, realized: float, value: float
 ) -> Fields:
-    return (Out.PNL_SINGLE, req_id, quantity, round(daily, 2), round(unrealized, 2), round(realized, 2),
-            round(value, 2))
+    return (
+        Out.PNL_SINGLE,
+        req_id,
+        quantity,
+        round(daily, 2),
+        round(unrealized, 2),
+        round(realized, 2),
+        round(value, 2),
+    )

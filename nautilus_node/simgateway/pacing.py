@@ -47,9 +47,7 @@ class HistoricalPacing:
         """
         while self._recent and now - self._recent[0][0] >= self.rules.window:
             self._recent.popleft()
-        if not live and any(
-            k == key and now - t < self.rules.identical_window for t, k in self._recent
-        ):
+        if not live and any(k == key and now - t < self.rules.identical_window for t, k in self._recent):
             return "Historical data request pacing violation: identical request within 15 seconds"
         if len(self._recent) >= self.rules.max_requests:
             return "Historical data request pacing violation: too many requests in 10 minutes"

@@ -146,8 +146,17 @@ class HistoricalDataRequest:
     @property
     def pacing_key(self) -> tuple[object, ...]:
         c = self.contract
-        return (c.con_id, c.symbol, c.sec_type, c.local_symbol, self.end, self.bar_size, self.duration,
-                self.what_to_show, self.use_rth)
+        return (
+            c.con_id,
+            c.symbol,
+            c.sec_type,
+            c.local_symbol,
+            self.end,
+            self.bar_size,
+            self.duration,
+            self.what_to_show,
+            self.use_rth,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +173,19 @@ class HistoricalTicksRequest:
     @property
     def pacing_key(self) -> tuple[object, ...]:
         c = self.contract
-        return ("ticks", c.con_id, c.symbol, c.sec_type, c.local_symbol, self.start, self.end, self.number_of_ticks,
-                self.what_to_show, self.use_rth, self.ignore_size)
+        return (
+            "ticks",
+            c.con_id,
+            c.symbol,
+            c.sec_type,
+            c.local_symbol,
+            self.start,
+            self.end,
+            self.number_of_ticks,
+            self.what_to_show,
+            self.use_rth,
+            self.ignore_size,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,8 +342,20 @@ def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
     outside_rth = r.bool()
     r.bool()  # hidden
     return PlaceOrderRequest(
-        order_id, c, action, quantity, order_type, lmt_price, aux_price, tif, oca_group, account, order_ref,
-        transmit, parent_id, outside_rth,
+        order_id,
+        c,
+        action,
+        quantity,
+        order_type,
+        lmt_price,
+        aux_price,
+        tif,
+        oca_group,
+        account,
+        order_ref,
+        transmit,
+        parent_id,
+        outside_rth,
     )
 
 

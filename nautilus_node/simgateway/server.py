@@ -130,9 +130,7 @@ class GatewayServer:
         self._active[spec.con_id] = spec
 
     def feed_alive(self, spec: ContractSpec) -> bool:
-        return self.faults.data_flowing and not self.faults.is_stalled(
-            spec.local_symbol, spec.symbol, str(spec.con_id)
-        )
+        return self.faults.data_flowing and not self.faults.is_stalled(spec.local_symbol, spec.symbol, str(spec.con_id))
 
     async def _tick_loop(self) -> None:
         while True:

@@ -188,14 +188,19 @@ class Session:
             # the socket is closed and the client sees the connection drop.
             log.warning(
                 "refusing client %s: it offers server versions v%d..%d, this gateway serves v%d..%d; closing",
-                self.peer, hs.min_version, hs.max_version, MIN_VERSION, MAX_VERSION,
+                self.peer,
+                hs.min_version,
+                hs.max_version,
+                MIN_VERSION,
+                MAX_VERSION,
             )
             self.close()
             return
         self.version = version
         self.wire = wire(version)
-        log.info("client %s: server version %d (client offers v%d..%d)", self.peer, version, hs.min_version,
-                 hs.max_version)
+        log.info(
+            "client %s: server version %d (client offers v%d..%d)", self.peer, version, hs.min_version, hs.max_version
+        )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d %H:%M:%S") + " UTC"
         self._writer.write(encode_handshake_reply(version, stamp))
         await self._drain()
@@ -206,7 +211,8 @@ class Session:
         rcvd = self._rate.admit(time.monotonic())
         if rcvd is not None:
             self.error(
-                -1, 100,
+                -1,
+                100,
                 f"Max rate of messages per second has been exceeded:max={self._rate.max_per_second} rcvd={rcvd}.",
             )
             return
@@ -263,9 +269,7 @@ class Session:
             self.error(-1, 501, "Already connected.")
             return
         if not self.server.claim_client_id(self, start.client_id):
-            self.error(
-                -1, 326, "Unable to connect as the client id is already in use. Retry with a unique client id."
-            )
+            self.error(-1, 326, "Unable to connect as the client id is already in use. Retry with a unique client id.")
             self.close()
             return
         self.client_id = start.client_id
@@ -402,8 +406,9 @@ class Session:
         fmt = "%Y%m%d %H:%M:%S"
         start_text = dt.datetime.fromtimestamp(end - duration, dt.UTC).strftime(fmt) + " UTC"
         end_text = dt.datetime.fromtimestamp(end, dt.UTC).strftime(fmt) + " UTC"
-        for message in m.historical_data(req.req_id, bars, bar_seconds, req.format_date, start_text, end_text,
-                                         self.wire):
+        for message in m.historical_data(
+            req.req_id, bars, bar_seconds, req.format_date, start_text, end_text, self.wire
+        ):
             self.send(message)
         if req.keep_up_to_date:
             builder = BarBuilder(spec, bar_seconds, req.what_to_show)
@@ -423,8 +428,9 @@ class Session:
             return
         now = time.time()
         try:
-            query = tick_query(spec, req.start, req.end, req.number_of_ticks, req.what_to_show, req.use_rth,
-                               req.ignore_size, now)
+            query = tick_query(
+                spec, req.start, req.end, req.number_of_ticks, req.what_to_show, req.use_rth, req.ignore_size, now
+            )
         except BarRequestError as exc:
             self.error(req.req_id, exc.code, str(exc))
             return

@@ -33,8 +33,13 @@ def serve(
         raise GatewayStartError(f"--account {account!r}: a paper account id starts with 'DU'")
     try:
         gateway = SimulatedGateway(
-            host=host, port=port, account=account, seed=seed,
-            replay_catalog=replay, replay_speed=speed, control_port=control_port,
+            host=host,
+            port=port,
+            account=account,
+            seed=seed,
+            replay_catalog=replay,
+            replay_speed=speed,
+            control_port=control_port,
         ).start()
     except ValueError as exc:
         raise GatewayStartError(str(exc)) from None

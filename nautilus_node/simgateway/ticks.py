@@ -78,21 +78,29 @@ class TickQuery:
     ignore_size: bool
 
 
-def tick_query(spec: ContractSpec, start: str, end: str, count: int, what: str, use_rth: bool,
-               ignore_size: bool, now: float) -> TickQuery:
+def tick_query(
+    spec: ContractSpec, start: str, end: str, count: int, what: str, use_rth: bool, ignore_size: bool, now: float
+) -> TickQuery:
     """Check a request as IB does; raises :class:`BarRequestError` with IB's code and text."""
     if what not in TICK_KINDS:
-        raise BarRequestError(321, f"Error validating request.-'bL' : cause - Invalid whatToShow '{what}' for "
-                                   "historical ticks (TRADES, MIDPOINT or BID_ASK)")
+        raise BarRequestError(
+            321,
+            f"Error validating request.-'bL' : cause - Invalid whatToShow '{what}' for "
+            "historical ticks (TRADES, MIDPOINT or BID_ASK)",
+        )
     if bool(start.strip()) == bool(end.strip()):
-        raise BarRequestError(321, "Error validating request.-'bL' : cause - Exactly one of start date/time and "
-                                   "end date/time must be specified")
+        raise BarRequestError(
+            321,
+            "Error validating request.-'bL' : cause - Exactly one of start date/time and "
+            "end date/time must be specified",
+        )
     if count <= 0:
         raise BarRequestError(321, f"Error validating request.-'bL' : cause - Invalid number of ticks {count}")
     if what == "TRADES" and not spec.has_trades:
         raise BarRequestError(
-            162, "Historical Market Data Service error message:No historical market data for "
-                 f"{spec.symbol}/{spec.sec_type}@{spec.exchange} Last 0",
+            162,
+            "Historical Market Data Service error message:No historical market data for "
+            f"{spec.symbol}/{spec.sec_type}@{spec.exchange} Last 0",
         )
     return TickQuery(
         what=what,
@@ -121,8 +129,9 @@ def historical_ticks(spec: ContractSpec, query: TickQuery, seed: int, now: float
     return _backward(spec, query, seed, min(int(query.end), int(now)))
 
 
-def ticks_between(spec: ContractSpec, what: str, first: int, last: int, seed: int, *, use_rth: bool = False,
-                  ignore_size: bool = False) -> Iterator[Tick]:
+def ticks_between(
+    spec: ContractSpec, what: str, first: int, last: int, seed: int, *, use_rth: bool = False, ignore_size: bool = False
+) -> Iterator[Tick]:
     """Every tick with ``first <= time <= last`` (Unix seconds), oldest first: what paging through the
     whole span would return."""
     for minute in range(first // 60, last // 60 + 1):
@@ -134,8 +143,9 @@ def ticks_between(spec: ContractSpec, what: str, first: int, last: int, seed: in
 def _forward(spec: ContractSpec, query: TickQuery, seed: int, first: int, last: int) -> list[Tick]:
     found: list[Tick] = []
     last = min(last, first + _MAX_SCAN_MINUTES * 60)
-    for tick in ticks_between(spec, query.what, first, last, seed, use_rth=query.use_rth,
-                              ignore_size=query.ignore_size):
+    for tick in ticks_between(
+        spec, query.what, first, last, seed, use_rth=query.use_rth, ignore_size=query.ignore_size
+    ):
         if len(found) >= query.count and tick.time != found[-1].time:
             break
         found.append(tick)

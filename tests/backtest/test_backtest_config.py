@@ -35,8 +35,11 @@ def test_shipped_config_builds_a_run_over_the_shipped_catalog() -> None:
         ('end = "2014-05-16"', 'end = "tomorrow"', "backtest.end: expected an ISO date"),
         ('"EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL"]', '"EURUSD-1-MINUTE"]', "backtest.data[0].bar_types[1]"),
         ('trade_size = "100000"', 'trade_size = "lots"', "strategies[0].config"),
-        ('path = "strategies.ema_cross:EMACrossStrategy"', 'path = "strategies.nope:X"',
-         "strategies[0].path: module 'strategies.nope' not found"),
+        (
+            'path = "strategies.ema_cross:EMACrossStrategy"',
+            'path = "strategies.nope:X"',
+            "strategies[0].path: module 'strategies.nope' not found",
+        ),
     ],
 )
 def test_bad_config_is_a_one_line_error_naming_the_key(backtest_config, old: str, new: str, message: str) -> None:
@@ -57,7 +60,10 @@ def test_missing_catalog_is_named(backtest_config, tmp_path: Path) -> None:
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nautilus_node", "backtest", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 

@@ -22,8 +22,16 @@ from nautilus_node.backtest.command import backtest_command
 
 from .conftest import CATALOG
 
-FILL_COLUMNS = ["client_order_id", "venue_order_id", "trade_id", "order_side", "last_qty", "last_px",
-                "commission", "ts_event"]
+FILL_COLUMNS = [
+    "client_order_id",
+    "venue_order_id",
+    "trade_id",
+    "order_side",
+    "last_qty",
+    "last_px",
+    "commission",
+    "ts_event",
+]
 
 
 def raw_ema_cross_run() -> tuple[pd.DataFrame, float]:

@@ -12,8 +12,15 @@ from matplotlib.image import imread
 from nautilus_node.backtest.command import backtest_command
 from nautilus_node.backtest.report import CHART_DPI, CHART_SIZE_INCHES
 
-EXPECTED_FILES = {"statistics.json", "orders.csv", "fills.csv", "positions.csv", "equity.csv", "equity.png",
-                  "drawdown.png"}
+EXPECTED_FILES = {
+    "statistics.json",
+    "orders.csv",
+    "fills.csv",
+    "positions.csv",
+    "equity.csv",
+    "equity.png",
+    "drawdown.png",
+}
 
 
 @pytest.mark.parametrize(

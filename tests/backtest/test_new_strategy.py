@@ -30,7 +30,11 @@ def test_new_strategy_backtests_at_once_and_its_test_passes(tmp_path: Path) -> N
 
     run = subprocess.run(
         [sys.executable, "-m", "nautilus_node", "backtest", "configs/mean_revert.toml", "--no-progress"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     assert "final balance" in run.stdout
@@ -39,7 +43,11 @@ def test_new_strategy_backtests_at_once_and_its_test_passes(tmp_path: Path) -> N
 
     test = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(files.test)],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert test.returncode == 0, test.stdout + test.stderr
     assert "1 passed" in test.stdout
@@ -62,7 +70,10 @@ def test_new_strategy_rejects_names_that_are_not_modules(tmp_path: Path, name: s
 def test_cli_new_strategy_bad_name_is_one_line_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "nautilus_node", "new-strategy", "Bad-Name"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1

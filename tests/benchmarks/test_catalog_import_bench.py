@@ -55,8 +55,12 @@ def test_quote_tick_import_throughput(tmp_path: Path) -> None:
     frames = []
     for f, t in zip(files, tables, strict=True):
         day = pd.Timestamp(f.name[:8], tz="UTC")
-        frames.append(pd.DataFrame({"bid_price": t.column("bid").to_numpy(), "ask_price": t.column("ask").to_numpy()},
-                                   index=day + pd.to_timedelta(t.column("ms").to_numpy(), unit="ms")))
+        frames.append(
+            pd.DataFrame(
+                {"bid_price": t.column("bid").to_numpy(), "ask_price": t.column("ask").to_numpy()},
+                index=day + pd.to_timedelta(t.column("ms").to_numpy(), unit="ms"),
+            )
+        )
     started = time.perf_counter()
     wrangled = QuoteTickDataWrangler(eurusd_instrument()).process(pd.concat(frames))
     wrangler_secs = time.perf_counter() - started
@@ -67,12 +71,18 @@ def test_quote_tick_import_throughput(tmp_path: Path) -> None:
 
     added = {r.group: r.rows_added for r in results}["quote_tick/EURUSD.IDEALPRO"]
     assert added == rows == len(wrangled)
-    print(f"\nLEAN quote-tick import: {rows:,} rows in {import_secs:.2f}s = {rows / import_secs:,.0f} rows/s "
-          f"(unzip, parse, check, QuoteTicks, Arrow, zstd parquet, atomic commit)")
-    print(f"baseline pyarrow CSV read of the same rows: {rows / raw_secs:,.0f} rows/s; "
-          f"import is {raw_secs / import_secs:.3f}x its speed")
-    print(f"baseline QuoteTickDataWrangler.process (DataFrame → QuoteTicks, no parsing or writing): "
-          f"{rows / wrangler_secs:,.0f} rows/s; import is {wrangler_secs / import_secs:.3f}x its speed")
+    print(
+        f"\nLEAN quote-tick import: {rows:,} rows in {import_secs:.2f}s = {rows / import_secs:,.0f} rows/s "
+        f"(unzip, parse, check, QuoteTicks, Arrow, zstd parquet, atomic commit)"
+    )
+    print(
+        f"baseline pyarrow CSV read of the same rows: {rows / raw_secs:,.0f} rows/s; "
+        f"import is {raw_secs / import_secs:.3f}x its speed"
+    )
+    print(
+        f"baseline QuoteTickDataWrangler.process (DataFrame → QuoteTicks, no parsing or writing): "
+        f"{rows / wrangler_secs:,.0f} rows/s; import is {wrangler_secs / import_secs:.3f}x its speed"
+    )
 
     started = time.perf_counter()
     again = import_lean(tmp_path, files)
@@ -87,13 +97,25 @@ def test_download_requests_per_ten_minutes_against_ib_limit(tmp_path: Path) -> N
     types = bar_types("EUR/USD.IDEALPRO", "1 min", "MIDPOINT")
     start = pd.Timestamp("2024-01-01", tz="UTC")
 
-    report = asyncio.run(download(history, tmp_path, types, start, start + pd.Timedelta(days=150),
-                                  Pacer(PacingRules(), clock.monotonic), now=clock.now, sleep=clock.sleep))
+    report = asyncio.run(
+        download(
+            history,
+            tmp_path,
+            types,
+            start,
+            start + pd.Timedelta(days=150),
+            Pacer(PacingRules(), clock.monotonic),
+            now=clock.now,
+            sleep=clock.sleep,
+        )
+    )
 
     times = [t for *_, t in history.requests]
     peak = max_in_window(times)
     span_min = (times[-1] - times[0]) / 60
     assert report.requests == 150 and peak <= 60
-    print(f"\ndownload: {report.requests} requests over {span_min:.1f} virtual minutes; "
-          f"peak {peak} requests in any 10 minutes vs IB's limit of 60 (ratio {peak / 60:.2f}); "
-          f"{report.waited_secs:.0f}s spent waiting for pacing")
+    print(
+        f"\ndownload: {report.requests} requests over {span_min:.1f} virtual minutes; "
+        f"peak {peak} requests in any 10 minutes vs IB's limit of 60 (ratio {peak / 60:.2f}); "
+        f"{report.waited_secs:.0f}s spent waiting for pacing"
+    )

@@ -111,8 +111,10 @@ def test_gateway_bench_messages_encoded_and_sent_per_second() -> None:
     _send_rate(ours)  # warm-up
     rate = max(_send_rate(ours) for _ in range(2))
     baseline = max(_send_rate(ibapi_baseline) for _ in range(2))
-    print(f"\nencode+send: ours {rate:,.0f} msg/s, ibapi.comm baseline {baseline:,.0f} msg/s, "
-          f"ratio ours/baseline {rate / baseline:.2f} (goal >= 50,000 msg/s)")
+    print(
+        f"\nencode+send: ours {rate:,.0f} msg/s, ibapi.comm baseline {baseline:,.0f} msg/s, "
+        f"ratio ours/baseline {rate / baseline:.2f} (goal >= 50,000 msg/s)"
+    )
     assert rate >= 50_000
 
 
@@ -141,6 +143,8 @@ def test_gateway_bench_quote_to_fill_round_trips_with_official_client() -> None:
         pings = ROUND_TRIPS / (time.perf_counter() - started)
         client.disconnect()
         thread.join(5)
-    print(f"\nquote-to-fill: {fills:,.0f} round trips/s; reqCurrentTime baseline {pings:,.0f}/s, "
-          f"ratio fills/baseline {fills / pings:.2f}")
+    print(
+        f"\nquote-to-fill: {fills:,.0f} round trips/s; reqCurrentTime baseline {pings:,.0f}/s, "
+        f"ratio fills/baseline {fills / pings:.2f}"
+    )
     assert len(gw.broker.executions()) == ROUND_TRIPS

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 def raw_column(table: pa.Table, name: str) -> np.ndarray:
     """A fixed-point price/size column (16-byte little-endian integers) as int64 (values must fit)."""
     data = table.column(name).combine_chunks()
-    words = np.frombuffer(data.buffers()[1], dtype="<i8")[data.offset * 2:(data.offset + len(data)) * 2]
+    words = np.frombuffer(data.buffers()[1], dtype="<i8")[data.offset * 2 : (data.offset + len(data)) * 2]
     low, high = words[0::2], words[1::2]
     assert (high == 0).all(), f"{name}: values do not fit 63 bits"
     return low

@@ -43,21 +43,36 @@ class FakeHistory:
         closes = pd.date_range(end - chunk_length(bar_type.spec)[0] + step, end, freq=step)
         n = len(closes)
         price = np.full(n, 1.1)
-        return Bar.from_raw_arrays_to_list(bar_type, 5, 0, price, price + 0.001, price - 0.001, price, np.zeros(n),
-                                           closes.asi8.astype(np.uint64), closes.asi8.astype(np.uint64))
+        return Bar.from_raw_arrays_to_list(
+            bar_type,
+            5,
+            0,
+            price,
+            price + 0.001,
+            price - 0.001,
+            price,
+            np.zeros(n),
+            closes.asi8.astype(np.uint64),
+            closes.asi8.astype(np.uint64),
+        )
 
 
-def run(history: FakeHistory, catalog: Path, types: list[BarType], start: pd.Timestamp, end: pd.Timestamp,
-        time: VirtualTime):
-    return asyncio.run(download(history, catalog, types, start, end, Pacer(clock=time.monotonic), now=time.now,
-                                sleep=time.sleep))
+def run(
+    history: FakeHistory, catalog: Path, types: list[BarType], start: pd.Timestamp, end: pd.Timestamp, time: VirtualTime
+):
+    return asyncio.run(
+        download(history, catalog, types, start, end, Pacer(clock=time.monotonic), now=time.now, sleep=time.sleep)
+    )
 
 
 def test_bar_sizes_and_what_to_show_map_to_nautilus_bar_types() -> None:
     assert [str(t) for t in bar_types("EUR/USD.IDEALPRO", "1 min", "MIDPOINT")] == [
-        "EUR/USD.IDEALPRO-1-MINUTE-MID-EXTERNAL"]
+        "EUR/USD.IDEALPRO-1-MINUTE-MID-EXTERNAL"
+    ]
     assert [str(t) for t in bar_types("EUR/USD.IDEALPRO", "1 hour", "BID_ASK")] == [
-        "EUR/USD.IDEALPRO-1-HOUR-BID-EXTERNAL", "EUR/USD.IDEALPRO-1-HOUR-ASK-EXTERNAL"]
+        "EUR/USD.IDEALPRO-1-HOUR-BID-EXTERNAL",
+        "EUR/USD.IDEALPRO-1-HOUR-ASK-EXTERNAL",
+    ]
     assert [str(t) for t in bar_types("SPY.ARCA", "5 secs", "TRADES")] == ["SPY.ARCA-5-SECOND-LAST-EXTERNAL"]
     with pytest.raises(CatalogInputError, match="'7 mins' is not an IB bar size"):
         bar_types("EUR/USD.IDEALPRO", "7 mins", "MIDPOINT")
@@ -133,4 +148,3 @@ def test_a_long_download_keeps_within_ib_pacing(tmp_path: Path) -> None:
     assert violations(sent) == []
     assert max_in_window([t for t, _ in sent]) == 60
     assert report.waited_secs > 0
-

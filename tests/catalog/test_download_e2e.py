@@ -31,8 +31,17 @@ HOURLY = "bar/EURUSD.IDEALPRO-1-HOUR-MID-EXTERNAL"
 
 
 def fetch(catalog: Path, port: int, rules: PacingRules, client_id: int):
-    return download_from_ib(catalog, "EUR/USD.IDEALPRO", "1 hour", "MIDPOINT", START.isoformat(), END.isoformat(),
-                            port=port, client_id=client_id, rules=rules)
+    return download_from_ib(
+        catalog,
+        "EUR/USD.IDEALPRO",
+        "1 hour",
+        "MIDPOINT",
+        START.isoformat(),
+        END.isoformat(),
+        port=port,
+        client_id=client_id,
+        rules=rules,
+    )
 
 
 def test_a_download_from_the_gateway_fills_the_catalog_and_a_second_run_fetches_nothing(tmp_path: Path) -> None:
@@ -61,14 +70,32 @@ def test_a_download_that_ignores_pacing_is_refused_with_error_162_and_keeps_what
 
 def test_the_download_command_reports_progress_and_resumes_to_nothing(tmp_path: Path) -> None:
     day = END - pd.Timedelta(days=2)
-    command = [sys.executable, "-m", "nautilus_node", "catalog", "download", "--bar-size", "1 min",
-               "--what", "BID_ASK", "--start", day.date().isoformat(), "--end", END.date().isoformat(),
-               "--catalog", str(tmp_path), "--client-id", "34"]
+    command = [
+        sys.executable,
+        "-m",
+        "nautilus_node",
+        "catalog",
+        "download",
+        "--bar-size",
+        "1 min",
+        "--what",
+        "BID_ASK",
+        "--start",
+        day.date().isoformat(),
+        "--end",
+        END.date().isoformat(),
+        "--catalog",
+        str(tmp_path),
+        "--client-id",
+        "34",
+    ]
     with SimulatedGateway(port=0) as gateway:
-        first = subprocess.run([*command, "--port", str(gateway.port)], cwd=REPO, capture_output=True, text=True,
-                               timeout=120)
-        second = subprocess.run([*command, "--port", str(gateway.port)], cwd=REPO, capture_output=True, text=True,
-                                timeout=120)
+        first = subprocess.run(
+            [*command, "--port", str(gateway.port)], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        second = subprocess.run(
+            [*command, "--port", str(gateway.port)], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
 
     assert first.returncode == 0, first.stderr
     assert "[4/4] EUR/USD.IDEALPRO-1-MINUTE-" in first.stderr
@@ -81,10 +108,29 @@ def test_the_download_command_without_a_gateway_fails_in_one_line(tmp_path: Path
     with SimulatedGateway(port=0) as gateway:
         free_port = gateway.port
     result = subprocess.run(
-        [sys.executable, "-m", "nautilus_node", "catalog", "download", "--bar-size", "1 hour", "--start",
-         "2024-01-01", "--end", "2024-01-02", "--port", str(free_port), "--connect-timeout", "3",
-         "--catalog", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "nautilus_node",
+            "catalog",
+            "download",
+            "--bar-size",
+            "1 hour",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-01-02",
+            "--port",
+            str(free_port),
+            "--connect-timeout",
+            "3",
+            "--catalog",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: IB Gateway at 127.0.0.1:{free_port} did not")

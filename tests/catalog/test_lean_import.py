@@ -28,11 +28,18 @@ def test_tick_import_keeps_every_row_with_exact_prices_and_utc_times(lean_dir: P
     files = [lean_dir / "tick/eurusd/20140504_quote.zip", lean_dir / "tick/eurusd/20140511_quote.zip"]
     import_lean(tmp_path, files)
 
-    expected = [(day_ns(f.name[:8]) + int(r[0]) * NS, scaled(r[1]), scaled(r[2])) for f in files
-                for r in source_rows(f)]
+    expected = [
+        (day_ns(f.name[:8]) + int(r[0]) * NS, scaled(r[1]), scaled(r[2])) for f in files for r in source_rows(f)
+    ]
     table = read_group(tmp_path, QUOTES)
-    got = list(zip(table.column("ts_init").to_pylist(), raw_column(table, "bid_price").tolist(),
-                   raw_column(table, "ask_price").tolist(), strict=True))
+    got = list(
+        zip(
+            table.column("ts_init").to_pylist(),
+            raw_column(table, "bid_price").tolist(),
+            raw_column(table, "ask_price").tolist(),
+            strict=True,
+        )
+    )
     assert got == expected
     assert table.column("ts_event").to_pylist() == table.column("ts_init").to_pylist()
     ticks = ParquetDataCatalog(str(tmp_path)).quote_ticks(instrument_ids=["EUR/USD.IDEALPRO"])
@@ -51,7 +58,7 @@ def test_minute_bars_are_bid_and_ask_stamped_at_their_close(lean_dir: Path, tmp_
         for bar, row in zip(bars, rows, strict=True):
             assert bar.ts_init == day_ns("2014-05-04") + int(row[0]) * NS + 60 * 10**9
             got = [str(p) for p in (bar.open, bar.high, bar.low, bar.close)]
-            assert got == [f"{float(x):.5f}" for x in row[first:first + 4]]
+            assert got == [f"{float(x):.5f}" for x in row[first : first + 4]]
 
 
 def test_hour_and_daily_bars_cover_every_source_row(lean_dir: Path, tmp_path: Path) -> None:
@@ -95,8 +102,10 @@ def test_an_overlapping_import_adds_only_the_new_rows(lean_dir: Path, tmp_path: 
 
 
 def test_identical_rows_in_a_source_are_all_kept_and_not_added_twice(tmp_path: Path) -> None:
-    source = write_lean_zip(tmp_path / "lean/tick/eurusd/20140505_quote.zip",
-                            ["100,1.38600,1.38610", "100,1.38600,1.38610", "200,1.38605,1.38615"])
+    source = write_lean_zip(
+        tmp_path / "lean/tick/eurusd/20140505_quote.zip",
+        ["100,1.38600,1.38610", "100,1.38600,1.38610", "200,1.38605,1.38615"],
+    )
     catalog = tmp_path / "catalog"
 
     import_lean(catalog, [source])
@@ -134,8 +143,10 @@ def test_a_bad_row_names_file_and_line_and_leaves_the_catalog_untouched(
 
 
 def test_bars_whose_high_is_below_their_close_are_rejected(tmp_path: Path) -> None:
-    bad = write_lean_zip(tmp_path / "lean/minute/eurusd/20140505_quote.zip",
-                         ["0,1.1,1.2,1.0,1.15,0,1.1,1.2,1.0,1.15,0", "60000,1.1,1.12,1.0,1.15,0,1.1,1.2,1.0,1.15,0"])
+    bad = write_lean_zip(
+        tmp_path / "lean/minute/eurusd/20140505_quote.zip",
+        ["0,1.1,1.2,1.0,1.15,0,1.1,1.2,1.0,1.15,0", "60000,1.1,1.12,1.0,1.15,0,1.1,1.2,1.0,1.15,0"],
+    )
     with pytest.raises(CatalogInputError, match=r":2: bar bid_open/high/low/close 1.1/1.12/1.0/1.15 is inconsistent"):
         import_lean(tmp_path / "catalog", [bad])
     assert not (tmp_path / "catalog" / "data").exists()
@@ -152,11 +163,22 @@ def test_files_of_another_symbol_or_layout_are_refused(tmp_path: Path) -> None:
 
 def test_cli_import_prints_counts_and_a_bad_file_exits_2_with_one_line(lean_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(main, ["catalog", "import", "lean", "--catalog", str(tmp_path / "c"),
-                              str(lean_dir / "tick/eurusd/20140504_quote.zip")])
+    ok = runner.invoke(
+        main,
+        [
+            "catalog",
+            "import",
+            "lean",
+            "--catalog",
+            str(tmp_path / "c"),
+            str(lean_dir / "tick/eurusd/20140504_quote.zip"),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
-    assert f"quote_tick/EURUSD.IDEALPRO: {len(source_rows(lean_dir / 'tick/eurusd/20140504_quote.zip')):,} added" \
+    assert (
+        f"quote_tick/EURUSD.IDEALPRO: {len(source_rows(lean_dir / 'tick/eurusd/20140504_quote.zip')):,} added"
         in ok.output
+    )
 
     bad = write_lean_zip(tmp_path / "lean/tick/eurusd/20140505_quote.zip", ["1,x,1.1"])
     failed = runner.invoke(main, ["catalog", "import", "lean", "--catalog", str(tmp_path / "c"), str(bad)])

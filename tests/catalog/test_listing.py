@@ -22,8 +22,11 @@ def test_entries_give_counts_and_ranges_of_each_data_directory(lean_dir: Path, t
     ticks = source_rows(tick)
     quotes = found[("quote_tick", "EUR/USD.IDEALPRO")]
     day = pd.Timestamp("2014-05-04", tz="UTC").value
-    assert (quotes.rows, quotes.first, quotes.last) == (len(ticks), day + int(ticks[0][0]) * 10**6,
-                                                        day + int(ticks[-1][0]) * 10**6)
+    assert (quotes.rows, quotes.first, quotes.last) == (
+        len(ticks),
+        day + int(ticks[0][0]) * 10**6,
+        day + int(ticks[-1][0]) * 10**6,
+    )
     assert found[("bar", "EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL")].rows == len(source_rows(minute))
     assert found[("currency_pair", "EUR/USD.IDEALPRO")].rows == 1
 

@@ -96,8 +96,13 @@ def test_the_checker_flags_each_rule_it_enforces() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 2), st.sampled_from(["MIDPOINT", "BID_ASK"])),
-                min_size=1, max_size=150))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 8), st.integers(0, 2), st.sampled_from(["MIDPOINT", "BID_ASK"])),
+        min_size=1,
+        max_size=150,
+    )
+)
 def test_any_sequence_of_requests_sent_through_the_pacer_breaks_no_rule(items: list[tuple[int, int, str]]) -> None:
     requests = [request(n, series=f"s{s}", what=what) for n, s, what in items]
     assert violations(send_all(requests)) == []

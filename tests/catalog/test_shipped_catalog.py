@@ -19,8 +19,11 @@ CATALOG = REPO / "catalog"
 
 def test_shipped_quote_ticks_are_every_lean_tick_row_with_exact_prices(lean_dir: Path) -> None:
     files = sorted((lean_dir / "tick/eurusd").glob("2014*_quote.zip"))
-    rows = [(pd.Timestamp(f.name[:8], tz="UTC").value + int(r[0]) * 1_000_000, r[1], r[2])
-            for f in files for r in source_rows(f)]
+    rows = [
+        (pd.Timestamp(f.name[:8], tz="UTC").value + int(r[0]) * 1_000_000, r[1], r[2])
+        for f in files
+        for r in source_rows(f)
+    ]
     table = read_group(CATALOG, "quote_tick/EURUSD.IDEALPRO")
 
     assert len(files) == 13
@@ -51,8 +54,17 @@ def test_shipped_instrument_is_the_one_the_ib_adapter_parses() -> None:
     parsed = parse_instrument(eurusd_contract_details(), "IDEALPRO")
 
     assert str(shipped.id) == "EUR/USD.IDEALPRO"
-    for field in ("raw_symbol", "base_currency", "quote_currency", "price_precision", "size_precision",
-                  "price_increment", "size_increment", "multiplier", "lot_size"):
+    for field in (
+        "raw_symbol",
+        "base_currency",
+        "quote_currency",
+        "price_precision",
+        "size_precision",
+        "price_increment",
+        "size_increment",
+        "multiplier",
+        "lot_size",
+    ):
         assert getattr(shipped, field) == getattr(parsed, field), field
     assert shipped.info["contract"]["conId"] == 12087792
     assert shipped.info["contract"]["secType"] == "CASH"
@@ -85,20 +97,30 @@ def test_shipped_catalog_loads_in_a_backtest_node() -> None:
     window = {"start_time": "2014-05-04", "end_time": "2014-05-05"}
     config = BacktestRunConfig(
         engine=BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR")),
-        venues=[BacktestVenueConfig(name="IDEALPRO", oms_type="NETTING", account_type="MARGIN",
-                                    base_currency="USD", starting_balances=["100000 USD"])],
+        venues=[
+            BacktestVenueConfig(
+                name="IDEALPRO",
+                oms_type="NETTING",
+                account_type="MARGIN",
+                base_currency="USD",
+                starting_balances=["100000 USD"],
+            )
+        ],
         data=[
-            BacktestDataConfig(catalog_path=str(CATALOG), data_cls=QuoteTick, instrument_id="EUR/USD.IDEALPRO",
-                               **window),
-            BacktestDataConfig(catalog_path=str(CATALOG), data_cls=Bar,
-                               bar_types=["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"], **window),
+            BacktestDataConfig(
+                catalog_path=str(CATALOG), data_cls=QuoteTick, instrument_id="EUR/USD.IDEALPRO", **window
+            ),
+            BacktestDataConfig(
+                catalog_path=str(CATALOG), data_cls=Bar, bar_types=["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"], **window
+            ),
         ],
     )
     [result] = BacktestNode([config]).run()
 
     ticks = ParquetDataCatalog(str(CATALOG)).quote_ticks(start="2014-05-04", end="2014-05-05")
-    minute_bars = ParquetDataCatalog(str(CATALOG)).bars(["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"],
-                                                        start="2014-05-04", end="2014-05-05")
+    minute_bars = ParquetDataCatalog(str(CATALOG)).bars(
+        ["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"], start="2014-05-04", end="2014-05-05"
+    )
     assert result.iterations == len(ticks) + len(minute_bars) > 0
 
 

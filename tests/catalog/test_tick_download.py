@@ -30,8 +30,15 @@ SECOND = 1_000_000_000
 def quote(second: int, n: int) -> QuoteTick:
     """The n-th made-up quote, at `second` seconds after START (distinct prices so every row is distinct)."""
     ts = START.value + second * SECOND
-    return QuoteTick(INSTRUMENT.id, Price(1.0 + n * 0.00001, 5), Price(1.2 + n * 0.00001, 5),
-                     Quantity(1_000_000, 0), Quantity(2_000_000, 0), ts, ts)
+    return QuoteTick(
+        INSTRUMENT.id,
+        Price(1.0 + n * 0.00001, 5),
+        Price(1.2 + n * 0.00001, 5),
+        Quantity(1_000_000, 0),
+        Quantity(2_000_000, 0),
+        ts,
+        ts,
+    )
 
 
 def tape(seconds: list[int]) -> list[QuoteTick]:
@@ -41,8 +48,9 @@ def tape(seconds: list[int]) -> list[QuoteTick]:
 class FakeTape:
     """Stands in for IB: up to 1000 ticks from the start second on, optionally completing the last second."""
 
-    def __init__(self, ticks: list[QuoteTick], time: VirtualTime, complete_second: bool = True,
-                 fail_on: int | None = None) -> None:
+    def __init__(
+        self, ticks: list[QuoteTick], time: VirtualTime, complete_second: bool = True, fail_on: int | None = None
+    ) -> None:
         self.tape, self.time, self.complete_second, self.fail_on = ticks, time, complete_second, fail_on
         self.requests: list[tuple[pd.Timestamp, float]] = []
 
@@ -62,17 +70,30 @@ class FakeTape:
         return cut
 
 
-def run(catalog: Path, source: FakeTape, end: pd.Timestamp, time: VirtualTime, pacer: Pacer | None = None,
-        start: pd.Timestamp = START):
+def run(
+    catalog: Path,
+    source: FakeTape,
+    end: pd.Timestamp,
+    time: VirtualTime,
+    pacer: Pacer | None = None,
+    start: pd.Timestamp = START,
+):
     pacer = pacer or Pacer(clock=time.monotonic)
-    return asyncio.run(download_ticks(source, catalog, INSTRUMENT.id, "BID_ASK", start, end, pacer, now=time.now,
-                                      sleep=time.sleep))
+    return asyncio.run(
+        download_ticks(source, catalog, INSTRUMENT.id, "BID_ASK", start, end, pacer, now=time.now, sleep=time.sleep)
+    )
 
 
 def stored(catalog: Path) -> list[tuple[int, int, int]]:
     table = read_group(catalog, "quote_tick/EURUSD.IDEALPRO")
-    return list(zip(table.column("ts_event").to_pylist(), raw_column(table, "bid_price").tolist(),
-                    raw_column(table, "ask_price").tolist(), strict=True))
+    return list(
+        zip(
+            table.column("ts_event").to_pylist(),
+            raw_column(table, "bid_price").tolist(),
+            raw_column(table, "ask_price").tolist(),
+            strict=True,
+        )
+    )
 
 
 def expected(ticks: list[QuoteTick]) -> list[tuple[int, int, int]]:
@@ -84,8 +105,9 @@ BUSY = tape([s for s in range(0, 7200, 2) for _ in range(3)])
 
 
 @pytest.mark.parametrize("complete_second", [False, True], ids=["cut-at-1000", "ib-completes-the-second"])
-def test_paging_from_the_last_ticks_second_stores_every_tick_exactly_once(tmp_path: Path,
-                                                                           complete_second: bool) -> None:
+def test_paging_from_the_last_ticks_second_stores_every_tick_exactly_once(
+    tmp_path: Path, complete_second: bool
+) -> None:
     time = VirtualTime()
     source = FakeTape(BUSY, time, complete_second=complete_second)
     report = run(tmp_path, source, START + pd.Timedelta(hours=2), time)
@@ -120,8 +142,12 @@ def test_an_hour_without_ticks_costs_one_request(tmp_path: Path) -> None:
     source = FakeTape(sparse, time)
     report = run(tmp_path, source, START + pd.Timedelta(hours=3), time)
     assert stored(tmp_path) == expected(sparse)
-    assert [s for s, _ in source.requests] == [START, START + pd.Timedelta(hours=1), START + pd.Timedelta(hours=2),
-                                               pd.Timestamp(sparse[-1].ts_event, tz="UTC")]
+    assert [s for s, _ in source.requests] == [
+        START,
+        START + pd.Timedelta(hours=1),
+        START + pd.Timedelta(hours=2),
+        pd.Timestamp(sparse[-1].ts_event, tz="UTC"),
+    ]
     assert report.requests == 4
 
 
@@ -153,8 +179,19 @@ def test_a_chunk_reaching_into_the_present_is_fetched_again_next_time(tmp_path: 
 
     source = FakeTape(ticks, time)
     for _ in range(2):
-        asyncio.run(download_ticks(source, tmp_path, INSTRUMENT.id, "BID_ASK", START, now, Pacer(clock=time.monotonic),
-                                   now=at_now, sleep=time.sleep))
+        asyncio.run(
+            download_ticks(
+                source,
+                tmp_path,
+                INSTRUMENT.id,
+                "BID_ASK",
+                START,
+                now,
+                Pacer(clock=time.monotonic),
+                now=at_now,
+                sleep=time.sleep,
+            )
+        )
     assert stored(tmp_path) == expected(ticks)
     assert [s for s, _ in source.requests].count(START + pd.Timedelta(hours=1)) == 2
     assert source.requests[0][0] == START
@@ -178,6 +215,8 @@ def test_only_trades_and_bid_ask_ticks_can_be_downloaded() -> None:
 
 def test_chunks_are_hours_on_a_grid_from_the_start() -> None:
     chunks = plan_ticks(INSTRUMENT.id, "BID_ASK", START + pd.Timedelta(minutes=30), START + pd.Timedelta(hours=2))
-    assert [(c.start.strftime("%H:%M"), c.end.strftime("%H:%M")) for c in chunks] == [("10:30", "11:30"),
-                                                                                      ("11:30", "12:00")]
+    assert [(c.start.strftime("%H:%M"), c.end.strftime("%H:%M")) for c in chunks] == [
+        ("10:30", "11:30"),
+        ("11:30", "12:00"),
+    ]
     assert chunks[0].series == "EUR/USD.IDEALPRO BID_ASK ticks"

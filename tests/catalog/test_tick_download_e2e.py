@@ -41,8 +41,16 @@ def served(gateway: SimulatedGateway, local_symbol: str, what: str, start: pd.Ti
 
 
 def fetch(catalog: Path, port: int, client_id: int, rules: PacingRules = CLIENT_PACING, end: pd.Timestamp = END):
-    return download_ticks_from_ib(catalog, "EUR/USD.IDEALPRO", "BID_ASK", START.isoformat(), end.isoformat(),
-                                  port=port, client_id=client_id, rules=rules)
+    return download_ticks_from_ib(
+        catalog,
+        "EUR/USD.IDEALPRO",
+        "BID_ASK",
+        START.isoformat(),
+        end.isoformat(),
+        port=port,
+        client_id=client_id,
+        rules=rules,
+    )
 
 
 def test_a_quote_tick_download_stores_exactly_the_served_ticks_paced_and_a_second_run_asks_nothing(
@@ -56,8 +64,10 @@ def test_a_quote_tick_download_stores_exactly_the_served_ticks_paced_and_a_secon
     stored = ParquetDataCatalog(str(tmp_path)).quote_ticks(instrument_ids=["EUR/USD.IDEALPRO"])
     assert len(expected) > 2 * 1000  # more than one page an hour: paging and its boundaries are exercised
     assert len(stored) == first.ticks_added == len(expected)
-    as_rows = [(t.ts_event // 10**9, t.bid_price.as_double(), t.ask_price.as_double(), int(t.bid_size),
-                int(t.ask_size)) for t in stored]
+    as_rows = [
+        (t.ts_event // 10**9, t.bid_price.as_double(), t.ask_price.as_double(), int(t.bid_size), int(t.ask_size))
+        for t in stored
+    ]
     assert as_rows == [(t.time, t.bid, t.ask, t.bid_size, t.ask_size) for t in expected]
     assert stored[0].ts_event >= START.value and stored[-1].ts_event < END.value
     assert first.requests >= 4 and first.waited_secs > 0  # BID_ASK counts twice: 2 requests per 3 s
@@ -76,18 +86,46 @@ def test_a_tick_download_that_ignores_pacing_is_refused_with_162_and_keeps_what_
 
 
 def run_cli(*args: str, port: int, catalog: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "nautilus_node", "catalog", "download", *args, "--port", str(port),
-               "--catalog", str(catalog)]
+    command = [
+        sys.executable,
+        "-m",
+        "nautilus_node",
+        "catalog",
+        "download",
+        *args,
+        "--port",
+        str(port),
+        "--catalog",
+        str(catalog),
+    ]
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
 def test_the_download_command_fetches_trade_ticks_and_resumes_to_nothing(tmp_path: Path) -> None:
     hour = ("--start", (END - pd.Timedelta(hours=1)).isoformat(), "--end", END.isoformat())
     with SimulatedGateway(port=0, seed=SEED) as gateway:
-        first = run_cli("--ticks", "TRADES", "--instrument", "SPY.ARCA", *hour, "--client-id", "54", port=gateway.port,
-                        catalog=tmp_path)
-        second = run_cli("--ticks", "TRADES", "--instrument", "SPY.ARCA", *hour, "--client-id", "55",
-                         port=gateway.port, catalog=tmp_path)
+        first = run_cli(
+            "--ticks",
+            "TRADES",
+            "--instrument",
+            "SPY.ARCA",
+            *hour,
+            "--client-id",
+            "54",
+            port=gateway.port,
+            catalog=tmp_path,
+        )
+        second = run_cli(
+            "--ticks",
+            "TRADES",
+            "--instrument",
+            "SPY.ARCA",
+            *hour,
+            "--client-id",
+            "55",
+            port=gateway.port,
+            catalog=tmp_path,
+        )
         expected = served(gateway, "SPY", "TRADES", END - pd.Timedelta(hours=1), END)
 
     assert first.returncode == 0, first.stderr
@@ -95,15 +133,26 @@ def test_the_download_command_fetches_trade_ticks_and_resumes_to_nothing(tmp_pat
     assert f"0 chunks already downloaded, {len(expected):,} ticks added" in first.stdout
     stored = ParquetDataCatalog(str(tmp_path)).trade_ticks(instrument_ids=["SPY.ARCA"])
     assert [(t.ts_event // 10**9, t.price.as_double(), int(t.size)) for t in stored] == [
-        (t.time, t.price, t.size) for t in expected]
+        (t.time, t.price, t.size) for t in expected
+    ]
     assert second.returncode == 0, second.stderr
     assert "done: 0 requests, 1 chunks already downloaded, 0 ticks added" in second.stdout
 
 
 def test_trade_ticks_for_eurusd_fail_in_one_line_naming_the_ib_error(tmp_path: Path) -> None:
     with SimulatedGateway(port=0, seed=SEED) as gateway:
-        result = run_cli("--ticks", "TRADES", "--start", START.isoformat(), "--end", END.isoformat(),
-                         "--client-id", "56", port=gateway.port, catalog=tmp_path)
+        result = run_cli(
+            "--ticks",
+            "TRADES",
+            "--start",
+            START.isoformat(),
+            "--end",
+            END.isoformat(),
+            "--client-id",
+            "56",
+            port=gateway.port,
+            catalog=tmp_path,
+        )
 
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
@@ -115,8 +164,10 @@ def test_trade_ticks_for_eurusd_fail_in_one_line_naming_the_ib_error(tmp_path: P
 
 @pytest.mark.parametrize("choice", [("--ticks", "BID_ASK", "--bar-size", "1 min"), ()], ids=["both", "neither"])
 def test_the_download_command_wants_bars_or_ticks(tmp_path: Path, choice: tuple[str, ...]) -> None:
-    result = CliRunner().invoke(main, ["catalog", "download", *choice, "--start", "2024-01-01", "--end",
-                                       "2024-01-02", "--catalog", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        ["catalog", "download", *choice, "--start", "2024-01-01", "--end", "2024-01-02", "--catalog", str(tmp_path)],
+    )
     assert result.exit_code == 2
     assert "give exactly one of --bar-size (bars) and --ticks (ticks)" in result.output
     assert not tmp_path.joinpath("data").exists()

@@ -66,8 +66,9 @@ def test_an_unfilled_ioc_limit_order_is_canceled_and_exits_1() -> None:
 def test_a_limit_far_from_the_market_is_reported_working_and_stays_at_the_gateway(
     gateway: SimulatedGateway, gateway_config: Path
 ) -> None:
-    result = run_cli("order", "BUY", "100", "SPY.ARCA", "--limit", "1.00", "--tif", "GTC",
-                     "--config", str(gateway_config))
+    result = run_cli(
+        "order", "BUY", "100", "SPY.ARCA", "--limit", "1.00", "--tif", "GTC", "--config", str(gateway_config)
+    )
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     found = outcome(result.stdout)
     assert found["status"] == "ACCEPTED"
@@ -103,8 +104,7 @@ def test_a_rejected_order_exits_1_with_the_gateways_reason(gateway: SimulatedGat
 def test_an_off_tick_limit_price_is_denied_before_it_reaches_the_gateway(
     gateway: SimulatedGateway, gateway_config: Path
 ) -> None:
-    result = run_cli("order", "BUY", "20000", "EUR/USD.IDEALPRO", "--limit", "1.08001",
-                     "--config", str(gateway_config))
+    result = run_cli("order", "BUY", "20000", "EUR/USD.IDEALPRO", "--limit", "1.08001", "--config", str(gateway_config))
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     found = outcome(result.stdout)
     assert found["status"] == "DENIED"

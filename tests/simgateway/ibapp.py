@@ -83,9 +83,7 @@ class IBApp:
                 self.wrapper.cond.wait(remaining)
 
     def wait_error(self, code: int, req_id: int | None = None, timeout: float = 10.0) -> tuple:
-        return self.wait_for(
-            "error", lambda a: a[2] == code and (req_id is None or a[0] == req_id), timeout=timeout
-        )[0]
+        return self.wait_for("error", lambda a: a[2] == code and (req_id is None or a[0] == req_id), timeout=timeout)[0]
 
 
 def spy() -> Contract:

@@ -17,7 +17,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_standalone_gateway_serves_clients_and_takes_fault_commands() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "nautilus_node", "gateway", "--port", "0", "--control-port", "0", "--seed", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         banner = proc.stdout.readline()

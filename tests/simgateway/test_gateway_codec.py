@@ -29,7 +29,14 @@ from nautilus_node.simgateway.codec import (
 
 def test_fields_render_like_ib() -> None:
     assert [encode_field(v) for v in (True, False, None, 3, 1.5, 2.0, Decimal("100"), Decimal("0.25"))] == [
-        "1", "0", "", "3", "1.5", "2.0", "100", "0.25",
+        "1",
+        "0",
+        "",
+        "3",
+        "1.5",
+        "2.0",
+        "100",
+        "0.25",
     ]
     assert encode_field(1.7976931348623157e308) == "1.7976931348623157E308"
 
@@ -93,12 +100,51 @@ def test_split_frames_returns_remainder() -> None:
 
 
 def test_place_order_layout_reads_the_fields_the_broker_needs() -> None:
-    fields = ("5", "0", "SPY", "STK", "", "", "", "", "SMART", "ARCA", "USD", "", "", "", "", "BUY", "100", "LMT",
-              "580.5", "1.7976931348623157e+308", "GTC", "", "DU1", "", "0", "ref:5", "1", "0", "0", "0", "", "0", "1",
-              "0")
+    fields = (
+        "5",
+        "0",
+        "SPY",
+        "STK",
+        "",
+        "",
+        "",
+        "",
+        "SMART",
+        "ARCA",
+        "USD",
+        "",
+        "",
+        "",
+        "",
+        "BUY",
+        "100",
+        "LMT",
+        "580.5",
+        "1.7976931348623157e+308",
+        "GTC",
+        "",
+        "DU1",
+        "",
+        "0",
+        "ref:5",
+        "1",
+        "0",
+        "0",
+        "0",
+        "",
+        "0",
+        "1",
+        "0",
+    )
     req = rq.parse_place_order(fields)
     assert (req.order_id, req.action, req.quantity, req.order_type, req.lmt_price, req.aux_price, req.tif) == (
-        5, "BUY", Decimal(100), "LMT", 580.5, None, "GTC",
+        5,
+        "BUY",
+        Decimal(100),
+        "LMT",
+        580.5,
+        None,
+        "GTC",
     )
     assert req.order_ref == "ref:5" and req.outside_rth and req.contract.primary_exchange == "ARCA"
 
@@ -127,9 +173,18 @@ def test_fuzz_codec_never_fails_other_than_protocol_error(chunks: list[bytes]) -
 
 
 PARSERS = [
-    rq.parse_start_api, rq.parse_contract_details, rq.parse_market_data, rq.parse_tick_by_tick,
-    rq.parse_real_time_bars, rq.parse_historical_data, rq.parse_place_order, rq.parse_executions,
-    rq.parse_account_summary, rq.parse_versioned_id, rq.parse_account_updates, rq.parse_pnl,
+    rq.parse_start_api,
+    rq.parse_contract_details,
+    rq.parse_market_data,
+    rq.parse_tick_by_tick,
+    rq.parse_real_time_bars,
+    rq.parse_historical_data,
+    rq.parse_place_order,
+    rq.parse_executions,
+    rq.parse_account_summary,
+    rq.parse_versioned_id,
+    rq.parse_account_updates,
+    rq.parse_pnl,
 ]
 
 

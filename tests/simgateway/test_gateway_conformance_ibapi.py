@@ -18,8 +18,14 @@ from nautilus_node.simgateway.codec import encode_greeting, split_frames
 from .ibapp import es_front, eurusd, spy
 
 
-def _order(action: str, qty: float, order_type: str = "MKT", lmt: float | None = None, aux: float | None = None,
-           tif: str = "DAY") -> Order:
+def _order(
+    action: str,
+    qty: float,
+    order_type: str = "MKT",
+    lmt: float | None = None,
+    aux: float | None = None,
+    tif: str = "DAY",
+) -> Order:
     o = Order()
     o.action, o.totalQuantity, o.orderType, o.tif = action, Decimal(str(qty)), order_type, tif
     if lmt is not None:
@@ -124,8 +130,12 @@ def test_five_second_real_time_bars_arrive_aligned(ib) -> None:
 
 
 def test_historical_bars_in_several_sizes_and_kinds(gateway, ib) -> None:
-    cases = [(10, "1 min", "1800 S", "TRADES", spy()), (11, "5 mins", "1 D", "MIDPOINT", eurusd()),
-             (12, "1 hour", "2 D", "BID_ASK", eurusd()), (13, "1 day", "1 M", "TRADES", es_front(gateway))]
+    cases = [
+        (10, "1 min", "1800 S", "TRADES", spy()),
+        (11, "5 mins", "1 D", "MIDPOINT", eurusd()),
+        (12, "1 hour", "2 D", "BID_ASK", eurusd()),
+        (13, "1 day", "1 M", "TRADES", es_front(gateway)),
+    ]
     for req_id, size, duration, what, contract in cases:
         ib.client.reqHistoricalData(req_id, contract, "", duration, size, what, 0, 2, False, [])
     for req_id, *_ in cases:
@@ -250,7 +260,7 @@ def test_positions_account_summary_and_executions_reflect_fills(gateway, ib) -> 
     assert float(after[3]) > 0
     ib.client.reqPositions()
     ib.wait_for("positionEnd")
-    (_, contract, qty, avg_cost), = ib.of("position")
+    ((_, contract, qty, avg_cost),) = ib.of("position")
     assert contract.conId == 756733 and qty == Decimal(200) and avg_cost > 0
     ib.client.reqExecutions(31, ExecutionFilter())
     ib.wait_for("execDetailsEnd", lambda a: a[0] == 31)

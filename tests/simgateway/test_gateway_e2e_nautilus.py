@@ -123,14 +123,21 @@ def _node_config(port: int, account: str) -> TradingNodeConfig:
         exec_engine=LiveExecEngineConfig(reconciliation=True),
         data_clients={
             IB: InteractiveBrokersDataClientConfig(
-                ibg_host="127.0.0.1", ibg_port=port, ibg_client_id=11, instrument_provider=provider,
+                ibg_host="127.0.0.1",
+                ibg_port=port,
+                ibg_client_id=11,
+                instrument_provider=provider,
                 request_timeout_secs=10,
             )
         },
         exec_clients={
             IB: InteractiveBrokersExecClientConfig(
-                ibg_host="127.0.0.1", ibg_port=port, ibg_client_id=11, account_id=account,
-                instrument_provider=provider, request_timeout_secs=10,
+                ibg_host="127.0.0.1",
+                ibg_port=port,
+                ibg_client_id=11,
+                account_id=account,
+                instrument_provider=provider,
+                request_timeout_secs=10,
             )
         },
         timeout_connection=20.0,

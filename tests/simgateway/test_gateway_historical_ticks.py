@@ -61,8 +61,9 @@ def test_a_request_needs_exactly_one_of_start_and_end() -> None:
 def test_what_to_show_must_be_trades_midpoint_or_bid_ask_and_fx_has_no_trades() -> None:
     assert refused(what="BID")[0] == 321
     code, text = refused(what="TRADES")
-    assert code == 162 and text == ("Historical Market Data Service error message:No historical market data for "
-                                    "EUR/CASH@IDEALPRO Last 0")
+    assert code == 162 and text == (
+        "Historical Market Data Service error message:No historical market data for EUR/CASH@IDEALPRO Last 0"
+    )
     assert query(spec=SPY, what="TRADES").what == "TRADES"
 
 
@@ -80,7 +81,7 @@ def test_a_start_anchored_answer_has_the_ticks_from_start_and_completes_its_last
     assert len(ticks) >= 100
     assert all(t.time == times[99] for t in ticks[100:])
     following = list(ticks_between(EURUSD, "BID_ASK", times[99], times[99], 7))
-    assert ticks[times.index(times[99]):] == following
+    assert ticks[times.index(times[99]) :] == following
 
 
 def test_an_end_anchored_answer_has_the_last_ticks_up_to_end() -> None:
@@ -92,8 +93,9 @@ def test_an_end_anchored_answer_has_the_last_ticks_up_to_end() -> None:
 def test_the_same_span_gives_the_same_ticks_to_every_request() -> None:
     page = historical_ticks(EURUSD, query(), 7, NOW)
     middle = page[500].time
-    later = historical_ticks(EURUSD, query(start=dt.datetime.fromtimestamp(middle, dt.UTC).strftime("%Y%m%d-%H:%M:%S")),
-                             7, NOW)
+    later = historical_ticks(
+        EURUSD, query(start=dt.datetime.fromtimestamp(middle, dt.UTC).strftime("%Y%m%d-%H:%M:%S")), 7, NOW
+    )
     overlap = [t for t in page if t.time >= middle]
     assert later[: len(overlap)] == overlap
     assert historical_ticks(EURUSD, query(), 8, NOW) != page
@@ -140,21 +142,32 @@ def test_use_rth_keeps_a_stock_in_its_regular_session_and_fx_around_the_clock() 
 # --- wire layouts ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ALL_VERSIONS)
 def test_the_three_answers_decode_with_ibapi_at_each_version(version: int) -> None:
-    quotes = [QuoteTick(1_700_000_000, 1.08, 1.08005, 2_000_000, 3_000_000), QuoteTick(1_700_000_001, 1.0801,
-                                                                                         1.08015, 1, 2)]
+    quotes = [
+        QuoteTick(1_700_000_000, 1.08, 1.08005, 2_000_000, 3_000_000),
+        QuoteTick(1_700_000_001, 1.0801, 1.08015, 1, 2),
+    ]
     [(name, (req_id, ticks, done))] = decoded(version, m.historical_ticks(5, "BID_ASK", quotes))
     assert (name, req_id, done, len(ticks)) == ("historicalTicksBidAsk", 5, True, 2)
     assert (ticks[1].time, ticks[1].priceBid, ticks[1].priceAsk, ticks[1].sizeBid, ticks[1].sizeAsk) == (
-        1_700_000_001, 1.0801, 1.08015, Decimal(1), Decimal(2))
+        1_700_000_001,
+        1.0801,
+        1.08015,
+        Decimal(1),
+        Decimal(2),
+    )
     trades = [TradeTick(1_700_000_002, 580.25, 7, "ARCA")]
     [(name, (req_id, ticks, done))] = decoded(version, m.historical_ticks(6, "TRADES", trades))
     assert (name, req_id, done) == ("historicalTicksLast", 6, True)
-    assert (ticks[0].time, ticks[0].price, ticks[0].size, ticks[0].exchange) == (1_700_000_002, 580.25, Decimal(7),
-                                                                                 "ARCA")
-    [(name, (req_id, ticks, done))] = decoded(version, m.historical_ticks(7, "MIDPOINT",
-                                                                          [MidTick(1_700_000_003, 1.080025)]))
-    assert (name, req_id, done, ticks[0].time, ticks[0].price) == ("historicalTicks", 7, True, 1_700_000_003,
-                                                                   1.080025)
+    assert (ticks[0].time, ticks[0].price, ticks[0].size, ticks[0].exchange) == (
+        1_700_000_002,
+        580.25,
+        Decimal(7),
+        "ARCA",
+    )
+    [(name, (req_id, ticks, done))] = decoded(
+        version, m.historical_ticks(7, "MIDPOINT", [MidTick(1_700_000_003, 1.080025)])
+    )
+    assert (name, req_id, done, ticks[0].time, ticks[0].price) == ("historicalTicks", 7, True, 1_700_000_003, 1.080025)
     [(name, (_, ticks, done))] = decoded(version, m.historical_ticks(8, "BID_ASK", [], done=False))
     assert (name, ticks, done) == ("historicalTicksBidAsk", [], False)
 
@@ -167,8 +180,16 @@ def test_the_official_clients_request_parses_at_each_version(version: int) -> No
     [(msg_id, fields)] = client_requests(version, send)
     req = rq.parse_historical_ticks(fields)
     assert msg_id == m.In.REQ_HISTORICAL_TICKS
-    assert (req.req_id, req.contract.symbol, req.start, req.end, req.number_of_ticks, req.what_to_show,
-            req.use_rth, req.ignore_size) == (9, "SPY", "", "20261120 15:00:00 US/Eastern", 250, "TRADES", True, True)
+    assert (
+        req.req_id,
+        req.contract.symbol,
+        req.start,
+        req.end,
+        req.number_of_ticks,
+        req.what_to_show,
+        req.use_rth,
+        req.ignore_size,
+    ) == (9, "SPY", "", "20261120 15:00:00 US/Eastern", 250, "TRADES", True, True)
 
 
 # --- over a real socket with IB's official client --------------------------------------------------------------

@@ -27,8 +27,16 @@ SPY = UNIVERSE.by_con_id(756733)
 EUR = UNIVERSE.by_local_symbol("EUR.USD")
 
 
-def _order(order_id: int, action: str, qty: int, order_type: str = "MKT", lmt: float | None = None,
-           aux: float | None = None, tif: str = "DAY", spec=SPY) -> OrderRequest:
+def _order(
+    order_id: int,
+    action: str,
+    qty: int,
+    order_type: str = "MKT",
+    lmt: float | None = None,
+    aux: float | None = None,
+    tif: str = "DAY",
+    spec=SPY,
+) -> OrderRequest:
     return OrderRequest(order_id, 1, spec, action, Decimal(qty), order_type, lmt, aux, tif)
 
 
@@ -155,8 +163,10 @@ def test_rate_limit_and_historical_pacing() -> None:
 
 
 def test_random_walk_is_seeded_and_keeps_bid_below_ask() -> None:
-    walks = [[market.advance(EUR, float(i))[0] for i in range(500)] for market in
-             (Market(UNIVERSE, seed=3), Market(UNIVERSE, seed=3), Market(UNIVERSE, seed=4))]
+    walks = [
+        [market.advance(EUR, float(i))[0] for i in range(500)]
+        for market in (Market(UNIVERSE, seed=3), Market(UNIVERSE, seed=3), Market(UNIVERSE, seed=4))
+    ]
     walk_a, walk_b, other = walks
     assert walk_a == walk_b and walk_a != other
     assert all(q.bid < q.ask and round(q.bid / EUR.min_tick) * EUR.min_tick == pytest.approx(q.bid) for q in walk_a)
@@ -167,8 +177,13 @@ def _write_catalog(path: Path, bids: list[float]) -> None:
     start = dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC).timestamp()
     ticks = [
         QuoteTick(
-            instrument.id, Price(bid, 5), Price(bid + 0.0001, 5), Quantity.from_int(1_000_000),
-            Quantity.from_int(2_000_000), int((start + i) * 1e9), int((start + i) * 1e9),
+            instrument.id,
+            Price(bid, 5),
+            Price(bid + 0.0001, 5),
+            Quantity.from_int(1_000_000),
+            Quantity.from_int(2_000_000),
+            int((start + i) * 1e9),
+            int((start + i) * 1e9),
         )
         for i, bid in enumerate(bids)
     ]

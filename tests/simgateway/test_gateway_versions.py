@@ -75,8 +75,9 @@ def decoded(version: int, fields: m.Fields) -> list[tuple[str, tuple]]:
 
 def _filled_order():
     broker = Broker("DU1234567")
-    request = OrderRequest(order_id=11, client_id=1, spec=SPY, action="BUY", quantity=Decimal(100), order_type="MKT",
-                           order_ref="probe:11")
+    request = OrderRequest(
+        order_id=11, client_id=1, spec=SPY, action="BUY", quantity=Decimal(100), order_type="MKT", order_ref="probe:11"
+    )
     fill = next(e for e in broker.place(request, Quote(99.99, 100.01, 10, 10, 0.0), 0.0) if isinstance(e, Fill))
     return fill.order, fill.execution
 
@@ -87,12 +88,18 @@ def test_contract_details_decode_with_the_fields_of_each_version(version: int) -
     [(name, (req_id, details))] = decoded(version, m.contract_data(3, ES, "CME", v))
     assert (name, req_id, details.contract.conId, details.contract.symbol) == ("contractDetails", 3, ES.con_id, "ES")
     assert (details.minTick, details.contract.multiplier, details.contract.primaryExchange) == (
-        ES.min_tick, ES.multiplier, ES.primary_exchange)
+        ES.min_tick,
+        ES.multiplier,
+        ES.primary_exchange,
+    )
     assert details.contract.lastTradeDateOrContractMonth == ES.last_trade_date
     assert details.contract.lastTradeDate == (ES.last_trade_date if v.has(Feature.LAST_TRADE_DATE) else "")
     assert [(t.tag, t.value) for t in details.secIdList or []] == list(ES.sec_ids.items())
     assert (details.timeZoneId, details.liquidHours, details.marketRuleIds) == (
-        ES.time_zone_id, ES.liquid_hours, ES.market_rule_ids)
+        ES.time_zone_id,
+        ES.liquid_hours,
+        ES.market_rule_ids,
+    )
     expected_sizes = (ES.min_size, ES.size_increment) if v.has(Feature.SIZE_RULES) else (UNSET_DECIMAL,) * 2
     assert (details.minSize, details.sizeIncrement) == expected_sizes
 
@@ -112,13 +119,24 @@ def test_order_messages_of_a_fill_decode_at_each_version(version: int) -> None:
     order, ex = _filled_order()
     [(_, (order_id, contract, ib_order, state))] = decoded(version, m.open_order(order, "DU1234567", v))
     assert (order_id, contract.conId, ib_order.totalQuantity, ib_order.orderRef, ib_order.account) == (
-        11, SPY.con_id, Decimal(100), "probe:11", "DU1234567")
+        11,
+        SPY.con_id,
+        Decimal(100),
+        "probe:11",
+        "DU1234567",
+    )
     assert ib_order.permId == order.perm_id and state.status == "Filled"
     [(_, status)] = decoded(version, m.order_status(order))
     assert status[:5] == (11, "Filled", Decimal(100), Decimal(0), ex.price)
     [(_, (req_id, contract, execution))] = decoded(version, m.exec_details(-1, ex, v))
     assert (req_id, contract.conId, execution.execId, execution.side, execution.shares, execution.price) == (
-        -1, SPY.con_id, ex.exec_id, "BOT", Decimal(100), ex.price)
+        -1,
+        SPY.con_id,
+        ex.exec_id,
+        "BOT",
+        Decimal(100),
+        ex.price,
+    )
     assert execution.orderRef == "probe:11" and execution.lastLiquidity == 2
     [(_, (report,))] = decoded(version, m.commission_report(ex))
     assert (report.execId, report.commissionAndFees, report.currency) == (ex.exec_id, ex.commission, "USD")
@@ -132,7 +150,8 @@ def test_historical_bars_end_inside_the_data_before_196_and_in_their_own_message
     assert len(messages) == (2 if v.has(Feature.HISTORICAL_DATA_END) else 1)
     calls = [call for message in messages for call in decoded(version, message)]
     assert [(n, a[0], a[1].date, a[1].close, a[1].volume) for n, a in calls[:3]] == [
-        ("historicalData", 4, str(b.start), b.close, Decimal(b.volume)) for b in bars]
+        ("historicalData", 4, str(b.start), b.close, Decimal(b.volume)) for b in bars
+    ]
     assert calls[3:] == [("historicalDataEnd", (4, "20231114 22:13:00 UTC", "20231114 22:16:00 UTC"))]
 
 
@@ -141,13 +160,14 @@ def test_messages_without_version_dependent_fields_decode_at_each_version(versio
     checks = [
         (m.tick_price(1, m.BID, 1.0805, 1_000_000, 1), ("tickPrice", 1, m.BID, 1.0805)),
         (m.tick_size(1, m.ASK_SIZE, Decimal(900_000)), ("tickSize", 1, m.ASK_SIZE, Decimal(900_000))),
-        (m.account_summary(5, "DU1", "NetLiquidation", "1000000.00", "USD"),
-         ("accountSummary", 5, "DU1", "NetLiquidation", "1000000.00")),
+        (
+            m.account_summary(5, "DU1", "NetLiquidation", "1000000.00", "USD"),
+            ("accountSummary", 5, "DU1", "NetLiquidation", "1000000.00"),
+        ),
         (m.pnl(6, 1.5, 2.5, -1.0), ("pnl", 6, 1.5, 2.5, -1.0)),
         (m.tick_by_tick_bid_ask(7, 1_700_000_000, 1.08, 1.0801, 5, 6), ("tickByTickBidAsk", 7, 1_700_000_000, 1.08)),
         (m.realtime_bar(8, Bar(1_700_000_000, 1.0, 1.2, 0.9, 1.1)), ("realtimeBar", 8, 1_700_000_000, 1.0)),
-        (m.historical_data_update(9, Bar(1_700_000_000, 1.0, 1.2, 0.9, 1.1, 5), 60, 2),
-         ("historicalDataUpdate", 9)),
+        (m.historical_data_update(9, Bar(1_700_000_000, 1.0, 1.2, 0.9, 1.1, 5), 60, 2), ("historicalDataUpdate", 9)),
     ]
     for fields, (name, *head) in checks:
         first_name, args = decoded(version, fields)[0]
@@ -208,13 +228,24 @@ def test_requests_from_the_official_client_parse_the_same_at_each_version(versio
     place, cancel, mkt, hist, details, execs, global_cancel = client_requests(version, send)
     placed = rq.parse_place_order(place[1])
     assert (placed.order_id, placed.action, placed.quantity, placed.order_type, placed.lmt_price, placed.tif) == (
-        42, "SELL", Decimal(7), "LMT", 580.5, "GTC")
+        42,
+        "SELL",
+        Decimal(7),
+        "LMT",
+        580.5,
+        "GTC",
+    )
     assert placed.order_ref == "ref:42" and placed.outside_rth and placed.contract.primary_exchange == "ARCA"
     assert rq.parse_cancel_order(cancel[1], wire(version)) == 42
     assert (rq.parse_market_data(mkt[1]).req_id, rq.parse_market_data(mkt[1]).contract.symbol) == (5, "SPY")
     history = rq.parse_historical_data(hist[1])
     assert (history.req_id, history.bar_size, history.duration, history.use_rth, history.keep_up_to_date) == (
-        6, "1 min", "1800 S", True, True)
+        6,
+        "1 min",
+        "1800 S",
+        True,
+        True,
+    )
     assert rq.parse_contract_details(details[1]).req_id == 7
     assert rq.parse_executions(execs[1]).req_id == 8
     assert global_cancel[0] == m.In.REQ_GLOBAL_CANCEL
@@ -229,8 +260,9 @@ def test_negotiation_picks_the_highest_common_version_down_to_157() -> None:
 
 
 # --- real sockets: the official client with a narrowed range -------------------------------------------------
-def _connect_at(monkeypatch: pytest.MonkeyPatch, gateway: SimulatedGateway, max_version: int,
-                client_id: int = 1) -> IBApp:
+def _connect_at(
+    monkeypatch: pytest.MonkeyPatch, gateway: SimulatedGateway, max_version: int, client_id: int = 1
+) -> IBApp:
     monkeypatch.setattr(ibapi.client, "MAX_CLIENT_VER", max_version)
     return IBApp().connect(gateway.port, client_id)
 
@@ -248,7 +280,10 @@ def test_official_client_at_each_version_trades_and_reads_everything(
         ib.wait_for("contractDetailsEnd", lambda a: a[0] == 2)
         details = {a[0]: a[1] for a in ib.of("contractDetails")}
         assert (details[1].contract.conId, details[1].minTick, details[1].contract.primaryExchange) == (
-            756733, 0.01, "ARCA")
+            756733,
+            0.01,
+            "ARCA",
+        )
         assert [(t.tag, t.value) for t in details[1].secIdList] == [("ISIN", "US78462F1030")]
         assert details[1].minSize == (Decimal(1) if v.has(Feature.SIZE_RULES) else UNSET_DECIMAL)
         fut = es_front(gateway).lastTradeDateOrContractMonth
@@ -273,11 +308,20 @@ def test_official_client_at_each_version_trades_and_reads_everything(
         status = ib.wait_for("orderStatus", lambda a: a[0] == order_id and a[1] == "Filled")[0]
         opened = ib.wait_for("openOrder", lambda a: a[0] == order_id)[0][2]
         fill = gateway.broker.executions()[0]
-        assert (ex.side, ex.shares, ex.price, ex.orderRef, ex.acctNumber) == ("BOT", Decimal(100), fill.price, "v:1",
-                                                                               "DU1234567")
+        assert (ex.side, ex.shares, ex.price, ex.orderRef, ex.acctNumber) == (
+            "BOT",
+            Decimal(100),
+            fill.price,
+            "v:1",
+            "DU1234567",
+        )
         assert (report.commissionAndFees, status[2], status[4]) == (1.0, Decimal(100), fill.price)
         assert (opened.orderRef, opened.account, opened.totalQuantity, opened.permId > 0) == (
-            "v:1", "DU1234567", Decimal(100), True)
+            "v:1",
+            "DU1234567",
+            Decimal(100),
+            True,
+        )
 
         resting = IbOrder()
         resting.action, resting.totalQuantity, resting.orderType, resting.tif = "BUY", Decimal(5), "LMT", "GTC"
@@ -351,8 +395,10 @@ def test_range_below_157_is_refused_while_other_clients_keep_being_served(
         monkeypatch.setattr(ibapi.client, "MAX_CLIENT_VER", 156)
         refused.connect(gateway.port, 2, wait=False)
         assert not refused.client.isConnected() and refused.client.serverVersion() is None
-        assert any("offers server versions v100..156" in r.getMessage() and "serves v157..200" in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            "offers server versions v100..156" in r.getMessage() and "serves v157..200" in r.getMessage()
+            for r in caplog.records
+        )
         served.client.reqCurrentTime()
         assert abs(served.wait_for("currentTime")[0][0] - time.time()) < 60
         monkeypatch.setattr(ibapi.client, "MAX_CLIENT_VER", 200)
