@@ -132,6 +132,15 @@ def create_node(config: TradingNodeConfig, loop: asyncio.AbstractEventLoop | Non
     return node
 
 
+def dispose_node(node: TradingNode) -> None:
+    """Dispose of a node whose `run()` has returned, first letting its leftover tasks finish cancelling
+    (NautilusTrader's `dispose()` closes a stopped loop with them still pending)."""
+    loop = node.get_event_loop()
+    if loop is not None and not loop.is_closed() and not loop.is_running():
+        node.kernel.cancel_all_tasks()
+    node.dispose()
+
+
 def forget_cached_ib_clients() -> None:
     """Drop the IB clients NautilusTrader's factories cache per process, so a new node connects afresh."""
     ib_factories.IB_CLIENTS.clear()

@@ -191,7 +191,7 @@ def run_node(
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
             with interrupts.held():
-                from nautilus_node.node import build_node_config, create_node, startup_limit_secs
+                from nautilus_node.node import build_node_config, create_node, dispose_node, startup_limit_secs
                 from nautilus_node.validation import validate_settings
 
                 validate_settings(settings, source)
@@ -249,10 +249,8 @@ def run_node(
     try:
         node.run()
     finally:
-        watcher.cancel()
-        if not loop.is_closed():  # let the cancelled watcher finish (the node may stop before it saw start-up)
-            loop.run_until_complete(asyncio.gather(watcher, return_exceptions=True))
-        node.dispose()
+        watcher.cancel()  # the node may stop before the watcher saw start-up
+        dispose_node(node)
     return report
 
 

@@ -35,6 +35,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
+from nautilus_node.node import dispose_node
 from nautilus_node.simgateway import SimulatedGateway
 
 pytestmark = pytest.mark.e2e
@@ -164,7 +165,7 @@ class RunningNode:
         if loop is not None and loop.is_running():
             loop.call_soon_threadsafe(self.node.stop)
         self._thread.join(30)
-        self.node.dispose()
+        dispose_node(self.node)
 
 
 def _clear_adapter_caches() -> None:

@@ -20,7 +20,7 @@ import pytest
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 
-from nautilus_node.node import build_node_config, create_node, forget_cached_ib_clients
+from nautilus_node.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.session import Session
@@ -172,7 +172,7 @@ def live_node(gateway: SimulatedGateway, tmp_path: Path, monkeypatch: pytest.Mon
         if loop is not None and loop.is_running():
             loop.call_soon_threadsafe(handle.node.stop)
         handle.thread.join(30)
-        handle.node.dispose()
+        dispose_node(handle.node)
         host, port = handle.actor.http_address
         with pytest.raises(OSError):  # disposing the node closed the status server
             socket.create_connection((host, port), timeout=2).close()
