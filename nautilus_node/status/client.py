@@ -102,7 +102,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     lines.append(f"orders    {len(s.orders) or 'none'} open")
     lines += [
         f"          {o.client_order_id} {o.instrument_id} {o.side} {o.type} {o.filled_qty}/{o.quantity} "
-        f"@ {o.price or '-'} {o.status}"
+        f"@ {o.price or '-'}{f' trigger {o.trigger_price}' if o.trigger_price else ''} {o.time_in_force} {o.status}"
         for o in s.orders
     ]
     lines.append(f"fills     {len(s.fills) or 'none'} recent")

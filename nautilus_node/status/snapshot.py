@@ -93,6 +93,8 @@ class Order(_Record, kw_only=True):
     quantity: str
     filled_qty: str
     price: str | None
+    trigger_price: str | None
+    time_in_force: str
     status: str
     updated_at: str
 

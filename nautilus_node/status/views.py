@@ -84,12 +84,18 @@ def orders(cache: Cache) -> list[Order]:
             type=o.type_string(),
             quantity=str(o.quantity),
             filled_qty=str(o.filled_qty),
-            price=str(o.price) if getattr(o, "price", None) is not None else None,
+            price=_text(getattr(o, "price", None)),
+            trigger_price=_text(getattr(o, "trigger_price", None)),
+            time_in_force=o.tif_string(),
             status=o.status_string(),
             updated_at=iso(o.ts_last),
         )
         for o in sorted(cache.orders_open(), key=lambda o: str(o.client_order_id))
     ]
+
+
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def fill(event: OrderFilled) -> Fill:

@@ -36,6 +36,7 @@ from nautilus_node.status.snapshot import (
     Health,
     Margin,
     Node,
+    Order,
     Position,
     Snapshot,
 )
@@ -215,7 +216,23 @@ def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides:
                 opened_at="2026-11-25T12:30:00.000Z",
             ),
         ],
-        "orders": [],
+        "orders": [
+            Order(
+                client_order_id="O-2",
+                venue_order_id="1002",
+                instrument_id="EUR/USD.IDEALPRO",
+                strategy_id="EMACross-000",
+                side="SELL",
+                type="STOP_LIMIT",
+                quantity="20000",
+                filled_qty="0",
+                price="1.06900",
+                trigger_price="1.07000",
+                time_in_force="GTC",
+                status="ACCEPTED",
+                updated_at="2026-11-25T12:30:00.000Z",
+            ),
+        ],
         "fills": [
             Fill(
                 client_order_id="O-1",

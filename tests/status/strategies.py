@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import QuoteTick
-from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderSide, TimeInForce
 from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.model.objects import Quantity
+from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
 
@@ -35,3 +35,41 @@ class BuyOnce(Strategy):
             self._bought = True
             quantity = Quantity.from_int(self.config.quantity)
             self.submit_order(self.order_factory.market(self._instrument_id, OrderSide.BUY, quantity))
+
+
+class RestingOrdersConfig(StrategyConfig, frozen=True):
+    instrument_id: str
+
+
+class RestingOrders(Strategy):
+    """On the first quote, leaves two orders working far from the market: a GTC buy limit and a DAY sell
+    stop-limit."""
+
+    def __init__(self, config: RestingOrdersConfig) -> None:
+        super().__init__(config)
+        self._instrument_id = InstrumentId.from_str(config.instrument_id)
+        self._placed = False
+
+    def on_start(self) -> None:
+        self.subscribe_quote_ticks(self._instrument_id)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        if self._placed:
+            return
+        self._placed = True
+        quantity = Quantity.from_int(10_000)
+        self.submit_order(
+            self.order_factory.limit(
+                self._instrument_id, OrderSide.BUY, quantity, Price.from_str("1.00000"), time_in_force=TimeInForce.GTC
+            )
+        )
+        self.submit_order(
+            self.order_factory.stop_limit(
+                self._instrument_id,
+                OrderSide.SELL,
+                quantity,
+                price=Price.from_str("0.99000"),
+                trigger_price=Price.from_str("0.99500"),
+                time_in_force=TimeInForce.DAY,
+            )
+        )

@@ -9,6 +9,7 @@ from nautilus_trader.test_kit.providers import TestInstrumentProvider
 from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.snapshot import decode, parse_iso
 from tests.status.conftest import backtest_engine, eurusd, http_json, quotes, record_snapshots, status_config
+from tests.status.strategies import RestingOrders, RestingOrdersConfig
 
 
 def test_snapshot_shows_the_account_position_fill_feed_and_strategy_the_node_holds(run_backtest):
@@ -79,3 +80,19 @@ def test_the_feed_goes_stale_in_the_timeline_when_quotes_stop_while_the_node_run
     assert max(t for t, state in timeline if state == "fresh") == 19.0
     assert min(t for t, state in timeline if state == "stale") == 20.0
     assert [state for t, state in timeline if t >= 20.0] == ["stale"] * len([t for t, _ in timeline if t >= 20.0])
+
+
+def test_open_orders_show_their_limit_and_trigger_prices_and_time_in_force(tmp_path: Path):
+    engine = backtest_engine(with_strategy=False)
+    engine.add_strategy(RestingOrders(RestingOrdersConfig(instrument_id=str(eurusd().id))))
+    actor = StatusActor(status_config(tmp_path, http_port=None))
+    engine.add_actor(actor)
+    engine.add_data(quotes(eurusd().id, 20))
+    engine.run()
+    snapshot = actor.build_snapshot()
+    actor.close()
+    engine.dispose()
+    assert [(o.side, o.type, o.price, o.trigger_price, o.time_in_force, o.status) for o in snapshot.orders] == [
+        ("BUY", "LIMIT", "1.00000", None, "GTC", "ACCEPTED"),
+        ("SELL", "STOP_LIMIT", "0.99000", "0.99500", "DAY", "ACCEPTED"),
+    ]
