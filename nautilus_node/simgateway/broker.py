@@ -1,19 +1,29 @@
 """A pure paper broker: orders, fills against the quote, IB fixed-rate commissions, positions with
-average cost, and account values that move with fills. Thread-safe; no I/O."""
+average cost, and account values that move with fills. Thread-safe; no I/O.
+
+Order links follow IB: an order sent with ``transmit=False`` is held (PreSubmitted, not working) until an
+order with ``transmit=True`` names it as parent or it is modified with ``transmit=True``; a child works only
+once its parent has filled, is cancelled with it, and cancels its siblings when it fills (a bracket);
+members of an OCA group cancel (type 1) or reduce (types 2, 3) each other on a fill; GTD orders are
+cancelled once their goodTillDate has passed."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.market import Quote
 
 ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT")
-TIFS = ("DAY", "GTC", "IOC", "FOK")
+TIFS = ("DAY", "GTC", "IOC", "FOK", "GTD")
+OCA_CANCEL_WITH_BLOCK = 1
+DEFAULT_OCA_TYPE = 3  # what IB applies (and echoes) when a client leaves ocaType unset: reduce, no block
 STARTING_CASH = 1_000_000.0
 # Initial and maintenance margin as a fraction of notional, by security type.
 MARGIN_RATES = {"STK": (0.25, 0.25), "CASH": (0.03, 0.03), "FUT": (0.06, 0.055)}
@@ -48,6 +58,8 @@ class OrderRequest:
     outside_rth: bool = False
     transmit: bool = True
     parent_id: int = 0
+    good_till_date: str = ""
+    oca_type: int = 0
 
 
 @dataclass(slots=True)
@@ -61,6 +73,8 @@ class Order:
     avg_fill_price: float = 0.0
     last_fill_price: float = 0.0
     triggered: bool = False
+    held: bool = False  # placed with transmit=False and not transmitted since
+    expires_at: float | None = None  # GTD: Unix time of the goodTillDate
 
     @property
     def order_id(self) -> int:
@@ -149,6 +163,21 @@ def commission_for(spec: ContractSpec, quantity: Decimal, price: float) -> float
     return round(FUTURES_FEE_PER_CONTRACT * qty, 4)
 
 
+def _good_till(req: OrderRequest, now: float) -> float:
+    """The Unix time a GTD order ends: its goodTillDate as ``yyyymmdd hh:mm:ss[ tz]`` (UTC when no zone
+    is named) or ``yyyymmdd-hh:mm:ss`` (UTC); missing, unreadable or past dates are refused."""
+    text = req.good_till_date.strip()
+    if not text:
+        raise OrderError(201, "Order rejected - reason:goodTillDate is required for time in force GTD")
+    try:
+        expires_at = parse_end_time(text, now)
+    except BarRequestError:
+        raise OrderError(201, f"Order rejected - reason:Invalid goodTillDate '{text}'") from None
+    if expires_at <= now:
+        raise OrderError(201, f"Order rejected - reason:goodTillDate '{text}' is in the past")
+    return expires_at
+
+
 @dataclass(slots=True)
 class _Book:
     cash: float = STARTING_CASH
@@ -170,6 +199,7 @@ class Broker:
         self._next_perm_id = 1_847_301_200
         self._exec_seq = 0
         self._marks: dict[int, float] = {}
+        self._quotes: dict[int, Quote] = {}  # the last quote seen per contract, for orders released later
 
     # --- ids -------------------------------------------------------------------------------------------
     def next_valid_id(self) -> int:
@@ -180,22 +210,25 @@ class Broker:
     def place(self, req: OrderRequest, quote: Quote, now: float) -> list[Event]:
         """Accept a new order or modify an existing one (same client and order id)."""
         with self._lock:
-            self._validate(req)
+            expires_at = self._validate(req, now)
+            self._quotes[req.spec.con_id] = quote
             key = (req.client_id, req.order_id)
             existing = self._book.orders.get(key)
             if existing is not None:
-                return self._modify(existing, req, quote, now)
+                return self._modify(existing, req, expires_at, quote, now)
             if req.order_id <= 0:
                 raise OrderError(103, f"Duplicate order id {req.order_id}")
-            order = Order(request=req, perm_id=self._next_perm_id, status="Submitted")
+            self._check_parent(req)
+            order = Order(request=req, perm_id=self._next_perm_id, held=True, expires_at=expires_at)
             self._next_perm_id += 1
             self._next_order_id = max(self._next_order_id, req.order_id + 1)
             self._book.orders[key] = order
-            events: list[Event] = [OrderUpdate(copy.copy(order))]
-            events += self._try_fill(order, quote, now, incoming=True)
-            return events
+            if not req.transmit:
+                return [OrderUpdate(copy.copy(order))]
+            return self._transmit(order, now)
 
-    def _validate(self, req: OrderRequest) -> None:
+    def _validate(self, req: OrderRequest, now: float) -> float | None:
+        """Refuse what IB refuses; returns the GTD expiry time (None for other TIFs)."""
         if req.action not in ("BUY", "SELL"):
             raise OrderError(201, f"Order rejected - reason:Invalid side '{req.action}'")
         if req.quantity <= 0:
@@ -216,17 +249,101 @@ class Broker:
         for price in (req.lmt_price if needs_lmt else None, req.aux_price if needs_aux else None):
             if price is not None and abs(round(price / tick) * tick - price) > tick * 1e-6:
                 raise OrderError(110, "The price does not conform to the minimum price variation for this contract.")
+        return _good_till(req, now) if req.tif == "GTD" else None
 
-    def _modify(self, order: Order, req: OrderRequest, quote: Quote, now: float) -> list[Event]:
+    def _check_parent(self, req: OrderRequest) -> None:
+        if not req.parent_id:
+            return
+        parent = self._book.orders.get((req.client_id, req.parent_id))
+        if parent is None:
+            raise OrderError(201, f"Order rejected - reason:Parent order {req.parent_id} was not found")
+        if parent.status == "Cancelled":
+            raise OrderError(201, f"Order rejected - reason:Parent order {req.parent_id} is cancelled")
+
+    def _modify(
+        self, order: Order, req: OrderRequest, expires_at: float | None, quote: Quote, now: float
+    ) -> list[Event]:
         if not order.is_open:
             raise OrderError(104, f"Can't modify a filled order. Order {req.order_id} is {order.status}")
         if req.spec.con_id != order.request.spec.con_id or req.action != order.request.action:
             raise OrderError(201, "Order rejected - reason:Contract and side of an existing order cannot be modified")
         if req.quantity < order.filled:
             raise OrderError(201, "Order rejected - reason:Quantity is below the filled quantity")
-        order.request = req
+        order.request = dataclasses.replace(req, parent_id=order.request.parent_id)  # IB keeps the parent link
+        order.expires_at = expires_at
+        if order.held and req.transmit:
+            return self._transmit(order, now)
         events: list[Event] = [OrderUpdate(copy.copy(order))]
-        events += self._try_fill(order, quote, now, incoming=True)
+        if order.status == "Submitted":
+            events += self._try_fill(order, quote, now, incoming=True)
+        return events
+
+    def _parent(self, order: Order) -> Order | None:
+        parent_id = order.request.parent_id
+        return self._book.orders.get((order.client_id, parent_id)) if parent_id else None
+
+    def _children(self, order: Order) -> list[Order]:
+        return [
+            o
+            for o in self._book.orders.values()
+            if o.request.parent_id == order.order_id and o.client_id == order.client_id and o is not order
+        ]
+
+    def _transmit(self, order: Order, now: float) -> list[Event]:
+        """Send ``order`` on with its held children; a held parent goes with it (IB's bracket: the last
+        child, sent with transmit=True, transmits the parent and every child before it)."""
+        for member in (order, *self._children(order)):
+            member.held = False
+        parent = self._parent(order)
+        if parent is not None and parent.held:
+            return [OrderUpdate(copy.copy(order)), *self._transmit(parent, now)]
+        if parent is not None and parent.status != "Filled":
+            return [OrderUpdate(copy.copy(order))]  # waits, PreSubmitted, for its parent to fill
+        return self._activate(order, now)
+
+    def _activate(self, order: Order, now: float) -> list[Event]:
+        """The order starts working and is checked against the contract's current quote at once."""
+        order.status = "Submitted"
+        events: list[Event] = [OrderUpdate(copy.copy(order))]
+        quote = self._quotes.get(order.request.spec.con_id)
+        if quote is not None:
+            events += self._try_fill(order, quote, now, incoming=True)
+        return events
+
+    def _cancel(self, order: Order) -> list[Event]:
+        """Cancel ``order`` and, with it, its open children."""
+        order.status = "Cancelled"
+        events: list[Event] = [OrderUpdate(copy.copy(order))]
+        for child in self._children(order):
+            if child.is_open:
+                events += self._cancel(child)
+        return events
+
+    def _after_fill(self, order: Order, quantity: Decimal, now: float) -> list[Event]:
+        """What a fill sets off: bracket siblings cancelled, OCA members cancelled or reduced, and (once
+        the order is complete) its children released."""
+        events: list[Event] = []
+        parent = self._parent(order)
+        if parent is not None:
+            for sibling in self._children(parent):
+                if sibling is not order and sibling.is_open:
+                    events += self._cancel(sibling)
+        group = order.request.oca_group
+        if group:
+            block = (order.request.oca_type or DEFAULT_OCA_TYPE) == OCA_CANCEL_WITH_BLOCK
+            for other in list(self._book.orders.values()):
+                if other is order or not other.is_open or other.request.oca_group != group:
+                    continue
+                if block:
+                    events += self._cancel(other)
+                    continue
+                reduced = max(other.request.quantity - quantity, other.filled)
+                other.request = dataclasses.replace(other.request, quantity=reduced)
+                events += self._cancel(other) if other.remaining <= 0 else [OrderUpdate(copy.copy(other))]
+        if order.status == "Filled":
+            for child in self._children(order):
+                if child.is_open and not child.held and child.status == "PreSubmitted":
+                    events += self._activate(child, now)
         return events
 
     def cancel(self, client_id: int, order_id: int) -> list[Event]:
@@ -238,26 +355,34 @@ class Broker:
                 raise OrderError(
                     10148, f"OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {order.status}."
                 )
-            order.status = "Cancelled"
-            return [OrderUpdate(copy.copy(order))]
+            return self._cancel(order)
 
     def cancel_all(self) -> list[Event]:
         """Global cancel: every open order of the account, whichever client placed it."""
         with self._lock:
             events: list[Event] = []
-            for order in self._book.orders.values():
+            for order in list(self._book.orders.values()):
                 if order.is_open:
-                    order.status = "Cancelled"
-                    events.append(OrderUpdate(copy.copy(order)))
+                    events += self._cancel(order)
+            return events
+
+    def expire(self, now: float) -> list[Event]:
+        """Cancel the GTD orders whose goodTillDate has passed (the server calls this on every clock step)."""
+        with self._lock:
+            events: list[Event] = []
+            for order in list(self._book.orders.values()):
+                if order.is_open and order.expires_at is not None and order.expires_at <= now:
+                    events += self._cancel(order)
             return events
 
     def on_quote(self, spec: ContractSpec, quote: Quote, now: float) -> list[Event]:
-        """Check working orders in ``spec`` against a new quote; fills and triggers."""
+        """Expire due GTD orders, then check working orders in ``spec`` against a new quote."""
         with self._lock:
             self._marks[spec.con_id] = quote.mid
-            events: list[Event] = []
+            self._quotes[spec.con_id] = quote
+            events = self.expire(now)
             for order in list(self._book.orders.values()):
-                if order.is_open and order.request.spec.con_id == spec.con_id:
+                if order.status == "Submitted" and order.request.spec.con_id == spec.con_id:
                     events += self._try_fill(order, quote, now, incoming=False)
             return events
 
@@ -271,10 +396,10 @@ class Broker:
         price = self._fill_price(order, quote, incoming=incoming)
         if price is None:
             if req.tif in ("IOC", "FOK") and incoming:
-                order.status = "Cancelled"
-                return [OrderUpdate(copy.copy(order))]
+                return self._cancel(order)
             return []
-        return [self._fill(order, order.remaining, price, now)]
+        quantity = order.remaining
+        return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
 
     @staticmethod
     def _fill_price(order: Order, quote: Quote, *, incoming: bool) -> float | None:

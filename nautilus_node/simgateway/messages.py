@@ -12,7 +12,7 @@ import enum
 from decimal import Decimal
 
 from nautilus_node.simgateway.bars import Bar, format_bar_time
-from nautilus_node.simgateway.broker import Execution, Order, Position
+from nautilus_node.simgateway.broker import DEFAULT_OCA_TYPE, Execution, Order, Position
 from nautilus_node.simgateway.codec import UNSET_DOUBLE
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
@@ -369,7 +369,7 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         "",  # faGroup, faMethod, faPercentage
         *v.before(Feature.FA_PROFILE_DESUPPORT, ""),  # faProfile
         "",  # modelCode
-        "",  # goodTillDate
+        req.good_till_date,
         "",  # rule80A
         u,  # percentOffset
         "",  # settlingFirm
@@ -387,7 +387,7 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         False,
         False,  # blockOrder, sweepToFill, allOrNone
         u,  # minQty
-        3,  # ocaType
+        req.oca_type or DEFAULT_OCA_TYPE,
         False,
         False,
         u,  # eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)

@@ -3,9 +3,9 @@
 Every parser takes the fields after the message id and raises :class:`MalformedRequest` when they do
 not fit the layout, so a session can answer with IB's error 320 instead of failing. Across server
 versions 157..200 a client changes these layouts only in fields after the ones read here (placeOrder's
-duration .. imbalanceOnly, reqContractDetails' issuerId, reqExecutions' lastNDays), with one exception:
-cancelOrder, whose leading version field goes away at ``CME_TAGGING_FIELDS``; its parser takes the
-session's :class:`Wire`.
+duration .. imbalanceOnly, reqContractDetails' issuerId, reqExecutions' lastNDays), with two exceptions
+whose parsers take the session's :class:`Wire`: cancelOrder, whose leading version field goes away at
+``CME_TAGGING_FIELDS``, and placeOrder, whose faProfile field goes away at ``FA_PROFILE_DESUPPORT``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ class FieldReader:
         value = self._fields[self._pos]
         self._pos += 1
         return value
+
+    @property
+    def at_end(self) -> bool:
+        return self._pos >= len(self._fields)
 
     def int(self) -> int:
         raw = self.text()
@@ -204,6 +208,8 @@ class PlaceOrderRequest:
     transmit: bool
     parent_id: int
     outside_rth: bool
+    good_till_date: str
+    oca_type: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +327,9 @@ def parse_historical_ticks(fields: tuple[str, ...]) -> HistoricalTicksRequest:
     return HistoricalTicksRequest(req_id, c, start, end, number_of_ticks, what, use_rth, ignore_size)
 
 
-def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
+def parse_place_order(fields: tuple[str, ...], v: Wire = LATEST) -> PlaceOrderRequest:
+    """placeOrder up to ocaType, as ``EClient.placeOrder`` writes it; what follows is not read. A message
+    that ends right after ``hidden`` (the order's core) reads as having no goodTillDate and ocaType."""
     r = FieldReader(fields)
     order_id = r.int()
     c = r.contract()
@@ -341,6 +349,7 @@ def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
     r.bool(), r.bool(), r.text(), r.int()  # blockOrder, sweepToFill, displaySize, triggerMethod
     outside_rth = r.bool()
     r.bool()  # hidden
+    good_till_date, oca_type = ("", 0) if r.at_end else _place_order_tail(r, c, v)
     return PlaceOrderRequest(
         order_id,
         c,
@@ -356,7 +365,29 @@ def parse_place_order(fields: tuple[str, ...]) -> PlaceOrderRequest:
         transmit,
         parent_id,
         outside_rth,
+        good_till_date,
+        oca_type,
     )
+
+
+def _place_order_tail(r: FieldReader, c: ContractQuery, v: Wire) -> tuple[str, int]:
+    """placeOrder's fields after ``hidden`` up to ocaType: returns goodTillDate and ocaType."""
+    if c.sec_type == "BAG":
+        _skip_combo_legs(r, c, 8)  # conId, ratio, action, exchange, openClose, shortSaleSlot, location, exempt
+        for _ in range(r.int()):  # order combo legs: price
+            r.text()
+        for _ in range(r.int()):  # smart combo routing params: tag, value
+            r.text(), r.text()
+    r.text()  # sharesAllocation (deprecated)
+    r.price()  # discretionaryAmt
+    r.text()  # goodAfterTime
+    good_till_date = r.text()
+    r.text(), r.text(), r.text()  # faGroup, faMethod, faPercentage
+    if not v.has(Feature.FA_PROFILE_DESUPPORT):
+        r.text()  # faProfile
+    r.text()  # modelCode
+    r.int(), r.text(), r.int()  # shortSaleSlot, designatedLocation, exemptCode
+    return good_till_date, r.int()
 
 
 def parse_cancel_order(fields: tuple[str, ...], v: Wire = LATEST) -> int:

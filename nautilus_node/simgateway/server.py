@@ -141,7 +141,8 @@ class GatewayServer:
                 log.exception("quote clock failed; continuing")
 
     def tick(self, now: float) -> None:
-        """One clock step: move active prices, fill working orders, push data to subscribers."""
+        """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
+        self.route(self.broker.expire(now))
         wanted = set().union(*(s.subs.contracts() for s in self.sessions)) if self.sessions else set()
         working = {o.request.spec.con_id for o in self.broker.open_orders()}
         for con_id in list(self._active):

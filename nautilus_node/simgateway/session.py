@@ -492,7 +492,7 @@ class Session:
 
     # --- orders ------------------------------------------------------------------------------------------
     def _place_order(self, fields: tuple[str, ...]) -> None:
-        req = rq.parse_place_order(fields)
+        req = rq.parse_place_order(fields, self.wire)
         assert self.client_id is not None
         reason = self.server.faults.take_order_rejection()
         if reason is not None:
@@ -517,6 +517,8 @@ class Session:
             outside_rth=req.outside_rth,
             transmit=req.transmit,
             parent_id=req.parent_id,
+            good_till_date=req.good_till_date,
+            oca_type=req.oca_type,
         )
         now = time.time()
         try:

@@ -1,14 +1,18 @@
-"""Fixtures for the simulated gateway: a running gateway and IB's official client (see ibapp.py)."""
+"""Fixtures for the simulated gateway: a running gateway, IB's official client (see ibapp.py) and
+NautilusTrader nodes against it (see live_nodes.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
+from nautilus_trader.trading.strategy import Strategy
 
+from nautilus_node.node import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
 
 from .ibapp import IBApp
+from .live_nodes import RunningNode
 
 
 @pytest.fixture
@@ -34,3 +38,20 @@ def ib_factory(gateway: SimulatedGateway) -> Iterator[Callable[..., IBApp]]:
 @pytest.fixture
 def ib(ib_factory: Callable[..., IBApp]) -> IBApp:
     return ib_factory(1)
+
+
+@pytest.fixture
+def run_strategy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[SimulatedGateway, Strategy], RunningNode]]:
+    """Start a node running one strategy against a gateway; every node is stopped afterwards."""
+    monkeypatch.setenv("IB_MAX_CONNECTION_ATTEMPTS", "3")
+    running: list[RunningNode] = []
+
+    def start(gateway: SimulatedGateway, strategy: Strategy) -> RunningNode:
+        node = RunningNode.start(gateway.port, gateway.account, strategy)
+        running.append(node)
+        return node
+
+    yield start
+    for node in running:
+        node.stop()
+    forget_cached_ib_clients()

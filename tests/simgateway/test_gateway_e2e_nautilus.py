@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from nautilus_trader.adapters.interactive_brokers import factories
-from nautilus_trader.adapters.interactive_brokers.common import IB, IBContract
-from nautilus_trader.adapters.interactive_brokers.config import (
-    InteractiveBrokersDataClientConfig,
-    InteractiveBrokersExecClientConfig,
-    InteractiveBrokersInstrumentProviderConfig,
-    SymbologyMethod,
-)
-from nautilus_trader.adapters.interactive_brokers.factories import (
-    InteractiveBrokersLiveDataClientFactory,
-    InteractiveBrokersLiveExecClientFactory,
-)
 from nautilus_trader.config import (
-    LiveExecEngineConfig,
-    LoggingConfig,
     StrategyConfig,
-    TradingNodeConfig,
 )
-from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.data import Bar, BarType, QuoteTick
 from nautilus_trader.model.enums import OrderSide, TimeInForce
 from nautilus_trader.model.events import OrderCanceled, OrderFilled
@@ -35,8 +17,9 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.node import dispose_node
 from nautilus_node.simgateway import SimulatedGateway
+
+from .live_nodes import RunningNode, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -108,111 +91,22 @@ class Probe(Strategy):
         self.cancels.append(event)
 
 
-def _node_config(port: int, account: str) -> TradingNodeConfig:
-    provider = InteractiveBrokersInstrumentProviderConfig(
-        symbology_method=SymbologyMethod.IB_SIMPLIFIED,
-        load_contracts=frozenset(
-            [
-                IBContract(secType="CASH", symbol="EUR", currency="USD", exchange="IDEALPRO"),
-                IBContract(secType="STK", symbol="SPY", exchange="SMART", primaryExchange="ARCA", currency="USD"),
-            ]
-        ),
-    )
-    return TradingNodeConfig(
-        trader_id="SIM-001",
-        logging=LoggingConfig(log_level="WARNING"),
-        exec_engine=LiveExecEngineConfig(reconciliation=True),
-        data_clients={
-            IB: InteractiveBrokersDataClientConfig(
-                ibg_host="127.0.0.1",
-                ibg_port=port,
-                ibg_client_id=11,
-                instrument_provider=provider,
-                request_timeout_secs=10,
-            )
-        },
-        exec_clients={
-            IB: InteractiveBrokersExecClientConfig(
-                ibg_host="127.0.0.1",
-                ibg_port=port,
-                ibg_client_id=11,
-                account_id=account,
-                instrument_provider=provider,
-                request_timeout_secs=10,
-            )
-        },
-        timeout_connection=20.0,
-        timeout_reconciliation=10.0,
-        timeout_portfolio=10.0,
-        timeout_disconnection=5.0,
-        timeout_post_stop=1.0,
-    )
-
-
-class RunningNode:
-    """A TradingNode running its event loop on a background thread."""
-
-    def __init__(self, node: TradingNode) -> None:
-        self.node = node
-        self._thread = threading.Thread(target=node.run, daemon=True)
-
-    def start(self) -> RunningNode:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        loop = self.node.get_event_loop()
-        if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(self.node.stop)
-        self._thread.join(30)
-        dispose_node(self.node)
-
-
-def _clear_adapter_caches() -> None:
-    factories.IB_CLIENTS.clear()
-    factories.IB_INSTRUMENT_PROVIDERS.clear()
-    factories.GATEWAYS.clear()
-
-
 @pytest.fixture
-def run_node(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[RunningNode, Probe]]]:
-    monkeypatch.setenv("IB_MAX_CONNECTION_ATTEMPTS", "3")
-    running: list[RunningNode] = []
-
+def run_node(run_strategy) -> Callable[[SimulatedGateway, ProbeConfig], tuple[RunningNode, Probe]]:
     def start(gateway: SimulatedGateway, probe_config: ProbeConfig) -> tuple[RunningNode, Probe]:
-        _clear_adapter_caches()
-        node = TradingNode(config=_node_config(gateway.port, gateway.account), loop=asyncio.new_event_loop())
         probe = Probe(probe_config)
-        node.trader.add_strategy(probe)
-        node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
-        node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
-        node.build()
-        handle = RunningNode(node).start()
-        running.append(handle)
-        return handle, probe
+        return run_strategy(gateway, probe), probe
 
-    yield start
-    for handle in running:
-        handle.stop()
-    _clear_adapter_caches()
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return start
 
 
 def test_trading_node_receives_quotes_and_gets_a_market_order_filled(gateway: SimulatedGateway, run_node) -> None:
     _, probe = run_node(gateway, ProbeConfig(instrument_id=EURUSD))
 
     assert probe.started.wait(40), "strategy never started (adapter startup or reconciliation failed)"
-    _wait(lambda: len(probe.quotes) >= 5, 20, "five EUR/USD quotes")
+    wait_until(lambda: len(probe.quotes) >= 5, 20, "five EUR/USD quotes")
     assert all(q.bid_price < q.ask_price for q in probe.quotes)
-    _wait(lambda: len(probe.fills) >= 1, 20, "the market order fill")
+    wait_until(lambda: len(probe.fills) >= 1, 20, "the market order fill")
 
     fill = probe.fills[0]
     assert fill.last_qty == Quantity.from_int(20_000)
@@ -232,23 +126,25 @@ def test_limit_orders_fill_or_cancel_and_bars_arrive(gateway: SimulatedGateway, 
     _, probe = run_node(gateway, config)
 
     assert probe.started.wait(40), "strategy never started"
-    _wait(lambda: len(probe.fills) >= 1 and len(probe.cancels) >= 1, 25, "a limit fill and a cancel")
+    wait_until(lambda: len(probe.fills) >= 1 and len(probe.cancels) >= 1, 25, "a limit fill and a cancel")
     assert probe.fills[0].last_px.as_double() == pytest.approx(gateway.broker.executions()[0].price)
     assert gateway.broker.open_orders() == []
-    _wait(lambda: {b.bar_type.spec.step for b in probe.bars} >= {5, 10}, 40, "5-second and 10-second bars")
+    wait_until(lambda: {b.bar_type.spec.step for b in probe.bars} >= {5, 10}, 40, "5-second and 10-second bars")
     assert all(b.low <= b.open <= b.high and b.low <= b.close <= b.high for b in probe.bars)
 
 
 def test_a_new_node_reconciles_the_open_order_and_position(gateway: SimulatedGateway, run_node) -> None:
     first, probe = run_node(gateway, ProbeConfig(instrument_id=EURUSD, orders=("market", "resting_limit")))
     assert probe.started.wait(40), "strategy never started"
-    _wait(lambda: len(probe.fills) >= 1 and len(gateway.broker.open_orders()) == 1, 20, "a fill and a resting order")
+    wait_until(
+        lambda: len(probe.fills) >= 1 and len(gateway.broker.open_orders()) == 1, 20, "a fill and a resting order"
+    )
     first.stop()
 
     second, probe2 = run_node(gateway, ProbeConfig(instrument_id=EURUSD, orders=()))
     assert probe2.started.wait(40), "second node never started"
     cache = second.node.kernel.cache
-    _wait(lambda: len(cache.orders_open()) == 1 and len(cache.positions_open()) == 1, 20, "reconciled state")
+    wait_until(lambda: len(cache.orders_open()) == 1 and len(cache.positions_open()) == 1, 20, "reconciled state")
     order, position = cache.orders_open()[0], cache.positions_open()[0]
     working = gateway.broker.open_orders()[0]
     assert order.venue_order_id.value in {str(working.order_id), f"PERM-{working.perm_id}"}
