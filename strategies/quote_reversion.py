@@ -8,8 +8,9 @@ the strategy cancels the other). An entry that has not filled within `entry_time
 stale entries never linger. Quotes wider than `max_spread_bps` are ignored, and after a rejected order the
 strategy waits `entry_timeout_secs` before it enters again (no order storm against a venue that refuses).
 
-The entry is a plain GTC limit order and the exits follow its fill, rather than a venue-side bracket with a
-GTD entry: the same orders then work on every venue, in a backtest, on IB and on the simulated IB Gateway.
+The entry is a plain GTC limit order and the exits follow its fill, sized to what actually filled. A venue-side
+bracket (`order_factory.bracket`) is the alternative: IB and the simulated IB Gateway link its orders (children
+work once the entry fills, one exit's fill cancels the other), and so does a backtest.
 
 Lifecycle for authors: `on_start` finds the instrument and subscribes to quotes; every `on_quote_tick` updates
 the mean and may submit one entry; `on_order_filled` / `on_order_canceled` place the exits for what the entry
