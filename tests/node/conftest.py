@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -42,6 +43,13 @@ def wait_for_output(process: subprocess.Popen, marker: str, timeout: float = 60)
         if time.monotonic() > deadline:
             break
     pytest.fail(f"{marker!r} never appeared in the output")
+
+
+def free_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -92,6 +100,8 @@ class Listener:
             return
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread, which ends
         self._server.close()
         for connection in self._connections:
             connection.close()

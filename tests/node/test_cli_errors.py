@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.conftest import PROJECT_ROOT, run_cli, wait_for_output
+from tests.node.conftest import PROJECT_ROOT, free_port, run_cli, wait_for_output
 
 GOOD_STRATEGY = """
 [[strategies]]
@@ -87,13 +87,13 @@ def test_non_paper_account_is_refused_even_with_only_the_flag(write_config) -> N
     assert_one_line_error(run_cli("run", str(path), "--live"), "'U7654321' is not a paper account")
 
 
-def test_nothing_listening_exits_quickly_with_what_to_do(write_config, silent_listener) -> None:
-    silent_listener.close()  # the port is now free: nothing listens there
-    path = write_config(f"[gateway]\nport = {silent_listener.port}\naccount = 'DU1'\n")
+def test_nothing_listening_exits_quickly_with_what_to_do(write_config) -> None:
+    port = free_port()
+    path = write_config(f"[gateway]\nport = {port}\naccount = 'DU1'\n")
     started = time.monotonic()
     result = run_cli("run", str(path))
     assert time.monotonic() - started <= 5
-    assert_one_line_error(result, f"no IB Gateway API at 127.0.0.1:{silent_listener.port}", "--sim", "--wait-gateway")
+    assert_one_line_error(result, f"no IB Gateway API at 127.0.0.1:{port}", "--sim", "--wait-gateway")
 
 
 def test_listener_that_never_handshakes_exits_within_five_seconds(write_config, silent_listener) -> None:
