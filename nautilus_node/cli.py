@@ -155,6 +155,15 @@ def status(url: str | None, file: Path | None, check: bool) -> None:
 
 # --- catalog ------------------------------------------------------------------------------------------------
 
+catalog_option = click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Catalog root folder.",
+)
+
 
 @main.group()
 def catalog() -> None:
@@ -168,14 +177,7 @@ def catalog_import() -> None:
 
 @catalog_import.command("lean")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog root folder.",
-)
+@catalog_option
 @click.option("--instrument", default="EUR/USD.IDEALPRO", show_default=True, help="Instrument id of the files.")
 @one_line_errors
 def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: str) -> None:
@@ -211,14 +213,7 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
 @click.option("--time-format", help="strptime format, or unix_s/unix_ms/unix_us/unix_ns (default: ISO-8601).")
 @click.option("--price-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
 @click.option("--size-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog root folder.",
-)
+@catalog_option
 @one_line_errors
 def catalog_import_csv(
     files: tuple[Path, ...],
@@ -279,14 +274,7 @@ def catalog_import_csv(
     type=click.FloatRange(min=0.1),
     help="Seconds to wait for the gateway to answer.",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog root folder.",
-)
+@catalog_option
 @one_line_errors
 def catalog_download(
     instrument: str,
@@ -324,14 +312,7 @@ def catalog_download(
 
 
 @catalog.command("list")
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog root folder.",
-)
+@catalog_option
 @one_line_errors
 def catalog_list(catalog_dir: Path) -> None:
     """Show instruments, data types, time ranges and row counts."""
