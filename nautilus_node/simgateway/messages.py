@@ -242,20 +242,13 @@ def tick_by_tick_midpoint(req_id: int, ts: int, mid: float) -> Fields:
     return (Out.TICK_BY_TICK, req_id, 4, ts, mid)
 
 
+def _bar_values(bar: Bar) -> Fields:
+    """A bar's values in the order both bar messages carry them, after the bar's time."""
+    return (bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap, bar.count)
+
+
 def realtime_bar(req_id: int, bar: Bar) -> Fields:
-    return (
-        Out.REAL_TIME_BARS,
-        3,
-        req_id,
-        bar.start,
-        bar.open,
-        bar.high,
-        bar.low,
-        bar.close,
-        bar.volume,
-        bar.wap,
-        bar.count,
-    )
+    return (Out.REAL_TIME_BARS, 3, req_id, bar.start, *_bar_values(bar))
 
 
 def historical_data(
@@ -265,16 +258,7 @@ def historical_data(
     before that the start/end texts inside historicalData."""
     rows: list[object] = []
     for bar in bars:
-        rows += [
-            format_bar_time(bar.start, bar_seconds, format_date),
-            bar.open,
-            bar.high,
-            bar.low,
-            bar.close,
-            bar.volume,
-            bar.wap,
-            bar.count,
-        ]
+        rows += [format_bar_time(bar.start, bar_seconds, format_date), *_bar_values(bar)]
     data = (Out.HISTORICAL_DATA, req_id, *v.before(Feature.HISTORICAL_DATA_END, start, end), len(bars), *rows)
     return [data, historical_data_end(req_id, start, end)] if v.has(Feature.HISTORICAL_DATA_END) else [data]
 
