@@ -1,0 +1,1 @@
+"""The live node: settings → TradingNode, its run lifecycle, the resilient IB client and the order command."""
