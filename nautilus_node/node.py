@@ -91,6 +91,7 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
     return resilient_client.ResiliencePolicy(
         reconnect_backoff_max_secs=resilience.reconnect_backoff_max_secs,
         farm_wait_secs=resilience.farm_wait_secs,
+        connectivity_restore_secs=resilience.connectivity_restore_secs,
         market_hours=settings.status.market_hours,
         liveness=resilient_client.LivenessPolicy(
             quote_silence_secs=resilience.quote_silence_secs,

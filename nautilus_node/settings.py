@@ -96,6 +96,7 @@ class ResilienceSettings(_Section):
     enabled: bool = True
     reconnect_backoff_max_secs: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
     farm_wait_secs: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    connectivity_restore_secs: PositiveSeconds = 120.0
     quote_silence_secs: PositiveSeconds = 10.0
     bar_grace_secs: Annotated[float, msgspec.Meta(ge=0)] = 5.0
     max_resubscribe_tries: Annotated[int, msgspec.Meta(ge=1)] = 5

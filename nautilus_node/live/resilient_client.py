@@ -10,8 +10,9 @@ names the NautilusTrader behaviour it corrects:
 - after a reconnect NautilusTrader re-issues the subscriptions only. Here it waits (bounded) for the data
   farms, sends the market data type again (it is per API session), re-subscribes, then reconciles: the
   executions since the disconnection become `OrderFilled` events, and open orders their current status.
-- 1101 (connectivity restored, data lost) only sets the connected flag in NautilusTrader. Here every
-  market-data subscription is cancelled and requested again; 1102 reconciles orders and fills.
+- 1100 (connectivity lost) closes the socket in NautilusTrader; IB keeps it open. Here the session is kept
+  until 1101/1102 (bounded). 1101 (restored, data lost) only sets the connected flag in NautilusTrader. Here
+  every market-data subscription is cancelled and requested again; 1101 and 1102 reconcile orders and fills.
 - 2104/2106 after a break re-issue subscriptions without cancelling them first; 10225 and 322 are only
   logged, 10182 waits for a farm notice that may never come. Here the affected subscriptions are cancelled,
   then requested again under a new request id.
@@ -40,6 +41,7 @@ from nautilus_node.status.feeds import market_open
 
 PLAIN_CLIENT = InteractiveBrokersClient
 MARKET_DATA_FARM_OK, HMDS_FARM_OK = 2104, 2106
+CONNECTIVITY_LOST = 1100
 RESUBSCRIBE_CODES = frozenset({10182, 10225, 322})
 RECONCILE_LOOKBACK_SECS = 60.0
 FIRST_BACKOFF_SECS = 0.5
@@ -52,6 +54,7 @@ class ResiliencePolicy:
 
     reconnect_backoff_max_secs: float = 30.0
     farm_wait_secs: float = 5.0
+    connectivity_restore_secs: float = 120.0
     watchdog_interval_secs: float = 1.0
     market_hours: str = "fx"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
@@ -117,6 +120,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
         self._next_attempt_ns: int | None = None
         self._reconnects = 0
         self._disconnected_since_ns: int | None = None
+        self._connectivity_lost_ns: int | None = None
 
     # -- what status shows ---------------------------------------------------------------------------------
 
@@ -200,6 +204,9 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
     # -- IB's connectivity and farm notices ----------------------------------------------------------------
 
     def _handle_connectivity_message(self, error_code: int) -> None:
+        if error_code == CONNECTIVITY_LOST and self._is_ib_connected.is_set():
+            self._connectivity_lost()
+            return
         super()._handle_connectivity_message(error_code)
         if error_code in (MARKET_DATA_FARM_OK, HMDS_FARM_OK):
             self._farms_seen = True
@@ -211,10 +218,35 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
         elif error_code == 1102:
             self._create_task(self._after_restored(data_lost=False))
 
+    def _connectivity_lost(self) -> None:
+        """1100: NautilusTrader closes the socket and reconnects (racing the gateway's release of the client id,
+        326, and failing requests in flight). IB keeps the socket open and working orders working, then says
+        1101 or 1102: so here the session is kept, data counts as degraded, and only if neither notice comes
+        within `connectivity_restore_secs` is the socket given up as NautilusTrader does."""
+        now = self._clock.timestamp_ns()
+        self._log.warning("IB connectivity lost (1100): keeping the session, waiting for 1101/1102")
+        self._connectivity_lost_ns = now
+        if self._data_farm_degraded_since_ns is None:
+            self._data_farm_degraded_since_ns = now
+        if self._last_disconnection_ns is None or self._last_disconnection_ns < now:
+            self._last_disconnection_ns = now
+        self._create_task(self._give_up_unless_restored(now))
+
+    async def _give_up_unless_restored(self, lost_ns: int) -> None:
+        await asyncio.sleep(self.policy.connectivity_restore_secs)
+        if self._connectivity_lost_ns == lost_ns:
+            self._log.warning(f"No 1101/1102 within {self.policy.connectivity_restore_secs} s: reconnecting")
+            self._connectivity_lost_ns = None
+            self._is_ib_connected.clear()
+
     async def _after_restored(self, data_lost: bool) -> None:
         """1101 (data lost): cancel and request every subscription again. Both: reconcile orders and fills."""
-        if data_lost:
-            await self._resubscribe(self._all_subscriptions(), cancel_first=True, cause="1101")
+        self._connectivity_lost_ns = None
+        try:
+            if data_lost:
+                await self._resubscribe(self._all_subscriptions(), cancel_first=True, cause="1101")
+        finally:
+            self._data_farm_degraded_since_ns = None
         await self._reconcile(since_ns=self._last_disconnection_ns)
 
     def _handle_data_farm_ok(self, error_code: int) -> None:

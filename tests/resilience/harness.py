@@ -178,3 +178,149 @@ def assert_status_truthful(live: LiveNode) -> None:
         assert last is not None and at - last <= STALE_AFTER_SECS + 1.5, (
             f"status healthy at {snapshot.generated_at} with quotes {at - (last or 0):.1f} s old"
         )
+
+
+BAR_KINDS = {"bars": "realtime_bars", "live_bars": "historical"}
+
+
+def kill_bars(gateway: SimulatedGateway, kind: str, code: int | None) -> None:
+    """End every `kind` bar subscription at the gateway ("bars" 5-second real-time, "live_bars"
+    keepUpToDate), silently or with IB's error `code` (10182, 10225), as IB does after a farm blip."""
+    texts = {
+        10182: "Failed to request live updates (disconnected).",
+        10225: "Bust event occurred, current subscription is deactivated. Please resubscribe real-time bars "
+        "immediately.",
+    }
+
+    def kill() -> None:
+        for session in list(gateway._server.sessions):
+            subscriptions = getattr(session.subs, BAR_KINDS[kind])
+            for req_id in list(subscriptions):
+                del subscriptions[req_id]
+                if code is not None:
+                    session.error(req_id, code, texts[code])
+
+    gateway._server.call_soon(kill)
+
+
+def reuse_market_data_id(gateway: SimulatedGateway) -> None:
+    """IB's 322 for the quotes subscription: the gateway reports its request id as a duplicate and drops it."""
+
+    def duplicate() -> None:
+        for session in list(gateway._server.sessions):
+            for req_id in list(session.subs.market_data):
+                del session.subs.market_data[req_id]
+                session.error(req_id, 322, f"Error processing request.-'bW' : cause - Duplicate ticker id {req_id}")
+
+    gateway._server.call_soon(duplicate)
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """One matrix row: what happens to the gateway, and when it is back (monotonic time returned by `run`)."""
+
+    name: str
+    run: Callable[[SimulatedGateway, Callable[[], None]], float]
+    outage: bool = True  # the session (or IB behind it) is away: a resting order fills meanwhile
+
+
+def _restart(refuse_for: float) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+    def run(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+        gateway.faults.restart(refuse_for=refuse_for)
+        back = time.monotonic() + refuse_for
+        time.sleep(0.3)
+        during()
+        return back
+
+    return run
+
+
+def _drop(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+    during()
+    gateway.faults.drop_connections()
+    return time.monotonic()
+
+
+def _connectivity(data_kept: bool) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+    def run(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+        gateway.faults.connectivity_lost()
+        time.sleep(1.0)
+        during()
+        time.sleep(2.0)
+        gateway.faults.connectivity_restored(data_kept=data_kept)
+        return time.monotonic()
+
+    return run
+
+
+def _farm_blip(kind: str, code: int | None) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+    def run(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+        gateway.faults.farm_status(2103)
+        kill_bars(gateway, kind, code)
+        time.sleep(3.0)
+        gateway.faults.farm_status(2104)
+        return time.monotonic()
+
+    return run
+
+
+def _bars_die(kind: str, code: int | None) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+    def run(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+        kill_bars(gateway, kind, code)
+        return time.monotonic()
+
+    return run
+
+
+def _duplicate_id(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+    reuse_market_data_id(gateway)
+    return time.monotonic()
+
+
+DISRUPTIONS = {
+    d.name: d
+    for d in (
+        Disruption("restart-short", _restart(2.0)),
+        Disruption("restart-long", _restart(40.0)),
+        Disruption("drop", _drop),
+        Disruption("1100+1101", _connectivity(data_kept=False)),
+        Disruption("1100+1102", _connectivity(data_kept=True)),
+        Disruption("blip-silent", _farm_blip("bars", None), outage=False),
+        Disruption("blip-10182", _farm_blip("live_bars", 10182), outage=False),
+        Disruption("blip-10225", _farm_blip("bars", 10225), outage=False),
+        Disruption("bars-die-silently", _bars_die("bars", None), outage=False),
+        Disruption("bars-10225", _bars_die("bars", 10225), outage=False),
+        Disruption("live-bars-10182", _bars_die("live_bars", 10182), outage=False),
+        Disruption("quotes-322", _duplicate_id, outage=False),
+    )
+}
+
+
+def run_row(gateway: SimulatedGateway, live: LiveNode, disruption: Disruption, timeout: float = 30) -> dict[str, float]:
+    """Rest an order, disrupt (filling the order during an outage), wait for every feed kind and the fill;
+    returns the seconds from the gateway being back to each feed kind's first new event."""
+    if disruption.outage:
+        live.call(lambda: live.probe.buy_limit_below(200))
+        wait_until(lambda: len(gateway.broker.open_orders()) == 1, 10, "the resting order at the gateway", live)
+        [order] = gateway.broker.open_orders()
+
+        def during() -> None:
+            trade_through(gateway, "EUR.USD", order.request.lmt_price)
+    else:
+
+        def during() -> None:
+            pass
+
+    back = disruption.run(gateway, during)
+    wait_until(flowing_since(live, back), timeout, f"every feed kind after {disruption.name}", live)
+    if disruption.outage:
+        wait_until(lambda: len(live.probe.fills) == 1, 15, "the strategy to see the fill made during the outage", live)
+    wait_until(lambda: all_live(live), 10, "every subscription live in status", live)
+    return first_event_after(live, back)
+
+
+def all_live(live: LiveNode) -> bool:
+    snapshot = live.sample()
+    if snapshot.resilience is None:
+        return True
+    return all(s.state == "live" for s in snapshot.resilience.subscriptions) and snapshot.health.healthy
