@@ -125,9 +125,13 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str, live: L
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def flowing_since(live: LiveNode, moment: float) -> Callable[[], bool]:
-    """Every feed kind has delivered an event after `moment` (monotonic)."""
-    return lambda: all(live.probe.events[kind] and live.probe.events[kind][-1] > moment for kind in FEED_KINDS)
+def flowing_since(live: LiveNode, moment: float, at_least: int = 1) -> Callable[[], bool]:
+    """Every feed kind has delivered `at_least` events after `moment` (monotonic)."""
+
+    def flowing() -> bool:
+        return all(sum(1 for t in live.probe.events[kind][-at_least:] if t > moment) >= at_least for kind in FEED_KINDS)
+
+    return flowing
 
 
 def first_event_after(live: LiveNode, moment: float) -> dict[str, float]:
@@ -296,7 +300,9 @@ DISRUPTIONS = {
 }
 
 
-def run_row(gateway: SimulatedGateway, live: LiveNode, disruption: Disruption, timeout: float = 30) -> dict[str, float]:
+def run_row(
+    gateway: SimulatedGateway, live: LiveNode, disruption: Disruption, timeout: float = 30, at_least: int = 1
+) -> dict[str, float]:
     """Rest an order, disrupt (filling the order during an outage), wait for every feed kind and the fill;
     returns the seconds from the gateway being back to each feed kind's first new event."""
     if disruption.outage:
@@ -312,7 +318,7 @@ def run_row(gateway: SimulatedGateway, live: LiveNode, disruption: Disruption, t
             pass
 
     back = disruption.run(gateway, during)
-    wait_until(flowing_since(live, back), timeout, f"every feed kind after {disruption.name}", live)
+    wait_until(flowing_since(live, back, at_least), timeout, f"every feed kind after {disruption.name}", live)
     if disruption.outage:
         wait_until(lambda: len(live.probe.fills) == 1, 15, "the strategy to see the fill made during the outage", live)
     wait_until(lambda: all_live(live), 10, "every subscription live in status", live)
