@@ -30,12 +30,12 @@ from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, S
 from nautilus_node.validation import importable_strategy, instantiate_strategy
 
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
-_FEE_MODELS = {
-    "ib_fx": ("nautilus_node.backtest.fees:IBFxFeeModel", "nautilus_node.backtest.fees:IBFxFeeConfig"),
-    "ib_us_stock": (
-        "nautilus_node.backtest.fees:IBStockFeeModel",
-        "nautilus_node.backtest.fees:IBStockFeeConfig",
-    ),
+_FEE_SCHEDULES = {
+    "ib": "auto",
+    "ib_fx": "fx",
+    "ib_us_stock": "us_stock",
+    "ib_us_future": "us_future",
+    "ib_crypto": "crypto",
 }
 
 
@@ -143,8 +143,11 @@ def _logging(level: str) -> LoggingConfig:
 def _venue(venue: VenueSettings) -> BacktestVenueConfig:
     fee = None
     if venue.fee_model != "none":
-        model_path, config_path = _FEE_MODELS[venue.fee_model]
-        fee = ImportableFeeModelConfig(fee_model_path=model_path, config_path=config_path, config={})
+        fee = ImportableFeeModelConfig(
+            fee_model_path="nautilus_node.backtest.fees:IBFeeModel",
+            config_path="nautilus_node.backtest.fees:IBFeeConfig",
+            config={"schedule": _FEE_SCHEDULES[venue.fee_model]},
+        )
     return BacktestVenueConfig(
         name=venue.name,
         oms_type=venue.oms_type.upper(),
