@@ -57,7 +57,7 @@ def test_bars_with_mapped_columns_and_local_open_times_are_stamped_at_utc_close(
 def test_bars_stamped_at_close_keep_their_time_and_take_the_stated_nominal_volume(tmp_path: Path) -> None:
     source = write(tmp_path / "bars.csv", "timestamp,open,high,low,close\n2024-01-15T14:31:00Z,1.1,1.2,1.0,1.15\n")
     spec = CsvSpec("bars", "EUR/USD.IDEALPRO", BAR_TYPE, bar_time="close")
-    with pytest.raises(CatalogInputError, match="bars.csv: no volume column: state a nominal volume per bar"):
+    with pytest.raises(CatalogInputError, match=r"bars\.csv: no volume column: state a nominal volume per bar"):
         import_csv(tmp_path / "cat", [source], spec)
     notes: list[str] = []
     import_csv(tmp_path / "cat", [source], replace(spec, nominal_volume=1_000_000), note=notes.append)
