@@ -64,7 +64,7 @@ def main() -> None:
 @one_line_errors
 def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
-    from nautilus_node.runner import RunOptions, run_from_config
+    from nautilus_node.live.runner import RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
     options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
@@ -79,7 +79,7 @@ def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: floa
 @one_line_errors
 def check(config: Path | None, live: bool) -> None:
     """Validate CONFIG and load every strategy with its config, without connecting."""
-    from nautilus_node.runner import check_config
+    from nautilus_node.live.runner import check_config
 
     path = config or DEFAULT_CONFIG
     click.echo(check_config(path, live=live))
@@ -449,7 +449,7 @@ def order(
     Exit code 0: filled, or a DAY/GTC limit order accepted and still working; 1: rejected, denied, canceled,
     expired or no outcome within --timeout; 2: bad arguments.
     """
-    from nautilus_node.order_command import parse_order_args, place_order
+    from nautilus_node.live.order_command import parse_order_args, place_order
 
     args = parse_order_args(side, quantity, instrument, limit, tif, timeout)
     sys.exit(place_order(config or (SIM_CONFIG if sim else DEFAULT_CONFIG), args, sim=sim, live=live, echo=click.echo))

@@ -27,9 +27,8 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from nautilus_node.backtest.config import load_backtest_file, parse_time
 from nautilus_node.backtest.preflight import check_inputs, list_command
-from nautilus_node.node import importable_strategy
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
-from nautilus_node.validation import instantiate_strategy
+from nautilus_node.validation import importable_strategy, instantiate_strategy
 
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 _FEE_SCHEDULES = {

@@ -29,16 +29,8 @@ from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
-from nautilus_node.settings import Settings, StrategySettings
-
-
-def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
-    """A config-file strategy table as NautilusTrader's `ImportableStrategyConfig`."""
-    return ImportableStrategyConfig(
-        strategy_path=strategy.path,
-        config_path=strategy.config_path,
-        config=dict(strategy.config),
-    )
+from nautilus_node.settings import Settings
+from nautilus_node.validation import importable_strategy
 
 
 def startup_limit_secs(config: TradingNodeConfig) -> float:
