@@ -26,6 +26,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from nautilus_node.backtest.config import load_backtest_file, parse_time
+from nautilus_node.backtest.preflight import check_inputs, list_command
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import importable_strategy, instantiate_strategy
 
@@ -95,6 +96,7 @@ def build_run_config(
         end_ts = end_ts or last
     if end_ts <= start_ts:
         raise ConfigError(f"{source}: the end {end_ts} is not after the start {start_ts}")
+    check_inputs(source, catalog, data, strategies, start_ts, end_ts)
     actors = []
     if progress is not False:
         actors.append(
@@ -179,7 +181,10 @@ def _catalog_span(catalog: Path, data: list[DataSettings]) -> tuple[pd.Timestamp
         for identifier in identifiers:
             intervals += store.get_intervals(_DATA_CLASSES[item.kind], identifier)
     if not intervals:
-        raise ConfigError(f"{catalog}: the catalog holds none of the configured data")
+        wanted = ", ".join(
+            f"{d.kind} {i}" for d in data for i in (d.bar_types if d.kind == "bars" else [d.instrument_id])
+        )
+        raise ConfigError(f"{catalog}: the catalog has none of {wanted}; see what it holds: {list_command(catalog)}")
     return (
         pd.Timestamp(min(i[0] for i in intervals), unit="ns", tz="UTC"),
         pd.Timestamp(max(i[1] for i in intervals), unit="ns", tz="UTC"),
