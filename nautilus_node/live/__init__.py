@@ -1,1 +1,1 @@
-"""The live node: settings → TradingNode, its run lifecycle, the resilient IB client and the order command."""
+"""The live node: settings → `TradingNodeConfig` → `TradingNode`, its run lifecycle, and the `order` command."""

@@ -15,7 +15,7 @@ from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.config import LiveExecEngineConfig
 from nautilus_trader.live.node import TradingNode
 
-from nautilus_node.node import build_node_config, create_node, dispose_node, resilience_policy
+from nautilus_node.live.node import build_node_config, create_node, dispose_node, resilience_policy
 from nautilus_node.settings import Settings, parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.market import Quote
