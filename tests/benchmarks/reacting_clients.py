@@ -40,7 +40,7 @@ class ReactConfig(StrategyConfig, frozen=True):
 
 
 class ReactToQuotes(Strategy):
-    """One BUY limit far under the market for a quote (one per burst), `orders` times."""
+    """One IOC BUY limit far under the market (cancelled at once, so nothing piles up) per quote burst."""
 
     def __init__(self, config: ReactConfig | None = None) -> None:
         super().__init__(config or ReactConfig())
@@ -59,32 +59,35 @@ class ReactToQuotes(Strategy):
             return
         self._last = now
         self.sent += 1
-        order = self.order_factory.limit(EURUSD, OrderSide.BUY, self._qty, self._price, time_in_force=TimeInForce.GTC)
+        order = self.order_factory.limit(EURUSD, OrderSide.BUY, self._qty, self._price, time_in_force=TimeInForce.IOC)
         self.submit_order(order)
         if self.sent >= self.config.orders:
             self.done.set()
 
 
-def run_node(port: int, account: str, tmp: Path, ours: bool, orders: int, timeout: float) -> None:
-    """Run a node against `port` until its strategy has sent `orders` orders."""
+def run_node(
+    port: int, account: str, tmp: Path, *, status: bool, resilience: bool, orders: int, timeout: float
+) -> None:
+    """Run a node against `port` until its strategy has sent `orders` orders: with the status actor and the
+    resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node)."""
     settings = parse_settings(
         {
             "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
             "gateway": {"port": port, "account": account, "client_id": 41},
             "instruments": {"load": ["EUR/USD.IDEALPRO"]},
             "status": {
-                "enabled": ours,
+                "enabled": status,
                 "port": 0,
                 "file": str(tmp / "status.json"),
                 "required_feeds": ["EUR/USD.IDEALPRO"],
                 "market_hours": "always",
             },
-            "resilience": {"enabled": ours},
+            "resilience": {"enabled": resilience},
         },
         source="benchmark",
     )
     config = build_node_config(settings)
-    if ours:
+    if status or resilience:
         node = create_node(config, asyncio.new_event_loop(), resilience_policy(settings))
     else:
         config = msgspec.structs.replace(config, exec_engine=LiveExecEngineConfig(reconciliation=True))
@@ -134,7 +137,7 @@ class _Reacting(EWrapper):
         self._last = now
         order = Order()
         order.action, order.orderType, order.totalQuantity = "BUY", "LMT", 20_000
-        order.lmtPrice, order.tif = 0.5, "GTC"
+        order.lmtPrice, order.tif = 0.5, "IOC"
         self.client.placeOrder(self.next_id, self._contract, order)
         self.next_id += 1
         self.sent += 1

@@ -41,8 +41,12 @@ def test_tick_to_order_latency_ours_beside_raw_nautilus_and_ibapi(tmp_path: Path
         account = gateway.account
         runs = {
             "ibapi": lambda: run_ibapi(clock.port, ORDERS, 120),
-            "raw NautilusTrader": lambda: run_node(clock.port, account, tmp_path / "raw", False, ORDERS, 120),
-            "our node": lambda: run_node(clock.port, account, tmp_path / "ours", True, ORDERS, 120),
+            "raw NautilusTrader": lambda: run_node(
+                clock.port, account, tmp_path / "raw", status=False, resilience=False, orders=ORDERS, timeout=120
+            ),
+            "our node": lambda: run_node(
+                clock.port, account, tmp_path / "ours", status=True, resilience=True, orders=ORDERS, timeout=120
+            ),
         }
         for name, run in runs.items():
             clock.reset()
