@@ -40,6 +40,55 @@ from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
 from nautilus_node.status.feeds import market_open
 
 PLAIN_CLIENT = InteractiveBrokersClient
+# NautilusTrader's own members this subclass overrides or uses; tests/resilience/test_nautilus_hooks.py checks
+# each against the installed version, so an upgrade that renames one fails with its name.
+OVERRIDDEN_METHODS = (
+    "_get_reconnect_delay",
+    "_connect",
+    "_handle_disconnection",
+    "_resume",
+    "set_market_data_type",
+    "_handle_connectivity_message",
+    "_handle_data_farm_ok",
+    "_handle_subscription_error",
+    "_subscribe",
+    "_unsubscribe",
+    "process_tick_price",
+    "process_tick_by_tick_bid_ask",
+    "process_tick_by_tick_all_last",
+    "process_realtime_bar",
+    "process_historical_data_update",
+    "_start",
+    "_stop",
+)
+USED_ATTRIBUTES = (
+    "_connection_attempts",
+    "_eclient",
+    "_is_ib_connected",
+    "_is_client_ready",
+    "_had_ib_connection",
+    "_last_disconnection_ns",
+    "_data_farm_degraded_since_ns",
+    "_data_farm_resubscription_task",
+    "_subscriptions",
+    "_subscription_tick_data",
+    "_event_subscriptions",
+    "_clock",
+    "_loop",
+    "_host",
+    "_port",
+)
+USED_METHODS = (
+    "_degrade",
+    "_clear_bar_tracking_state",
+    "_handle_reconnect",
+    "_create_task",
+    "_next_req_id",
+    "_is_message_processing_stopping",
+    "accounts",
+    "get_executions",
+    "get_open_orders",
+)
 MARKET_DATA_FARM_OK, HMDS_FARM_OK = 2104, 2106
 CONNECTIVITY_LOST = 1100
 RESUBSCRIBE_CODES = frozenset({10182, 10225, 322})
