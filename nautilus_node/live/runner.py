@@ -34,7 +34,6 @@ from nautilus_node.settings import (
 )
 
 if TYPE_CHECKING:
-    from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
 STARTUP_POLL_SECS = 0.2
@@ -79,29 +78,28 @@ def check_config(path: Path, live: bool) -> str:
     )
 
 
-def run_from_config(
-    path: Path,
+def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
+    """Load the config file at `path`, then run its node (see `run_settings`)."""
+    return run_settings(load_settings(path), str(path), options, sim=sim, live=live, echo=echo)
+
+
+def run_settings(
+    settings: Settings,
+    source: str,
     options: RunOptions,
     sim: bool,
     live: bool,
     echo: Echo,
-    adapt: Callable[[Settings], Settings] | None = None,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
 ) -> RunReport:
-    """Load and check the config, then run the node against IB Gateway or the simulated gateway.
+    """Check the settings (read from `source`), then run the node against IB Gateway or the simulated gateway.
 
-    `adapt` rewrites the loaded settings first (e.g. `order` swaps the strategies for its own one-shot strategy,
-    given as `extra_strategies`).
+    `extra_strategies` run beside the config's own (e.g. `order`'s one-shot strategy).
     """
-    settings = load_settings(path)
-    if adapt is not None:
-        settings = adapt(settings)
     summary = (lambda: echo_status_summary(Path(settings.status.file), echo)) if settings.status.enabled else None
     if not sim:
         check_paper_only(settings.gateway, live)
-        return run_node(
-            settings, options, echo, source=str(path), extra_strategies=extra_strategies, before_stop=summary
-        )
+        return run_node(settings, options, echo, source=source, extra_strategies=extra_strategies, before_stop=summary)
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
@@ -117,7 +115,7 @@ def run_from_config(
             msgspec.structs.replace(settings, gateway=gateway, status=status),
             options,
             echo,
-            source=str(path),
+            source=source,
             extra_strategies=extra_strategies,
             before_stop=summary,
         )
@@ -174,7 +172,6 @@ def run_node(
     echo: Echo,
     source: str = "config",
     extra_strategies: list[ImportableStrategyConfig] | None = None,
-    on_started: Callable[[TradingNode], None] | None = None,
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
     """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
@@ -234,8 +231,6 @@ def run_node(
                 report.startup_secs = time.monotonic() - command_started
                 names = ", ".join(report.started_strategies) or "none configured"
                 echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
-                if on_started is not None:
-                    on_started(node)
                 return
             await asyncio.sleep(STARTUP_POLL_SECS)
         if not report.stopped_by:
