@@ -362,7 +362,7 @@ def new_strategy(name: str) -> None:
 
     files = scaffold(name)
     click.echo(f"wrote {files.strategy}, {files.config}, {files.test}")
-    click.echo(f"backtest it: python -m nautilus_node backtest {files.config}")
+    click.echo(f"backtest it: python3 -m uv run nautilus-node backtest {files.config}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
