@@ -1,4 +1,9 @@
-"""Command-line interface: subcommands only, each a thin call into one module."""
+"""Command-line interface: subcommands only, each a thin call into one module.
+
+Every command reports failure the same way: a `UserError` (exit 1) or `InputError` (bad input, exit 2) from
+`nautilus_node.errors`, printed as one `error: …` line on stderr by `one_line_errors`. A verdict that is the
+command's result (`status --check`, an order's outcome) is printed as output with its documented exit code.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any
 
 import click
 
-from nautilus_node.errors import UserError
+from nautilus_node.errors import InputError, UserError
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
@@ -38,7 +43,7 @@ def parse_duration(value: str | None) -> float | None:
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", value)
     if not match or float(match[1]) <= 0:
-        raise click.BadParameter(f"{value!r} is not a duration (examples: 90, 30s, 5m, 1h)")
+        raise InputError(f"--for {value!r} is not a duration (examples: 90, 30s, 5m, 1h)")
     return float(match[1]) * DURATION_UNITS[match[2]]
 
 
@@ -64,13 +69,13 @@ def main() -> None:
 @one_line_errors
 def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
-    from nautilus_node.live.runner import RunOptions, run_from_config
+    from nautilus_node.live.runner import RunError, RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
     options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
     report = run_from_config(path, options, sim=sim, live=live, echo=click.echo)
     if report.startup_secs is None:
-        sys.exit(1)
+        raise RunError(f"the node stopped ({report.stopped_by or 'start-up failed'}) before its strategies ran")
 
 
 @main.command()
@@ -116,6 +121,7 @@ def gateway(
 @click.argument("action")
 @click.argument("args", nargs=-1)
 @click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
+@one_line_errors
 def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
     """Inject a fault into a running simulated gateway.
 
@@ -125,8 +131,9 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     from nautilus_node.simgateway.standalone import fault
 
     code, text = fault(action, args, control_port)
-    click.echo(text if code == 0 else f"error: {text}", err=code != 0)
-    sys.exit(code)
+    if code != 0:
+        raise (InputError if code == InputError.exit_code else UserError)(text)
+    click.echo(text)
 
 
 # --- status -------------------------------------------------------------------------------------------------
@@ -142,15 +149,19 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     "--file", "file", type=click.Path(path_type=Path), help="Read the snapshot file instead (e.g. status/status.json)."
 )
 @click.option("--check", is_flag=True, help="Exit 0 when healthy, 1 otherwise (with the reasons).")
+@one_line_errors
 def status(url: str | None, file: Path | None, check: bool) -> None:
     """Print the node's status, or check its health (for container health checks)."""
-    from nautilus_node.status.client import run as run_status
+    from nautilus_node.status.client import check_health, describe
 
     if url is not None and file is not None:
-        raise click.UsageError("give --url or --file, not both")
-    code, text = run_status(url, file, check)
-    click.echo(text, err=code != 0 and not check)
-    sys.exit(code)
+        raise InputError("give --url or --file, not both")
+    if not check:
+        click.echo(describe(url, file))
+        return
+    healthy, text = check_health(url, file)
+    click.echo(text)
+    sys.exit(0 if healthy else 1)
 
 
 # --- catalog ------------------------------------------------------------------------------------------------
@@ -311,7 +322,7 @@ def catalog_download(
     from nautilus_node.catalog.ib_history import download_from_ib, download_ticks_from_ib
 
     if (bar_size is None) == (ticks is None):
-        raise click.UsageError("give exactly one of --bar-size (bars) and --ticks (ticks)")
+        raise InputError("give exactly one of --bar-size (bars) and --ticks (ticks)")
     connection = {"host": host, "port": port, "client_id": client_id, "connect_timeout": connect_timeout}
     if ticks is not None:
         cli_support.echo_tick_download(
