@@ -112,15 +112,18 @@ def gateway(
     serve(host, port, account, seed, replay, speed, control_port, click.echo)
 
 
-@main.command("gateway-fault")
+@main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
 @click.argument("action")
 @click.argument("args", nargs=-1)
 @click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
 def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
     """Inject a fault into a running simulated gateway.
 
-    ACTION is one of drop-connections, restart [SECONDS], connectivity-lost, connectivity-restored [true|false],
-    farm-status CODE, stall-feed NAME, resume-feed [NAME], reject-next-order [REASON], delay-responses SECONDS.
+    ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
+    connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
+    kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
+    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault
 
