@@ -1,4 +1,4 @@
-"""End to end: the node built by `nautilus_node.node` (the real IB adapter, the status actor from its
+"""End to end: the node built by `nautilus_node.live.node` (the real IB adapter, the status actor from its
 `ImportableActorConfig`) against the simulated IB Gateway over a real socket, read over HTTP.
 
 Each test records the timeline of `/status` and `/healthz` while it injects a fault, and asserts the order
@@ -20,7 +20,7 @@ import pytest
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 
-from nautilus_node.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway import messages as m
