@@ -102,14 +102,26 @@ def check(config: Path | None, live: bool) -> None:
     help="Replay speed (x real time).",
 )
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the account (orders, executions, positions, ids) in FILE across gateway restarts.",
+)
 @one_line_errors
 def gateway(
-    host: str, port: int, account: str, seed: int, replay: Path | None, speed: float, control_port: int | None
+    host: str,
+    port: int,
+    account: str,
+    seed: int,
+    replay: Path | None,
+    speed: float,
+    control_port: int | None,
+    state: Path | None,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state)
 
 
 @main.command("gateway-fault", context_settings={"ignore_unknown_options": True})

@@ -38,6 +38,7 @@ class GatewayServer:
         max_msg_rate: int = MESSAGES_PER_SECOND,
         pacing: PacingRules | None = None,
         clock: Callable[[], float] = time.time,
+        on_orders_changed: Callable[[], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -48,6 +49,7 @@ class GatewayServer:
             universe, market, broker, self.faults, HistoricalPacing(pacing), seed=seed, clock=clock
         )
         self.sessions: set[Session] = set()
+        self._on_orders_changed = on_orders_changed
         self._jitter = random.Random(seed)
         self._server: asyncio.base_events.Server | None = None
         self._ticker: asyncio.Task | None = None
@@ -219,6 +221,8 @@ class GatewayServer:
     def route(self, events: list[Event]) -> None:
         """Send order events to the client that owns each order; refresh account views after fills."""
         gw = self.state
+        if events and self._on_orders_changed is not None:
+            self._on_orders_changed()
         changed: set[int] = set()
         reachable = self.faults.connected_to_ib and not self.faults.awaiting_farms
         for event in events:
