@@ -107,17 +107,29 @@ def check(config: Path | None, live: bool) -> None:
     help="Replay speed (x real time).",
 )
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the account (orders, executions, positions, ids) in FILE across gateway restarts.",
+)
 @one_line_errors
 def gateway(
-    host: str, port: int, account: str, seed: int, replay: Path | None, speed: float, control_port: int | None
+    host: str,
+    port: int,
+    account: str,
+    seed: int,
+    replay: Path | None,
+    speed: float,
+    control_port: int | None,
+    state: Path | None,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state)
 
 
-@main.command("gateway-fault")
+@main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
 @click.argument("action")
 @click.argument("args", nargs=-1)
 @click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
@@ -125,8 +137,11 @@ def gateway(
 def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
     """Inject a fault into a running simulated gateway.
 
-    ACTION is one of drop-connections, restart [SECONDS], connectivity-lost, connectivity-restored [true|false],
-    farm-status CODE, stall-feed NAME, resume-feed [NAME], reject-next-order [REASON], delay-responses SECONDS.
+    ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
+    connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
+    kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
+    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault
 
