@@ -140,11 +140,7 @@ def test_dockerfile_health_check_is_the_node_status_check() -> None:
 
 
 def test_build_context_admits_only_what_the_image_copies() -> None:
-    rules = [
-        line
-        for line in (DOCKER / "Dockerfile.dockerignore").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
+    rules = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
     assert rules[0] == "*", "the build context must start from nothing (no .venv, .git or docker/secrets)"
     admitted = {rule[1:] for rule in rules if rule.startswith("!")}
     copied = set()
