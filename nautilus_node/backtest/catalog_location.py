@@ -3,29 +3,30 @@ that NautilusTrader's `ParquetDataCatalog` reads through the matching filesystem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from fsspec.utils import infer_storage_options
+from fsspec.core import split_protocol
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 
 @dataclass(frozen=True)
 class CatalogLocation:
-    """A catalog's path within its filesystem, the fsspec protocol, and options taken from the URL."""
+    """A catalog's path within its filesystem and the fsspec protocol; credentials and endpoints come from the
+    filesystem's own environment (e.g. AWS_* variables for s3)."""
 
     path: str
     protocol: str = "file"
-    storage_options: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, value: str) -> CatalogLocation:
         """A local path (made absolute) or a URL with a protocol."""
         if "://" not in value:
             return cls(path=str(Path(value).resolve()))
-        parsed = infer_storage_options(value)
-        path, protocol = parsed.pop("path"), parsed.pop("protocol")
-        return cls(path=path, protocol=protocol, storage_options={k: str(v) for k, v in parsed.items()})
+        protocol, path = split_protocol(value)
+        if protocol == "file":
+            return cls(path=str(Path(path).resolve()))
+        return cls(path=path, protocol=protocol)
 
     @property
     def is_local(self) -> bool:
@@ -39,6 +40,4 @@ class CatalogLocation:
 
     def open(self) -> ParquetDataCatalog:
         """NautilusTrader's catalog at this location."""
-        return ParquetDataCatalog(
-            path=self.path, fs_protocol=self.protocol, fs_storage_options=self.storage_options or None
-        )
+        return ParquetDataCatalog(path=self.path, fs_protocol=self.protocol)

@@ -172,11 +172,7 @@ def _venue(venue: VenueSettings) -> BacktestVenueConfig:
 
 
 def _data(data: DataSettings, catalog: CatalogLocation) -> BacktestDataConfig:
-    where = {
-        "catalog_path": catalog.path,
-        "catalog_fs_protocol": catalog.protocol,
-        "catalog_fs_storage_options": catalog.storage_options or None,
-    }
+    where = {"catalog_path": catalog.path, "catalog_fs_protocol": catalog.protocol}
     if data.kind == "bars":
         return BacktestDataConfig(**where, data_cls=Bar, bar_types=data.bar_types)
     return BacktestDataConfig(

@@ -301,4 +301,4 @@ def _sweep_id(strategy: str, request: SweepRequest) -> str:
 def _where(cluster: Cluster, request: SweepRequest) -> str:
     place = f"scheduler {request.scheduler}" if request.scheduler else "local cluster on 127.0.0.1"
     dashboard = cluster.dashboard or "none (install bokeh for Dask's dashboard)"
-    return f"{place}, {cluster.workers} worker processes; dashboard: {dashboard}"
+    return f"{place}, {cluster.workers} workers; dashboard: {dashboard}"

@@ -5,9 +5,9 @@ address, any existing cluster. Before the first trial every worker proves it can
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from nautilus_node.errors import UserError
 from nautilus_node.sweep.trial import TrialResult, TrialSpec, failed, run_trial
 
 WORKER_WAIT_SECS = 60
+DASHBOARD_PROBE_SECS = 3
 
 
 class ClusterError(UserError):
@@ -56,11 +57,10 @@ def open_cluster(scheduler: str | None = None, workers: int | None = None) -> It
             client.close()
             raise ClusterError(f"--scheduler {scheduler}: no worker joined within {WORKER_WAIT_SECS} s") from None
         try:
-            yield Cluster(client, _worker_threads(client), _scheduler_dashboard(client))
+            yield Cluster(client, _worker_threads(client), _dashboard(client))
         finally:
             client.close()
         return
-    dashboard = importlib.util.find_spec("bokeh") is not None  # Dask's dashboard is drawn with bokeh
     with (
         LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
@@ -68,12 +68,12 @@ def open_cluster(scheduler: str | None = None, workers: int | None = None) -> It
             processes=True,
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address="127.0.0.1:0" if dashboard else None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
-        yield Cluster(client, _worker_threads(client), cluster.dashboard_link if dashboard else None)
+        yield Cluster(client, _worker_threads(client), _dashboard(client))
 
 
 def check_catalog(cluster: Cluster, catalog: CatalogLocation) -> None:
@@ -150,5 +150,14 @@ def _worker_threads(client: Client) -> int:
     return sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or 1
 
 
-def _scheduler_dashboard(client: Client) -> str | None:
-    return client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
+def _dashboard(client: Client) -> str | None:
+    """The dashboard's address when its page answers: Dask always serves HTTP, but draws the page only where
+    bokeh is installed."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return None
+    link = client.dashboard_link
+    try:
+        with urllib.request.urlopen(link, timeout=DASHBOARD_PROBE_SECS) as response:
+            return link if response.status == 200 else None
+    except (OSError, ValueError):
+        return None

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from distributed import Client
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "catalog"
@@ -83,7 +84,10 @@ def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while not scheduler_file.exists() and time.monotonic() < deadline and scheduler.poll() is None:
             time.sleep(0.2)
         assert scheduler_file.exists(), (folder / "log").read_text()
-        yield json.loads(scheduler_file.read_text())["address"]
+        address = json.loads(scheduler_file.read_text())["address"]
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
     finally:
         for process in (workers, scheduler):
             process.terminate()
