@@ -1,4 +1,4 @@
-"""Where a catalog lives: a local directory, or an fsspec URL (`s3://bucket/catalog`, `gcs://…`, `file:///…`)
+"""Where a catalog lives: a local directory, or an fsspec URL (`s3://bucket/catalog`, `gcs://…`, `memory:///…`)
 that NautilusTrader's `ParquetDataCatalog` reads through the matching filesystem."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fsspec.core import split_protocol
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 
@@ -23,10 +22,8 @@ class CatalogLocation:
         """A local path (made absolute) or a URL with a protocol."""
         if "://" not in value:
             return cls(path=str(Path(value).resolve()))
-        protocol, path = split_protocol(value)
-        if protocol == "file":
-            return cls(path=str(Path(path).resolve()))
-        return cls(path=path, protocol=protocol)
+        catalog = ParquetDataCatalog.from_uri(value)  # read as NautilusTrader reads it
+        return cls(path=catalog.path, protocol=catalog.fs_protocol)
 
     @property
     def is_local(self) -> bool:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import fsspec
 import pandas as pd
 import pytest
 
@@ -135,15 +136,21 @@ def test_walk_forward_scores_each_folds_in_sample_choice_out_of_sample(sweep_con
     assert (directory / "walkforward.png").exists()
 
 
-def test_a_catalog_the_workers_cannot_read_fails_in_one_line(sweep_config, dask_scheduler) -> None:
-    config = sweep_config(**{f'catalog = "{REPO / "catalog"}"': 'catalog = "memory://nowhere/catalog"'})
+def test_a_catalog_only_this_process_can_read_fails_on_the_workers_in_one_line(sweep_config, dask_scheduler) -> None:
+    memory = fsspec.filesystem("memory")  # this process's memory: the worker processes see an empty one
+    memory.put(str(REPO / "catalog" / "data"), "/only-here/catalog/data", recursive=True)
+    config = sweep_config(**{f'catalog = "{REPO / "catalog"}"': 'catalog = "memory:///only-here/catalog"'})
     request = SweepRequest(config=config, strategy="ema_cross", params=GRID, scheduler=dask_scheduler)
 
-    with pytest.raises(UserError) as caught:
-        sweep_command(request, echo=lambda _: None)
+    try:
+        with pytest.raises(UserError) as caught:
+            sweep_command(request, echo=lambda _: None)
+    finally:
+        memory.rm("/only-here", recursive=True)
     message = str(caught.value)
-    assert message.startswith("catalog memory://nowhere/catalog is not readable on worker tcp://127.0.0.1:")
-    assert "\n" not in message
+    assert message.startswith("catalog memory:///only-here/catalog is not readable on worker tcp://127.0.0.1:")
+    assert message.endswith(": no data folder there") and "\n" not in message
+    assert not any(p.read_text() for p in (config.parent / "results").glob("*/trials.jsonl"))  # no trial ran
 
 
 def test_ctrl_c_keeps_the_finished_trials_and_the_rerun_does_only_the_rest(sweep_config, dask_scheduler) -> None:
