@@ -420,16 +420,79 @@ def catalog_list(catalog_dir: Path) -> None:
 @click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
 @click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
 @click.option("--progress/--no-progress", default=None, help="Show the progress bar (default: on a terminal).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
+)
 @one_line_errors
 def backtest(
-    config: Path | None, strategy: str | None, start: str | None, end: str | None, progress: bool | None
+    config: Path | None,
+    strategy: str | None,
+    start: str | None,
+    end: str | None,
+    progress: bool | None,
+    chunk_size: int,
 ) -> None:
     """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
-    outcome = backtest_command(config or BACKTEST_CONFIG, strategy=strategy, start=start, end=end, progress=progress)
+    outcome = backtest_command(
+        config or BACKTEST_CONFIG,
+        strategy=strategy,
+        start=start,
+        end=end,
+        progress=progress,
+        chunk_size=chunk_size or None,
+    )
     click.echo(outcome.summary)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path), required=False)
+@click.option("--strategy", metavar="NAME", help="The strategy to vary (its module or class name).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=SPEC",
+    help="A config field and its values: V1,V2,… or START:STOP:STEP.",
+)
+@click.option("--search", type=click.Choice(["grid", "random", "optuna"]), default="grid", show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), help="How many combinations random or Optuna search tries.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
+@click.option(
+    "--metric",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    default="sharpe",
+    show_default=True,
+    help="What the best trial maximises (drawdown: the smallest).",
+)
+@click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
+@click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
+@click.option("--in-sample", metavar="LENGTH", help="Walk-forward: choose parameters on windows this long (5D, 36h).")
+@click.option("--out-of-sample", metavar="LENGTH", help="Walk-forward: score them on the next window this long.")
+@click.option("--workers", type=click.IntRange(min=1), help="Size of the local cluster (default: one per CPU core).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this existing Dask cluster instead.")
+@click.option(
+    "--results", type=click.Path(path_type=Path), help="Results root (default: the config's backtest.results)."
+)
+@click.option("--sweep-id", metavar="NAME", help="Name of the results folder (default: a hash of the sweep).")
+@click.option(
+    "--report-best", type=click.IntRange(min=0), default=0, help="Write the full report of the best N trials."
+)
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many best trials to print.")
+@click.option("--chunk-size", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="Streamed chunk.")
+@one_line_errors
+def sweep(config: Path | None, **options: Any) -> None:
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    from nautilus_node.sweep.command import SweepRequest, sweep_command
+
+    options["chunk_size"] = options["chunk_size"] or None
+    sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
 
 
 @main.command("new-strategy")
