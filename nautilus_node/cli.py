@@ -107,17 +107,29 @@ def check(config: Path | None, live: bool) -> None:
     help="Replay speed (x real time).",
 )
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the account (orders, executions, positions, ids) in FILE across gateway restarts.",
+)
 @one_line_errors
 def gateway(
-    host: str, port: int, account: str, seed: int, replay: Path | None, speed: float, control_port: int | None
+    host: str,
+    port: int,
+    account: str,
+    seed: int,
+    replay: Path | None,
+    speed: float,
+    control_port: int | None,
+    state: Path | None,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state)
 
 
-@main.command("gateway-fault")
+@main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
 @click.argument("action")
 @click.argument("args", nargs=-1)
 @click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
@@ -125,8 +137,11 @@ def gateway(
 def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
     """Inject a fault into a running simulated gateway.
 
-    ACTION is one of drop-connections, restart [SECONDS], connectivity-lost, connectivity-restored [true|false],
-    farm-status CODE, stall-feed NAME, resume-feed [NAME], reject-next-order [REASON], delay-responses SECONDS.
+    ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
+    connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
+    kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
+    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault
 
@@ -220,6 +235,15 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
     help="Map fields to CSV headers (timestamp, open/high/low/close/volume, bid/ask/bid_size/ask_size, "
     "price/size/trade_id/side). Unmapped fields use their own name.",
 )
+@click.option(
+    "--no-header", is_flag=True, help="The files have no header row: --columns maps fields to positions (1, 2, …)."
+)
+@click.option(
+    "--volume",
+    "nominal_volume",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Nominal volume per bar (or size per quote) for files without one; bars without volume need it.",
+)
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one.")
 @click.option("--time-format", help="strptime format, or unix_s/unix_ms/unix_us/unix_ns (default: ISO-8601).")
 @click.option("--price-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
@@ -233,13 +257,16 @@ def catalog_import_csv(
     bar_type: str | None,
     bar_time: str,
     column_map: str | None,
+    no_header: bool,
+    nominal_volume: float | None,
     tz: str,
     time_format: str | None,
     price_precision: int | None,
     size_precision: int | None,
     catalog_dir: Path,
 ) -> None:
-    """Import CSV FILES (with a header row) of bars, quotes or trades for one instrument."""
+    """Import CSV FILES (plain, .gz or .zip; with or without a header row) of bars, quotes or trades for one
+    instrument. An instrument not yet in the catalog is defined from its id where IB's conventions allow."""
     from nautilus_node.catalog.cli_support import echo_results, file_progress
     from nautilus_node.catalog.csv_import import CsvSpec, parse_column_map
     from nautilus_node.catalog.importer import import_csv
@@ -252,9 +279,13 @@ def catalog_import_csv(
         tz=tz,
         time_format=time_format,
         bar_time=bar_time,
+        header=not no_header,
+        nominal_volume=nominal_volume,
     )
     with file_progress() as progress:
-        results = import_csv(catalog_dir, files, spec, price_precision, size_precision, progress=progress)
+        results = import_csv(
+            catalog_dir, files, spec, price_precision, size_precision, progress=progress, note=click.echo
+        )
     echo_results(results)
 
 
@@ -322,6 +353,54 @@ def catalog_download(
     )
 
 
+@catalog.group("instruments")
+def catalog_instruments() -> None:
+    """Define instruments in the catalog: offline from IB's conventions, or fetched from IB Gateway."""
+
+
+@catalog_instruments.command("define")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--tick", help="Minimum price increment (futures, crypto; else IB's convention).")
+@click.option("--multiplier", help="Contract multiplier (futures).")
+@click.option("--expiry", help="Last trade date, YYYY-MM-DD (futures).")
+@click.option("--currency", help="Quote currency (stocks off US exchanges, futures not in USD).")
+@click.option("--size-increment", help="Minimum quantity step (else IB's convention).")
+@catalog_option
+@one_line_errors
+def catalog_instruments_define(sources: tuple[str, ...], catalog_dir: Path, **stated: str | None) -> None:
+    """Define SOURCES (instrument ids such as GBP/USD.IDEALPRO or ESH6.CME, or TOML files of [[instruments]])."""
+    from nautilus_node.catalog.instruments import define_instruments
+
+    for line in define_instruments(catalog_dir, list(sources), **stated):
+        click.echo(line)
+
+
+@catalog_instruments.command("fetch")
+@click.argument("instrument_ids", nargs=-1, required=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4002, show_default=True, type=int)
+@click.option("--client-id", default=18, show_default=True, type=int)
+@click.option("--sim", is_flag=True, help="Ask a simulated IB Gateway started for the purpose.")
+@click.option("--connect-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1))
+@catalog_option
+@one_line_errors
+def catalog_instruments_fetch(
+    instrument_ids: tuple[str, ...],
+    host: str,
+    port: int,
+    client_id: int,
+    sim: bool,
+    connect_timeout: float,
+    catalog_dir: Path,
+) -> None:
+    """Fetch INSTRUMENT_IDS from IB Gateway through NautilusTrader's IB instrument provider into the catalog."""
+    from nautilus_node.catalog.instruments import fetch_instruments
+
+    lines = fetch_instruments(catalog_dir, list(instrument_ids), host, port, client_id, connect_timeout, sim=sim)
+    for line in lines:
+        click.echo(line)
+
+
 @catalog.command("list")
 @catalog_option
 @one_line_errors
@@ -341,16 +420,79 @@ def catalog_list(catalog_dir: Path) -> None:
 @click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
 @click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
 @click.option("--progress/--no-progress", default=None, help="Show the progress bar (default: on a terminal).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
+)
 @one_line_errors
 def backtest(
-    config: Path | None, strategy: str | None, start: str | None, end: str | None, progress: bool | None
+    config: Path | None,
+    strategy: str | None,
+    start: str | None,
+    end: str | None,
+    progress: bool | None,
+    chunk_size: int,
 ) -> None:
     """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
-    outcome = backtest_command(config or BACKTEST_CONFIG, strategy=strategy, start=start, end=end, progress=progress)
+    outcome = backtest_command(
+        config or BACKTEST_CONFIG,
+        strategy=strategy,
+        start=start,
+        end=end,
+        progress=progress,
+        chunk_size=chunk_size or None,
+    )
     click.echo(outcome.summary)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path), required=False)
+@click.option("--strategy", metavar="NAME", help="The strategy to vary (its module or class name).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=SPEC",
+    help="A config field and its values: V1,V2,… or START:STOP:STEP.",
+)
+@click.option("--search", type=click.Choice(["grid", "random", "optuna"]), default="grid", show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), help="How many combinations random or Optuna search tries.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
+@click.option(
+    "--metric",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    default="sharpe",
+    show_default=True,
+    help="What the best trial maximises (drawdown: the smallest).",
+)
+@click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
+@click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
+@click.option("--in-sample", metavar="LENGTH", help="Walk-forward: choose parameters on windows this long (5D, 36h).")
+@click.option("--out-of-sample", metavar="LENGTH", help="Walk-forward: score them on the next window this long.")
+@click.option("--workers", type=click.IntRange(min=1), help="Size of the local cluster (default: one per CPU core).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this existing Dask cluster instead.")
+@click.option(
+    "--results", type=click.Path(path_type=Path), help="Results root (default: the config's backtest.results)."
+)
+@click.option("--sweep-id", metavar="NAME", help="Name of the results folder (default: a hash of the sweep).")
+@click.option(
+    "--report-best", type=click.IntRange(min=0), default=0, help="Write the full report of the best N trials."
+)
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many best trials to print.")
+@click.option("--chunk-size", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="Streamed chunk.")
+@one_line_errors
+def sweep(config: Path | None, **options: Any) -> None:
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    from nautilus_node.sweep.command import SweepRequest, sweep_command
+
+    options["chunk_size"] = options["chunk_size"] or None
+    sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
 
 
 @main.command("new-strategy")

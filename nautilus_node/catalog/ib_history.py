@@ -98,9 +98,19 @@ class IBHistory:
             await asyncio.wait(others, timeout=5)
 
     async def instrument(self, instrument_id: InstrumentId) -> Instrument:
-        """The instrument as the adapter builds it from IB's contract details."""
-        loaded = await self._provider.load_ids_with_return_async([instrument_id])
-        if instrument_id not in loaded:
+        """The instrument as the adapter builds it from IB's contract details; a contract IB does not know
+        (error 200) fails at once instead of after the adapter's 60-second wait."""
+        seen = len(self._client.errors)
+        self._client.failed.clear()
+        load = asyncio.ensure_future(self._provider.load_ids_with_return_async([instrument_id]))
+        failed = asyncio.ensure_future(self._client.failed.wait())
+        await asyncio.wait({load, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
+        failed.cancel()
+        errors = self._client.errors[seen:]
+        if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
+            load.cancel()
+            if errors:
+                raise DownloadError(f"IB does not know {instrument_id}: error {errors[0].code} {errors[0].message!r}")
             raise DownloadError(f"IB has no contract for {instrument_id}{self._last_error_text()}")
         self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
         instrument = self._provider.find(instrument_id)

@@ -131,7 +131,10 @@ def place_order(config: Path, args: OrderArgs, sim: bool, live: bool, echo: Echo
         run_settings(
             settings,
             str(config),
-            RunOptions(duration_secs=STARTUP_ALLOWANCE_SECS + args.timeout_secs),
+            RunOptions(
+                duration_secs=STARTUP_ALLOWANCE_SECS + args.timeout_secs,
+                duration_reason="no outcome within the start-up allowance and --timeout",
+            ),
             sim=sim,
             live=live,
             echo=echo,
