@@ -193,7 +193,7 @@ class GatewayServer:
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
-                self.tick(time.time())
+                self.tick(self.state.clock())
             except Exception:
                 log.exception("quote clock failed; continuing")
 

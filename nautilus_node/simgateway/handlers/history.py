@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -33,7 +34,9 @@ def req_contract_data(req: rq.ContractDetailsRequest, s: SessionState, gw: Gatew
         return out
     for spec in matches:
         exchange = req.contract.exchange if req.contract.exchange else spec.exchange
-        out.send(m.contract_data(req.req_id, spec, exchange, s.wire))
+        trading, liquid = spec.hours_text(out.now)
+        dated = dataclasses.replace(spec, trading_hours=trading, liquid_hours=liquid)
+        out.send(m.contract_data(req.req_id, dated, exchange, s.wire))
     out.send(m.contract_data_end(req.req_id))
     return out
 
