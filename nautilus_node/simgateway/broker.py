@@ -16,11 +16,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from nautilus_node.ib_rules import fees
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
-from nautilus_node.simgateway.hours import WeeklyHours
+from nautilus_node.simgateway.hours import ZONES, WeeklyHours
 from nautilus_node.simgateway.market import Quote
 
 ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT")
@@ -114,10 +115,12 @@ class Execution:
     order_ref: str
     commission: float
     realized_pnl: float
+    time_zone: str = "US/Eastern"  # the gateway's configured zone, in which IB writes execution times
 
     @property
     def time_text(self) -> str:
-        return dt.datetime.fromtimestamp(self.ts, dt.UTC).strftime("%Y%m%d %H:%M:%S") + " UTC"
+        local = dt.datetime.fromtimestamp(self.ts, ZoneInfo(ZONES.get(self.time_zone, self.time_zone)))
+        return f"{local:%Y%m%d %H:%M:%S} {self.time_zone}"
 
 
 @dataclass(slots=True)
@@ -202,8 +205,10 @@ class Broker:
         first_order_id: int = 1,
         first_perm_id: int | None = None,
         always_open: bool = True,
+        time_zone: str = "US/Eastern",
     ) -> None:
         self.account = account
+        self.time_zone = time_zone
         self.always_open = always_open  # False: orders work only in their contract's trading hours
         self._book = _Book(cash=starting_cash)
         self._lock = threading.RLock()
@@ -514,6 +519,7 @@ class Broker:
             order_ref=req.order_ref,
             commission=commission,
             realized_pnl=realized - commission if realized else 0.0,
+            time_zone=self.time_zone,
         )
         self._book.executions.append(execution)
         return Fill(copy.copy(order), execution)

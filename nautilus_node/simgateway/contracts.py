@@ -15,6 +15,9 @@ from nautilus_node.simgateway.hours import (
     WeeklyHours,
 )
 
+# IB's orderTypes list names order types and attributes; each contract lists only what the broker serves.
+SERVED_ORDER_TYPES = "DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT"
+
 
 @dataclass(frozen=True, slots=True)
 class ContractSpec:
@@ -35,7 +38,7 @@ class ContractSpec:
     liquid_hours: str
     market_name: str
     valid_exchanges: str
-    order_types: str = "LMT,MKT,STP,STPLMT,GTC,IOC,FOK,DAY"
+    order_types: str = SERVED_ORDER_TYPES
     multiplier: str = ""
     last_trade_date: str = ""
     industry: str = ""
@@ -124,7 +127,6 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         liquid_week=US_STOCK_LIQUID,
         market_name="SPY",
         valid_exchanges="SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,IEX",
-        order_types="ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,DAY,GTC,IOC,FOK,LIT,LMT,MIT,MKT,MOC,STP,STPLMT,TRAIL",
         industry="Funds",
         category="Equity Fund",
         subcategory="Large Cap",
@@ -154,7 +156,6 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         liquid_week=FX,
         market_name="EUR.USD",
         valid_exchanges="IDEALPRO",
-        order_types="ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,DAY,GTC,IOC,FOK,LMT,MKT,STP,STPLMT,TRAIL",
         market_rule_ids="239",
         min_size=Decimal(1),
         size_increment=Decimal(1),
