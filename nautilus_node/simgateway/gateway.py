@@ -30,7 +30,8 @@ class SimulatedGateway:
     ``market_hours``: ``always-open`` (orders fill at any hour; the default, so demos and tests work on any
     day) or ``real`` (orders work only in each contract's trading hours, DAY orders expire at the session end;
     the standalone ``gateway`` command's default). ``state_file`` keeps the account (orders, executions,
-    positions, id sequences) across processes.
+    positions, id sequences) across processes. ``realtime_entitled=False`` is an account without real-time
+    market data: real-time quote requests get 354, delayed ones (reqMarketDataType 3/4) delayed ticks with 10167.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class SimulatedGateway:
         clock: Callable[[], float] = time.time,
         state_file: str | Path | None = None,
         market_hours: str = "always-open",
+        realtime_entitled: bool = True,
     ) -> None:
         if not account:
             raise ValueError("account must not be empty")
@@ -76,6 +78,7 @@ class SimulatedGateway:
             clock=clock,
             on_orders_changed=(lambda: self._state.save(self.broker)) if self._state else None,
         )
+        self._server.state.realtime_entitled = realtime_entitled
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

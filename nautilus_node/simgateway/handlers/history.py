@@ -17,6 +17,7 @@ from nautilus_node.simgateway.bars import (
     parse_duration,
     parse_end_time,
 )
+from nautilus_node.simgateway.handlers.market_data import duplicate_id
 from nautilus_node.simgateway.handlers.reply import NO_SECURITY, Reply, resolve
 from nautilus_node.simgateway.state import GatewayState, LiveBars, SessionState
 from nautilus_node.simgateway.ticks import historical_ticks, tick_query
@@ -66,6 +67,11 @@ def req_historical_data(req: rq.HistoricalDataRequest, s: SessionState, gw: Gate
         return out
     if req.keep_up_to_date and req.end.strip():
         out.error(req.req_id, 321, "Error validating request.-'bX' : cause - End date not supported with live updates")
+        return out
+    if req.keep_up_to_date and duplicate_id(out, s, req.req_id, "bX"):
+        return out
+    if len(s.subs.historical) >= gw.pacing.rules.max_open:
+        out.error(req.req_id, 162, f"{HMDS_ERROR}Max number of simultaneous requests exceeded")
         return out
     if _paced_out(out, gw, req.req_id, req.pacing, req.keep_up_to_date):
         return out
