@@ -104,7 +104,10 @@ def run_settings(
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
-        echo(f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account})")
+        echo(
+            f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account}; "
+            f"market {simulated.market_hours}: orders fill at any hour)"
+        )
         status = msgspec.structs.replace(settings.status, market_hours="always")  # the simulated market never closes
         gateway = msgspec.structs.replace(
             settings.gateway,
