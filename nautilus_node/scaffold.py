@@ -12,9 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nautilus_node.settings import ConfigError
+from nautilus_node.errors import InputError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class StrategyNameError(InputError):
+    """A `new-strategy` name that cannot be used: not a module name, or its files exist (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ def class_stem(name: str) -> str:
 def new_strategy(name: str, root: Path = Path()) -> Scaffold:
     """Write the three files for strategy `name` under `root`; never overwrites an existing file."""
     if not _NAME.match(name) or keyword.iskeyword(name):
-        raise ConfigError(
+        raise StrategyNameError(
             f"new-strategy: {name!r} is not a module name (use lower case letters, digits and _, e.g. mean_revert)"
         )
     files = Scaffold(
@@ -44,7 +48,7 @@ def new_strategy(name: str, root: Path = Path()) -> Scaffold:
     )
     for path in (files.strategy, files.config, files.test):
         if path.exists():
-            raise ConfigError(f"new-strategy: {path} already exists")
+            raise StrategyNameError(f"new-strategy: {path} already exists")
     stem = class_stem(name)
     texts = {
         files.strategy: STRATEGY_TEMPLATE.format(stem=stem),

@@ -17,9 +17,10 @@ import msgspec
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
+from nautilus_node.errors import InputError
 from nautilus_node.live.one_shot_order import OrderOutcome
 from nautilus_node.live.runner import Echo, RunOptions, run_from_config
-from nautilus_node.settings import ConfigError, Settings
+from nautilus_node.settings import Settings
 
 SIDES = ("BUY", "SELL")
 TIFS = ("DAY", "GTC", "IOC", "FOK")
@@ -30,8 +31,8 @@ STARTUP_ALLOWANCE_SECS = 120.0
 CONSOLE_LOG_LEVEL = "ERROR"  # the outcome line is the output; the log file keeps everything
 
 
-class OrderArgumentError(ConfigError):
-    """A bad `order` argument; like a bad config value it exits 2 with one line."""
+class OrderArgumentError(InputError):
+    """A bad `order` argument: one line, exit code 2."""
 
 
 @dataclass(frozen=True)

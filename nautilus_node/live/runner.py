@@ -196,14 +196,20 @@ def run_node(
 
             check_contracts(gateway, list(settings.instruments.load))
             with interrupts.held():
-                from nautilus_node.live.node import build_node_config, create_node, dispose_node, startup_limit_secs
+                from nautilus_node.live.node import (
+                    build_node_config,
+                    create_node,
+                    dispose_node,
+                    resilience_policy,
+                    startup_limit_secs,
+                )
                 from nautilus_node.validation import validate_settings
 
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
                 config = build_node_config(settings, extra_strategies)
-                node = create_node(config, loop)
+                node = create_node(config, loop, resilience_policy(settings))
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
             interrupts.arm_deadline(gateway.startup_timeout_secs)

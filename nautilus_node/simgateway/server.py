@@ -8,12 +8,16 @@ import random
 import time
 from collections.abc import Callable
 
-from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderUpdate
+from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
+from nautilus_node.simgateway.broker import Broker, Event, Fill
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
-from nautilus_node.simgateway.faults import FaultController
+from nautilus_node.simgateway.faults import FARM_MESSAGES, SEC_DEF_OK, FaultController, subscription_error_text
+from nautilus_node.simgateway.handlers import account, market_data, orders
+from nautilus_node.simgateway.handlers.reply import Effect, OrderEvents
 from nautilus_node.simgateway.market import Market
-from nautilus_node.simgateway.pacing import HistoricalPacing, PacingRules
+from nautilus_node.simgateway.pacing import HistoricalPacing
 from nautilus_node.simgateway.session import Session
+from nautilus_node.simgateway.state import GatewayState
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +35,25 @@ class GatewayServer:
         *,
         seed: int = 7,
         tick_interval: float = 0.25,
-        max_msg_rate: int = 50,
+        max_msg_rate: int = MESSAGES_PER_SECOND,
         pacing: PacingRules | None = None,
+        clock: Callable[[], float] = time.time,
+        on_orders_changed: Callable[[], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
-        self.universe = universe
-        self.market = market
-        self.broker = broker
-        self.seed = seed
         self.tick_interval = tick_interval
         self.max_msg_rate = max_msg_rate
-        self.pacing = HistoricalPacing(pacing)
         self.faults = FaultController(self)
+        self.state = GatewayState(
+            universe, market, broker, self.faults, HistoricalPacing(pacing), seed=seed, clock=clock
+        )
         self.sessions: set[Session] = set()
-        self._client_ids: dict[int, Session] = {}
-        self._active: dict[int, ContractSpec] = {}
+        self._on_orders_changed = on_orders_changed
         self._jitter = random.Random(seed)
         self._server: asyncio.base_events.Server | None = None
         self._ticker: asyncio.Task | None = None
-        self._reopen: asyncio.TimerHandle | None = None
+        self._timers: list[asyncio.TimerHandle] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
@@ -65,8 +68,8 @@ class GatewayServer:
         log.info("simulated IB Gateway listening on %s:%d", self.host, self.port)
 
     async def close(self) -> None:
-        if self._reopen is not None:
-            self._reopen.cancel()
+        for timer in self._timers:
+            timer.cancel()
         if self._ticker is not None:
             self._ticker.cancel()
         if self._server is not None:
@@ -81,22 +84,25 @@ class GatewayServer:
         self._loop.call_soon_threadsafe(fn, *args)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = Session(self, reader, writer)
+        session = Session(reader, writer, self.state, self, self.max_msg_rate)
         self.sessions.add(session)
         log.info("client connected from %s", session.peer)
         await session.run()
 
-    def claim_client_id(self, session: Session, client_id: int) -> bool:
-        holder = self._client_ids.get(client_id)
-        if holder is not None and holder is not session:
-            return False
-        self._client_ids[client_id] = session
-        return True
+    def apply(self, session: Session, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, OrderEvents):
+                self.route(effect.events)
 
     def unregister(self, session: Session) -> None:
         self.sessions.discard(session)
-        if session.client_id is not None and self._client_ids.get(session.client_id) is session:
-            del self._client_ids[session.client_id]
+        client_id = session.client_id
+        if client_id is not None and self.state.client_ids.get(client_id) is session.state:
+            hold = self.faults.client_id_hold
+            if hold > 0 and self._loop is not None:
+                self._timers.append(self._loop.call_later(hold, self._release_client_id, client_id, session.state))
+            else:
+                del self.state.client_ids[client_id]
         log.info("client %s (client id %s) disconnected", session.peer, session.client_id)
 
     # --- faults ------------------------------------------------------------------------------------------
@@ -104,13 +110,32 @@ class GatewayServer:
         for session in list(self.sessions):
             session.close()
 
-    def restart(self, refuse_for: float) -> None:
+    def _release_client_id(self, client_id: int, holder: object) -> None:
+        if self.state.client_ids.get(client_id) is holder:
+            del self.state.client_ids[client_id]
+
+    def restart(self, refuse_for: float, farms_after: float = 0.0) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
         self.drop_all()
         assert self._loop is not None
-        self._reopen = self._loop.call_later(refuse_for, lambda: asyncio.ensure_future(self._listen()))
+        if farms_after > 0:
+            faults = self.faults
+            faults.market_farm_ok = faults.hmds_farm_ok = False
+            faults.awaiting_farms = True
+            self._timers.append(self._loop.call_later(refuse_for + farms_after, self._farms_connected))
+        self._timers.append(self._loop.call_later(refuse_for, lambda: asyncio.ensure_future(self._listen())))
+
+    def _farms_connected(self) -> None:
+        """The farms report OK after a restart: every started session is told; held reports follow."""
+        faults = self.faults
+        faults.market_farm_ok = faults.hmds_farm_ok = True
+        faults.awaiting_farms = False
+        for code in (2104, 2106):
+            self.broadcast_error(code, FARM_MESSAGES[code])
+        self.broadcast_error(*SEC_DEF_OK)
+        self.deliver_held_reports()
 
     def broadcast_error(self, code: int, text: str) -> None:
         for session in list(self.sessions):
@@ -119,18 +144,50 @@ class GatewayServer:
 
     def drop_market_data_subscriptions(self) -> None:
         for session in self.sessions:
-            session.subs.market_data.clear()
-            session.subs.tick_by_tick.clear()
-            session.subs.realtime_bars.clear()
-            session.subs.historical.clear()
+            session.state.subs.drop_market_data()
+
+    def end_subscriptions(self, kinds: tuple[str, ...], error: int | None, only_one: bool, name: str | None) -> None:
+        """End live subscriptions of ``kinds`` (the newest one, or all), on contract ``name`` if given."""
+        found = [
+            (session, kind, req_id)
+            for session in self.sessions
+            for kind, req_id in market_data.live_subscriptions(session.state, kinds, name)
+        ]
+        text = subscription_error_text(error) if error is not None else ""
+        for session, kind, req_id in found[-1:] if only_one else found:
+            log.info("fault: %s subscription %d of client id %s ended", kind, req_id, session.client_id)
+            reply = market_data.end_subscription(session.state, kind, req_id, error, text, self.state.clock())
+            session.send(reply.messages)
+
+    def knows(self, name: str) -> bool:
+        return self._spec(name) is not None
+
+    def _spec(self, name: str) -> ContractSpec | None:
+        return next((s for s in self.state.universe if s.names(name)), None)
+
+    def set_price(self, name: str, price: float) -> None:
+        spec = self._spec(name)
+        if spec is None:
+            return
+        gw = self.state
+        now = gw.clock()
+        quote = gw.market.set_price(spec, price, now)
+        gw.activate(spec)
+        log.info("fault: %s set to %s", spec.local_symbol, price)
+        self.route(gw.broker.on_quote(spec, quote, now))
+        if gw.feed_alive(spec):
+            for session in list(self.sessions):
+                session.send(market_data.on_market(session.state, spec, quote, None))
+
+    def deliver_held_reports(self) -> None:
+        """Send each connected client the order reports held for it."""
+        if not self.faults.connected_to_ib or self.faults.awaiting_farms:
+            return
+        for session in list(self.sessions):
+            if session.client_id is not None:
+                session.send(orders.held_reports(session.state, self.state))
 
     # --- market clock ------------------------------------------------------------------------------------
-    def activate(self, spec: ContractSpec) -> None:
-        """Start ticking ``spec`` (it has a subscriber or a working order)."""
-        self._active[spec.con_id] = spec
-
-    def feed_alive(self, spec: ContractSpec) -> bool:
-        return self.faults.data_flowing and not self.faults.is_stalled(spec.local_symbol, spec.symbol, str(spec.con_id))
 
     async def _tick_loop(self) -> None:
         while True:
@@ -142,35 +199,45 @@ class GatewayServer:
 
     def tick(self, now: float) -> None:
         """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
-        self.route(self.broker.expire(now))
-        wanted = set().union(*(s.subs.contracts() for s in self.sessions)) if self.sessions else set()
-        working = {o.request.spec.con_id for o in self.broker.open_orders()}
-        for con_id in list(self._active):
+        gw = self.state
+        self.route(gw.broker.expire(now))
+        wanted = set().union(*(s.state.subs.contracts() for s in self.sessions)) if self.sessions else set()
+        working = {o.request.spec.con_id for o in gw.broker.open_orders()}
+        for con_id in list(gw.active):
             if con_id not in wanted and con_id not in working:
-                del self._active[con_id]
-        for spec in list(self._active.values()):
-            if not self.feed_alive(spec) or self._jitter.random() < 0.15:
+                del gw.active[con_id]
+        for spec in list(gw.active.values()):
+            if self._jitter.random() < 0.15 or gw.faults.is_stalled(spec.local_symbol, spec.symbol, str(spec.con_id)):
                 continue
-            quote, trade = self.market.advance(spec, now)
-            self.route(self.broker.on_quote(spec, quote, now))
-            for session in list(self.sessions):
-                session.on_market(spec, quote, trade)
+            quote, trade = gw.market.advance(spec, now)  # IB's market moves on (and orders fill) without data
+            self.route(gw.broker.on_quote(spec, quote, now))
+            if gw.feed_alive(spec):
+                for session in list(self.sessions):
+                    session.send(market_data.on_market(session.state, spec, quote, trade))
         for session in list(self.sessions):
-            session.roll_bars(now)
+            session.send(market_data.roll_bars(session.state, now))
 
     # --- order events ------------------------------------------------------------------------------------
     def route(self, events: list[Event]) -> None:
         """Send order events to the client that owns each order; refresh account views after fills."""
+        gw = self.state
+        if events and self._on_orders_changed is not None:
+            self._on_orders_changed()
         changed: set[int] = set()
+        reachable = self.faults.connected_to_ib and not self.faults.awaiting_farms
         for event in events:
-            owner = self._client_ids.get(event.order.client_id)
             if isinstance(event, Fill):
                 changed.add(event.execution.spec.con_id)
-                if owner is not None:
-                    owner.on_fill(event.order, event.execution)
-            elif isinstance(event, OrderUpdate) and owner is not None:
-                owner.on_order_update(event.order, cancelled=event.order.status == "Cancelled")
-        if changed:
+            owner = self._owner(event.order.client_id)
+            if owner is None or not reachable:
+                gw.hold(event.order.client_id, event)  # reported when the client is back (IB: 1100, reconnect)
+            else:
+                owner.send(orders.report(owner.state, gw, event))
+        if changed and reachable:
             for session in list(self.sessions):
                 if session.client_id is not None:
-                    session.on_account_change(changed)
+                    session.send(account.account_change(session.state, gw, changed))
+
+    def _owner(self, client_id: int) -> Session | None:
+        holder = self.state.client_ids.get(client_id)
+        return next((s for s in self.sessions if s.state is holder), None) if holder else None

@@ -1,21 +1,25 @@
 """The IB Gateway connection, read from the adapter's shared `InteractiveBrokersClient`.
 
-NautilusTrader's IB factories cache one client per (host, port, client id) in `factories.IB_CLIENTS`; the
-data and execution clients share it. The monitor reads its connection flags and observes the error/info
-codes it processes by wrapping that one instance's `process_error` (the adapter itself is unchanged; the
-wrapper records the code, then hands it on untouched).
+NautilusTrader's IB factories cache one client per (host, port, client id); the data and execution clients
+share it. The monitor reads its API session and observes the error/info codes it processes, through
+`nautilus_node.nautilus_internals` (the adapter itself is unchanged; each code is recorded, then handed on).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
-from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.common.enums import ComponentState
 
+from nautilus_node.nautilus_internals import (
+    cached_ib_client,
+    ib_api_session,
+    ib_client_address,
+    observe_ib_errors,
+    stop_observing_ib_errors,
+)
 from nautilus_node.status.snapshot import CodeEvent, FarmCondition, Gateway, GatewayState, iso
 
 MAX_CODES = 30
@@ -58,25 +62,18 @@ class GatewayMonitor:
         """Find the adapter's shared client (once the node has built it) and observe its codes."""
         if self._client is not None:
             return True
-        client = self._find_client()
+        client = cached_ib_client(self._host, self._port, self._client_id)
         if client is None:
             return False
-        original: Callable[..., Awaitable[None]] = client.process_error
-
-        async def observed_process_error(**kwargs: Any) -> None:
-            self.record_code(kwargs.get("error_code", 0), kwargs.get("error_string", ""), kwargs.get("req_id", -1))
-            await original(**kwargs)
-
-        client.process_error = observed_process_error  # type: ignore[method-assign]
+        observe_ib_errors(client, self.record_code)
         self._client = client
-        self._host, self._port = client._host, client._port
-        self._client_id = client._configured_client_id
+        self._host, self._port, self._client_id = ib_client_address(client)
         return True
 
     def detach(self) -> None:
-        """Stop observing codes (the client's own `process_error` is used again)."""
-        if self._client is not None and "process_error" in vars(self._client):
-            del self._client.process_error
+        """Stop observing codes (the client's own error handling is used alone again)."""
+        if self._client is not None:
+            stop_observing_ib_errors(self._client)
         self._client = None
 
     def record_code(self, code: int, message: str, req_id: int) -> None:
@@ -125,22 +122,11 @@ class GatewayMonitor:
         client = self._client
         if client is None:
             return "disconnected"
-        eclient = client._eclient
-        if client._is_ib_connected.is_set() and eclient.isConnected():
+        session = ib_api_session(client)
+        if session is not None:
             self._ever_connected = True
-            self._server_version = eclient.serverVersion()
-            conn_time = eclient.connTime
-            self._connection_time = conn_time.decode() if isinstance(conn_time, bytes) else str(conn_time)
+            self._server_version, self._connection_time = session
             return "connected"
         if self._ever_connected and client.state not in _STOPPED:
             return "reconnecting"
         return "disconnected"
-
-    def _find_client(self) -> InteractiveBrokersClient | None:
-        clients = factories.IB_CLIENTS
-        key = (self._host, self._port, self._client_id)
-        if key in clients:
-            return clients[key]
-        if self._host is None and self._port is None and len(clients) == 1:
-            return next(iter(clients.values()))
-        return None

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.scaffold import new_strategy
-from nautilus_node.settings import ConfigError
+from nautilus_node.scaffold import StrategyNameError, new_strategy
 
 from .conftest import CATALOG
 
@@ -76,13 +75,13 @@ def test_the_new_strategy_runs_quietly_and_trades_on_the_simulated_gateway(tmp_p
 def test_new_strategy_refuses_to_overwrite(tmp_path: Path) -> None:
     root = project(tmp_path)
     new_strategy("trend", root)
-    with pytest.raises(ConfigError, match="already exists"):
+    with pytest.raises(StrategyNameError, match="already exists"):
         new_strategy("trend", root)
 
 
 @pytest.mark.parametrize("name", ["MeanRevert", "2fast", "class", "mean-revert", ""])
 def test_new_strategy_rejects_names_that_are_not_modules(tmp_path: Path, name: str) -> None:
-    with pytest.raises(ConfigError, match="is not a module name"):
+    with pytest.raises(StrategyNameError, match="is not a module name"):
         new_strategy(name, tmp_path)
     assert not any(tmp_path.iterdir())
 

@@ -13,12 +13,13 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
+from nautilus_node.ib_rules.pacing import HistoricalRequest, PacingRules
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.bars import BarBuilder, BarRequestError, historical_bars, parse_duration, parse_end_time
 from nautilus_node.simgateway.broker import Broker, OrderError, OrderRequest
 from nautilus_node.simgateway.contracts import ContractQuery, Universe, build_universe, quarterly_expiries
 from nautilus_node.simgateway.market import CatalogReplay, Market, Quote
-from nautilus_node.simgateway.pacing import HistoricalPacing, MessageRateLimiter, PacingRules
+from nautilus_node.simgateway.pacing import HistoricalPacing, MessageRateLimiter
 
 from .ibapp import IBApp, eurusd
 
@@ -173,12 +174,13 @@ def test_rate_limit_and_historical_pacing() -> None:
     results = [limiter.admit(0.001 * i) for i in range(51)]
     assert results[:50] == [None] * 50 and results[50] == 51
     assert limiter.admit(2.0) is None
-    pacing = HistoricalPacing(PacingRules(identical_window=15, max_requests=3, window=600))
-    assert pacing.check("a", 0, live=False) is None
-    assert "identical" in pacing.check("a", 1, live=False)
-    assert pacing.check("a", 16, live=False) is None
-    assert pacing.check("b", 17, live=True) is None
-    assert "too many" in pacing.check("c", 18, live=False)
+    pacing = HistoricalPacing(PacingRules(identical_secs=15, window_requests=3, window_secs=600))
+    a, b, c = (HistoricalRequest(name, "MIDPOINT", name) for name in "abc")
+    assert pacing.check(a, 0, live=False) is None
+    assert "identical" in pacing.check(a, 1, live=False)
+    assert pacing.check(a, 16, live=False) is None
+    assert pacing.check(b, 17, live=True) is None
+    assert "too many" in pacing.check(c, 18, live=False)
 
 
 def test_random_walk_is_seeded_and_keeps_bid_below_ask() -> None:
