@@ -12,6 +12,7 @@ import msgspec
 
 from nautilus_node.errors import UserError
 from nautilus_node.status.health import current_health
+from nautilus_node.status.resilience import resilience_lines
 from nautilus_node.status.snapshot import Snapshot, decode
 
 REQUEST_TIMEOUT_SECS = 3.0
@@ -86,6 +87,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}",
     ]
     lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
+    lines += resilience_lines(s.resilience)
     lines.append("")
     if not s.accounts:
         lines.append(f"account   {s.account_id + ' ' if s.account_id else ''}not reported")
