@@ -17,9 +17,10 @@ import msgspec
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
+from nautilus_node.errors import InputError
 from nautilus_node.live.one_shot_order import OrderOutcome
 from nautilus_node.live.runner import Echo, RunOptions, run_from_config
-from nautilus_node.settings import ConfigError, Settings
+from nautilus_node.settings import Settings
 
 SIDES = ("BUY", "SELL")
 TIFS = ("DAY", "GTC", "IOC", "FOK")
@@ -30,8 +31,8 @@ STARTUP_ALLOWANCE_SECS = 120.0
 CONSOLE_LOG_LEVEL = "ERROR"  # the outcome line is the output; the log file keeps everything
 
 
-class OrderArgumentError(ConfigError):
-    """A bad `order` argument; like a bad config value it exits 2 with one line."""
+class OrderArgumentError(InputError):
+    """A bad `order` argument: one line, exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,10 @@ def place_order(config: Path, args: OrderArgs, sim: bool, live: bool, echo: Echo
         result_path = Path(folder) / "outcome.json"
         run_from_config(
             config,
-            RunOptions(duration_secs=STARTUP_ALLOWANCE_SECS + args.timeout_secs),
+            RunOptions(
+                duration_secs=STARTUP_ALLOWANCE_SECS + args.timeout_secs,
+                duration_reason="no outcome within the start-up allowance and --timeout",
+            ),
             sim=sim,
             live=live,
             echo=echo,

@@ -52,6 +52,7 @@ class RunOptions:
 
     duration_secs: float | None = None
     wait_gateway_secs: float | None = None
+    duration_reason: str | None = None  # how the stop at duration_secs is announced (default: "--for … elapsed")
 
 
 @dataclass
@@ -191,14 +192,24 @@ def run_node(
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
             with interrupts.held():
-                from nautilus_node.live.node import build_node_config, create_node, dispose_node, startup_limit_secs
+                from nautilus_node.live.contract_check import check_contracts
+
+            check_contracts(gateway, list(settings.instruments.load))
+            with interrupts.held():
+                from nautilus_node.live.node import (
+                    build_node_config,
+                    create_node,
+                    dispose_node,
+                    resilience_policy,
+                    startup_limit_secs,
+                )
                 from nautilus_node.validation import validate_settings
 
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
                 config = build_node_config(settings, extra_strategies)
-                node = create_node(config, loop)
+                node = create_node(config, loop, resilience_policy(settings))
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
             interrupts.arm_deadline(gateway.startup_timeout_secs)
@@ -222,7 +233,8 @@ def run_node(
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, request_stop, sig.name)
     if options.duration_secs is not None:
-        loop.call_later(options.duration_secs, request_stop, f"--for {options.duration_secs:g} s elapsed")
+        reason = options.duration_reason or f"--for {options.duration_secs:g} s elapsed"
+        loop.call_later(options.duration_secs, request_stop, reason)
 
     async def watch_startup() -> None:
         limit = startup_limit_secs(config)

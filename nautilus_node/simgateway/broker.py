@@ -13,6 +13,7 @@ import copy
 import dataclasses
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -173,6 +174,13 @@ def _good_till(req: OrderRequest, now: float) -> float:
     return expires_at
 
 
+def time_seeded_perm_id(now: float | None = None) -> int:
+    """The first permId of a gateway process: tenths of a second on a cycle of about three years, from 1e9,
+    so that a process started later never hands out the ids of an earlier one (IB's permIds are unique)."""
+    tenths = int((time.time() if now is None else now) * 10)
+    return 1_000_000_000 + tenths % 1_000_000_000
+
+
 @dataclass(slots=True)
 class _Book:
     cash: float = STARTING_CASH
@@ -186,16 +194,49 @@ class _Book:
 class Broker:
     """The paper account. Every public method is atomic under one lock."""
 
-    def __init__(self, account: str, starting_cash: float = STARTING_CASH, first_order_id: int = 1) -> None:
+    def __init__(
+        self,
+        account: str,
+        starting_cash: float = STARTING_CASH,
+        first_order_id: int = 1,
+        first_perm_id: int | None = None,
+    ) -> None:
         self.account = account
         self._book = _Book(cash=starting_cash)
         self._lock = threading.RLock()
         self._next_order_id = first_order_id
-        self._next_perm_id = 1_847_301_200
+        self._next_perm_id = first_perm_id if first_perm_id is not None else time_seeded_perm_id()
+        self._exec_prefix = f"{self._next_perm_id:08x}"  # execIds never repeat across gateway processes
         self._exec_seq = 0
         self._commissions = fees.OrderCommissions()
         self._marks: dict[int, float] = {}
         self._quotes: dict[int, Quote] = {}  # the last quote seen per contract, for orders released later
+
+    # --- durability ------------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, object]:
+        """Everything the account keeps across a gateway process restart (see ``durable.StateFile``)."""
+        with self._lock:
+            return {
+                "account": self.account,
+                "book": copy.deepcopy(self._book),
+                "next_order_id": self._next_order_id,
+                "next_perm_id": self._next_perm_id,
+                "exec_prefix": self._exec_prefix,
+                "exec_seq": self._exec_seq,
+                "commissions": copy.deepcopy(self._commissions),
+            }
+
+    def restore(self, state: dict[str, object]) -> None:
+        """Continue from a snapshot: the same account, working orders, executions and id sequences."""
+        with self._lock:
+            if state["account"] != self.account:
+                raise ValueError(f"the state is of account {state['account']}, this gateway serves {self.account}")
+            self._book = state["book"]  # type: ignore[assignment]
+            self._next_order_id = int(state["next_order_id"])  # type: ignore[arg-type]
+            self._next_perm_id = int(state["next_perm_id"])  # type: ignore[arg-type]
+            self._exec_prefix = str(state["exec_prefix"])
+            self._exec_seq = int(state["exec_seq"])  # type: ignore[arg-type]
+            self._commissions = state["commissions"]  # type: ignore[assignment]
 
     # --- ids -------------------------------------------------------------------------------------------
     def next_valid_id(self) -> int:
@@ -442,7 +483,7 @@ class Broker:
         order.status = "Filled" if order.remaining == 0 else order.status
         self._exec_seq += 1
         execution = Execution(
-            exec_id=f"0000e0d5.{order.perm_id:08x}.{self._exec_seq:02d}.01",
+            exec_id=f"{self._exec_prefix}.{order.perm_id:08x}.{self._exec_seq:02d}.01",
             order_id=order.order_id,
             client_id=order.client_id,
             perm_id=order.perm_id,

@@ -51,6 +51,10 @@ class ContractSpec:
         text = f"{self.min_tick:.10f}".rstrip("0")
         return len(text.split(".")[1]) if "." in text else 0
 
+    def names(self, name: str) -> bool:
+        """Whether ``name`` is this contract's local symbol, symbol or conId."""
+        return name in (self.local_symbol, self.symbol, str(self.con_id))
+
     def round_price(self, price: float) -> float:
         """Round to the nearest multiple of the minimum tick."""
         return round(round(price / self.min_tick) * self.min_tick, self.price_decimals)

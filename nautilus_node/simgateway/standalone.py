@@ -26,6 +26,7 @@ def serve(
     speed: float,
     control_port: int | None,
     echo: Callable[[str], None],
+    state: Path | None = None,
 ) -> None:
     """Run the gateway in the foreground until SIGINT/SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -40,6 +41,7 @@ def serve(
             replay_catalog=replay,
             replay_speed=speed,
             control_port=control_port,
+            state_file=state,
         ).start()
     except ValueError as exc:
         raise GatewayStartError(str(exc)) from None
@@ -50,7 +52,8 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     source = f"replay of {replay} at {speed}x" if replay else f"random walk (seed {seed})"
     control = f", control on 127.0.0.1:{gateway.control_port}" if gateway.control_port else ""
-    echo(f"simulated IB Gateway on {host}:{gateway.port}, account {account}, prices from {source}{control}")
+    kept = f", account kept in {state}" if state else ""
+    echo(f"simulated IB Gateway on {host}:{gateway.port}, account {account}, prices from {source}{control}{kept}")
     stop.wait()
     gateway.stop()
     echo("simulated IB Gateway stopped")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nautilus_node.simgateway.bars import BarBuilder
-from nautilus_node.simgateway.broker import Broker
+from nautilus_node.simgateway.broker import Broker, Event
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import Market
@@ -41,6 +41,15 @@ class Subscriptions:
         ids |= {b.builder.spec.con_id for b in (*self.realtime_bars.values(), *self.historical.values())}
         return ids
 
+    def live(self, kind: str) -> dict[int, object]:
+        """The live subscriptions of one kind (quotes, tick-by-tick, realtime-bars, keepuptodate-bars)."""
+        return {
+            "quotes": self.market_data,
+            "tick-by-tick": self.tick_by_tick,
+            "realtime-bars": self.realtime_bars,
+            "keepuptodate-bars": self.historical,
+        }[kind]
+
     def drop_market_data(self) -> None:
         self.market_data.clear()
         self.tick_by_tick.clear()
@@ -70,6 +79,11 @@ class GatewayState:
     clock: Callable[[], float] = time.time
     active: dict[int, ContractSpec] = field(default_factory=dict)  # contracts the quote clock moves
     client_ids: dict[int, SessionState] = field(default_factory=dict)  # client id -> the session holding it
+    held: dict[int, list[Event]] = field(default_factory=dict)  # order reports a client id has not had yet
+
+    def hold(self, client_id: int, event: Event) -> None:
+        """Keep an order report for its client until it can be delivered (reconnect, connectivity back)."""
+        self.held.setdefault(client_id, []).append(event)
 
     def activate(self, spec: ContractSpec) -> None:
         """Start ticking ``spec`` (it has a subscriber or a working order)."""

@@ -29,7 +29,8 @@ from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.http import StatusServer
-from nautilus_node.status.snapshot import Fill, Node, NodeState, Snapshot, Strategy, iso
+from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
+from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
 from nautilus_node.status.store import write_atomic
 
 _NOT_STARTED = frozenset({ComponentState.PRE_INITIALIZED, ComponentState.READY})
@@ -167,6 +168,10 @@ class StatusActor(Actor):
         strategies = self._strategies(node_state)
         accounts = views.accounts(self.cache)
         warnings = self._warnings(accounts, feeds)
+        resilience = resilience_view(self._gateway.client)
+        health = assess(node, gateway, feeds, strategies)
+        if extra := unhealthy_subscriptions(resilience, feeds, config.stale_after_secs, now_ns):
+            health = Health(healthy=False, reasons=[*health.reasons, *extra])
         return Snapshot(
             generated_at=iso(now_ns),
             interval_secs=config.interval_secs,
@@ -180,7 +185,8 @@ class StatusActor(Actor):
             feeds=feeds,
             strategies=strategies,
             warnings=warnings,
-            health=assess(node, gateway, feeds, strategies),
+            health=health,
+            resilience=resilience,
         )
 
     def _node_state(self, now_ns: int) -> NodeState:

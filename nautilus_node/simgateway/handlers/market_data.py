@@ -153,3 +153,33 @@ def _feed_historical(req_id: int, live: LiveBars, quote: Quote, trade: Trade | N
         live.last_sent = quote.ts
         out.append(m.historical_data_update(req_id, current, size, fmt))
     return out
+
+
+# --- subscriptions ended by a disruption --------------------------------------------------------------------
+def spec_of(sub: object) -> ContractSpec:
+    """The contract of a live subscription, whichever kind it is."""
+    if isinstance(sub, ContractSpec):
+        return sub
+    if isinstance(sub, tuple):
+        return sub[0]
+    assert isinstance(sub, LiveBars)
+    return sub.builder.spec
+
+
+def live_subscriptions(s: SessionState, kinds: tuple[str, ...], name: str | None) -> list[tuple[str, int]]:
+    """(kind, request id) of this session's live subscriptions of ``kinds``, on contract ``name`` if given."""
+    return [
+        (kind, req_id)
+        for kind in kinds
+        for req_id, sub in s.subs.live(kind).items()
+        if name is None or spec_of(sub).names(name)
+    ]
+
+
+def end_subscription(s: SessionState, kind: str, req_id: int, error: int | None, text: str, now: float) -> Reply:
+    """The subscription stops (a later request may reuse its id); the client is told ``error`` or nothing."""
+    out = Reply(s.wire, now)
+    del s.subs.live(kind)[req_id]
+    if error is not None:
+        out.error(req_id, error, text)
+    return out
