@@ -489,7 +489,13 @@ def backtest(
     "--report-best", type=click.IntRange(min=0), default=0, help="Write the full report of the best N trials."
 )
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many best trials to print.")
-@click.option("--chunk-size", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="Streamed chunk.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads it into memory.",
+)
 @one_line_errors
 def sweep(config: Path | None, **options: Any) -> None:
     """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
