@@ -1,9 +1,12 @@
 """The IB Gateway connection, read from the adapter's shared `InteractiveBrokersClient`.
 
 NautilusTrader's IB factories cache one client per (host, port, client id) in `factories.IB_CLIENTS`; the
-data and execution clients share it. The monitor reads its connection flags and observes the error/info
-codes it processes by wrapping that one instance's `process_error` (the adapter itself is unchanged; the
-wrapper records the code, then hands it on untouched).
+data and execution clients share it. The monitor reads its connection flags from that client. It observes
+the error/info codes the client processes from the first one on: the factory caches a client only once its
+start-up connection is made, after IB has already sent the farm codes of that connection (2104, 2106, 2158),
+so the codes are observed on the client class, `process_error` wrapped once per process: the wrapper hands
+each code to the monitors watching that client (by host, port and client id), then to the adapter
+untouched.
 """
 
 from __future__ import annotations
@@ -25,8 +28,26 @@ _FARM_CODES: dict[int, tuple[str, FarmCondition]] = {
     2104: ("md", "ok"),
     2105: ("hmds", "broken"),
     2106: ("hmds", "ok"),
+    2157: ("secdef", "broken"),
+    2158: ("secdef", "ok"),
 }
 _STOPPED = frozenset({ComponentState.STOPPED, ComponentState.DISPOSED, ComponentState.DISPOSING})
+_WATCHING: list[GatewayMonitor] = []
+
+
+def _observe_client_codes() -> None:
+    """Wrap `InteractiveBrokersClient.process_error` (once per process) to show each code to the monitors."""
+    original: Callable[..., Awaitable[None]] = InteractiveBrokersClient.process_error
+    if getattr(original, "observed_by_status", False):
+        return
+
+    async def process_error(client: InteractiveBrokersClient, **kwargs: Any) -> None:
+        for monitor in tuple(_WATCHING):
+            monitor.observe(client, kwargs)
+        await original(client, **kwargs)
+
+    process_error.observed_by_status = True  # type: ignore[attr-defined]
+    InteractiveBrokersClient.process_error = process_error  # type: ignore[method-assign]
 
 
 class GatewayMonitor:
@@ -39,6 +60,7 @@ class GatewayMonitor:
         self._state: GatewayState = "disconnected"
         self._since_ns: int | None = None
         self._ever_connected = False
+        self._reconnects = 0
         self._server_version: int | None = None
         self._connection_time: str | None = None
         self._codes: deque[CodeEvent] = deque(maxlen=MAX_CODES)
@@ -54,30 +76,44 @@ class GatewayMonitor:
         """Whether the gateway has been seen connected since the node started."""
         return self._ever_connected
 
+    def watch(self) -> None:
+        """Record the codes of this monitor's client from now on, before the node even creates it."""
+        _observe_client_codes()
+        if self not in _WATCHING:
+            _WATCHING.append(self)
+
     def attach(self) -> bool:
-        """Find the adapter's shared client (once the node has built it) and observe its codes."""
+        """Find the adapter's shared client once the node has built it (to read its connection state)."""
         if self._client is not None:
             return True
         client = self._find_client()
         if client is None:
             return False
-        original: Callable[..., Awaitable[None]] = client.process_error
-
-        async def observed_process_error(**kwargs: Any) -> None:
-            self.record_code(kwargs.get("error_code", 0), kwargs.get("error_string", ""), kwargs.get("req_id", -1))
-            await original(**kwargs)
-
-        client.process_error = observed_process_error  # type: ignore[method-assign]
         self._client = client
         self._host, self._port = client._host, client._port
         self._client_id = client._configured_client_id
         return True
 
     def detach(self) -> None:
-        """Stop observing codes (the client's own `process_error` is used again)."""
-        if self._client is not None and "process_error" in vars(self._client):
-            del self._client.process_error
+        """Stop watching and reading the client."""
+        if self in _WATCHING:
+            _WATCHING.remove(self)
         self._client = None
+
+    def observe(self, client: InteractiveBrokersClient, error: dict[str, Any]) -> None:
+        """A code `client` is processing: recorded when `client` is this monitor's."""
+        if self._client is not None:
+            if client is not self._client:
+                return
+        elif not self._matches(client):
+            return
+        self.record_code(error.get("error_code", 0), error.get("error_string", ""), error.get("req_id", -1))
+
+    def _matches(self, client: InteractiveBrokersClient) -> bool:
+        if self._host is None and self._port is None:
+            return True
+        key = (client._host, client._port, client._configured_client_id)
+        return key == (self._host, self._port, self._client_id)
 
     def record_code(self, code: int, message: str, req_id: int) -> None:
         """Record an IB code as received: connectivity and farm codes always, others only when general."""
@@ -101,7 +137,10 @@ class GatewayMonitor:
     def poll(self) -> Gateway:
         """Read the client's connection state now and describe the gateway."""
         self.attach()
+        was_connected = self._ever_connected
         state = self._read_state()
+        if state == "connected" and self._state != "connected" and was_connected:
+            self._reconnects += 1
         if state != self._state or self._since_ns is None:
             self._state, self._since_ns = state, self._now_ns()
         return Gateway(
@@ -115,6 +154,8 @@ class GatewayMonitor:
             market_data_farm=self._farm_condition("md"),
             historical_data_farm=self._farm_condition("hmds"),
             codes=list(self._codes),
+            security_definition_farm=self._farm_condition("secdef"),
+            reconnects=self._reconnects,
         )
 
     def _farm_condition(self, farm: str) -> FarmCondition | None:
