@@ -26,8 +26,9 @@ from tests.status.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.benchmark
 
-CHUNK = 4_000
-PAIRS = 5
+WARM_UP = 1_000
+CHUNK = 5_000
+PAIRS = 10
 PUBLISH_HZ = 10
 FLOOR = 0.5  # an open page must never halve the node's throughput
 
@@ -65,8 +66,9 @@ def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path:
         pytest.skip("chromium is not installed (the status page tests install it)")
     from playwright.sync_api import sync_playwright
 
-    quotes = load_quotes(limit=CHUNK * (2 * PAIRS + 1))
-    chunks = [quotes[i * CHUNK : (i + 1) * CHUNK] for i in range(2 * PAIRS + 1)]
+    quotes = load_quotes(limit=WARM_UP + 2 * PAIRS * CHUNK)
+    assert len(quotes) == WARM_UP + 2 * PAIRS * CHUNK
+    chunks = [quotes[:WARM_UP]] + [quotes[WARM_UP + i * CHUNK : WARM_UP + (i + 1) * CHUNK] for i in range(2 * PAIRS)]
     actor = StatusActor(
         StatusActorConfig(
             http_port=0,
