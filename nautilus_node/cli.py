@@ -64,7 +64,7 @@ def main() -> None:
 @one_line_errors
 def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
-    from nautilus_node.runner import RunOptions, run_from_config
+    from nautilus_node.live.runner import RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
     options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
@@ -79,7 +79,7 @@ def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: floa
 @one_line_errors
 def check(config: Path | None, live: bool) -> None:
     """Validate CONFIG and load every strategy with its config, without connecting."""
-    from nautilus_node.runner import check_config
+    from nautilus_node.live.runner import check_config
 
     path = config or DEFAULT_CONFIG
     click.echo(check_config(path, live=live))
@@ -209,6 +209,15 @@ def catalog_import_lean(paths: tuple[Path, ...], catalog_dir: Path, instrument: 
     help="Map fields to CSV headers (timestamp, open/high/low/close/volume, bid/ask/bid_size/ask_size, "
     "price/size/trade_id/side). Unmapped fields use their own name.",
 )
+@click.option(
+    "--no-header", is_flag=True, help="The files have no header row: --columns maps fields to positions (1, 2, …)."
+)
+@click.option(
+    "--volume",
+    "nominal_volume",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Nominal volume per bar (or size per quote) for files without one; bars without volume need it.",
+)
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one.")
 @click.option("--time-format", help="strptime format, or unix_s/unix_ms/unix_us/unix_ns (default: ISO-8601).")
 @click.option("--price-precision", type=click.IntRange(0, 16), help="If the instrument is not in the catalog.")
@@ -222,13 +231,16 @@ def catalog_import_csv(
     bar_type: str | None,
     bar_time: str,
     column_map: str | None,
+    no_header: bool,
+    nominal_volume: float | None,
     tz: str,
     time_format: str | None,
     price_precision: int | None,
     size_precision: int | None,
     catalog_dir: Path,
 ) -> None:
-    """Import CSV FILES (with a header row) of bars, quotes or trades for one instrument."""
+    """Import CSV FILES (plain, .gz or .zip; with or without a header row) of bars, quotes or trades for one
+    instrument. An instrument not yet in the catalog is defined from its id where IB's conventions allow."""
     from nautilus_node.catalog.cli_support import echo_results, file_progress
     from nautilus_node.catalog.csv_import import CsvSpec, parse_column_map
     from nautilus_node.catalog.importer import import_csv
@@ -241,9 +253,13 @@ def catalog_import_csv(
         tz=tz,
         time_format=time_format,
         bar_time=bar_time,
+        header=not no_header,
+        nominal_volume=nominal_volume,
     )
     with file_progress() as progress:
-        results = import_csv(catalog_dir, files, spec, price_precision, size_precision, progress=progress)
+        results = import_csv(
+            catalog_dir, files, spec, price_precision, size_precision, progress=progress, note=click.echo
+        )
     echo_results(results)
 
 
@@ -309,6 +325,54 @@ def catalog_download(
             catalog_dir, instrument, bar_size, what, start, end, progress=cli_support.chunk_progress, **connection
         )
     )
+
+
+@catalog.group("instruments")
+def catalog_instruments() -> None:
+    """Define instruments in the catalog: offline from IB's conventions, or fetched from IB Gateway."""
+
+
+@catalog_instruments.command("define")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--tick", help="Minimum price increment (futures, crypto; else IB's convention).")
+@click.option("--multiplier", help="Contract multiplier (futures).")
+@click.option("--expiry", help="Last trade date, YYYY-MM-DD (futures).")
+@click.option("--currency", help="Quote currency (stocks off US exchanges, futures not in USD).")
+@click.option("--size-increment", help="Minimum quantity step (else IB's convention).")
+@catalog_option
+@one_line_errors
+def catalog_instruments_define(sources: tuple[str, ...], catalog_dir: Path, **stated: str | None) -> None:
+    """Define SOURCES (instrument ids such as GBP/USD.IDEALPRO or ESH6.CME, or TOML files of [[instruments]])."""
+    from nautilus_node.catalog.instruments import define_instruments
+
+    for line in define_instruments(catalog_dir, list(sources), **stated):
+        click.echo(line)
+
+
+@catalog_instruments.command("fetch")
+@click.argument("instrument_ids", nargs=-1, required=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4002, show_default=True, type=int)
+@click.option("--client-id", default=18, show_default=True, type=int)
+@click.option("--sim", is_flag=True, help="Ask a simulated IB Gateway started for the purpose.")
+@click.option("--connect-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1))
+@catalog_option
+@one_line_errors
+def catalog_instruments_fetch(
+    instrument_ids: tuple[str, ...],
+    host: str,
+    port: int,
+    client_id: int,
+    sim: bool,
+    connect_timeout: float,
+    catalog_dir: Path,
+) -> None:
+    """Fetch INSTRUMENT_IDS from IB Gateway through NautilusTrader's IB instrument provider into the catalog."""
+    from nautilus_node.catalog.instruments import fetch_instruments
+
+    lines = fetch_instruments(catalog_dir, list(instrument_ids), host, port, client_id, connect_timeout, sim=sim)
+    for line in lines:
+        click.echo(line)
 
 
 @catalog.command("list")
@@ -385,7 +449,7 @@ def order(
     Exit code 0: filled, or a DAY/GTC limit order accepted and still working; 1: rejected, denied, canceled,
     expired or no outcome within --timeout; 2: bad arguments.
     """
-    from nautilus_node.order_command import parse_order_args, place_order
+    from nautilus_node.live.order_command import parse_order_args, place_order
 
     args = parse_order_args(side, quantity, instrument, limit, tif, timeout)
     sys.exit(place_order(config or (SIM_CONFIG if sim else DEFAULT_CONFIG), args, sim=sim, live=live, echo=click.echo))

@@ -112,7 +112,7 @@ class VenueSettings(_Section):
     base_currency: str | None = "USD"
     starting_balances: list[str] = msgspec.field(default_factory=lambda: ["100000 USD"])
     leverage: PositiveFloat = 1.0
-    fee_model: Literal["ib_fx", "ib_us_stock", "none"] = "ib_fx"
+    fee_model: Literal["ib", "ib_fx", "ib_us_stock", "ib_us_future", "ib_crypto", "none"] = "ib"
     bar_execution: bool = True
 
 

@@ -1,4 +1,5 @@
-"""Checks that need imports, not a gateway: every strategy loads and accepts its config; ids parse."""
+"""Checks that need imports, not a gateway: every strategy loads and accepts its config; ids parse.
+And the one conversion of a config-file strategy table into NautilusTrader's `ImportableStrategyConfig`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ import importlib
 
 import msgspec
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.trading.config import ImportableStrategyConfig
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.settings import ConfigError, Settings, StrategySettings, describe_validation_error
+
+
+def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
+    """A config-file strategy table as NautilusTrader's `ImportableStrategyConfig`."""
+    return ImportableStrategyConfig(
+        strategy_path=strategy.path,
+        config_path=strategy.config_path,
+        config=dict(strategy.config),
+    )
 
 
 def validate_settings(settings: Settings, source: str) -> list[Strategy]:

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from nautilus_node.backtest.config import load_backtest_file
+from nautilus_node.backtest.preflight import list_command
 from nautilus_node.backtest.report import summary_table, write_results
 from nautilus_node.backtest.runner import build_run_config, run_backtest, strategy_name
+from nautilus_node.errors import UserError
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 
@@ -40,11 +42,19 @@ def backtest_command(
     names = [strategy_name(s) for s in settings.strategies if _chosen(s.path, run_config)]
     run = run_backtest(run_config)
     try:
+        if run.result.iterations == 0:
+            raise UserError(
+                f"{config_path}: the backtest processed no data; see what the catalog holds: "
+                f"{list_command(Path(settings.backtest.catalog))}"
+            )
         directory = _new_run_directory(results or Path(settings.backtest.results), names)
         stats = write_results(run, directory)
     finally:
         run.node.dispose()
-    return BacktestOutcome(directory=directory, statistics=stats, summary=summary_table(stats, directory))
+    summary = summary_table(stats, directory)
+    if not stats["orders"]:
+        summary += f"\nno orders: the strategies saw {stats['events']:,} data points and placed no order"
+    return BacktestOutcome(directory=directory, statistics=stats, summary=summary)
 
 
 def _chosen(path: str, run_config: Any) -> bool:

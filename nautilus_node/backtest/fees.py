@@ -1,73 +1,79 @@
-"""Interactive Brokers commission schedules as NautilusTrader fee models.
+"""IB's commission schedule (`nautilus_node.ib_rules.fees`) as a NautilusTrader fee model for backtest venues.
 
-Both follow IBKR Pro *fixed* pricing as published by IB:
-
-- US stocks and ETFs: USD 0.005 per share, at least USD 1.00 and at most 1% of the trade value per order.
-- Spot FX on IDEALPRO: 0.20 basis point of the trade value, at least USD 2.00 per order (first volume tier).
-
-IB charges the minimum once per order, so partial fills after the first pay only the variable part (the
-maximum is likewise applied to the cumulative commission of the order). Amounts are in the instrument's
-quote currency; for pairs not quoted in USD the USD minimum is applied in the quote currency unconverted.
+`IBFeeModel` picks the schedule from the instrument (a currency pair pays IDEALPRO FX, an equity the US-stock
+rate, a future per contract, a crypto instrument the crypto rate) or uses the one its config names. Each fill
+pays the order's commission so far less what the order paid before, so IB's per-order minimum and maximum hold
+across partial fills.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from nautilus_trader.backtest.config import FeeModelConfig
 from nautilus_trader.backtest.models import FeeModel
-from nautilus_trader.model.instruments import Instrument
-from nautilus_trader.model.objects import Money, Price, Quantity
+from nautilus_trader.model.currencies import USD
+from nautilus_trader.model.instruments import (
+    CryptoFuture,
+    CryptoPerpetual,
+    CurrencyPair,
+    Equity,
+    FuturesContract,
+    Instrument,
+)
+from nautilus_trader.model.objects import Currency, Money, Price, Quantity
 from nautilus_trader.model.orders import Order
 
+from nautilus_node.ib_rules import fees
 
-class IBStockFeeConfig(FeeModelConfig, frozen=True):
-    """IB fixed US-stock pricing; the defaults are IB's published rates."""
-
-    per_share: str = "0.005"
-    minimum: str = "1.00"
-    max_fraction_of_value: str = "0.01"
+_SCHEDULES = {"fx": fees.FX, "us_stock": fees.US_STOCK, "us_future": fees.US_FUTURE, "crypto": fees.CRYPTO}
 
 
-class IBFxFeeConfig(FeeModelConfig, frozen=True):
-    """IB spot FX pricing; the defaults are IB's first tier (0.2 bp, USD 2.00 minimum)."""
+class IBFeeConfig(FeeModelConfig, frozen=True):
+    """`schedule`: "auto" (by instrument type) or one of "fx", "us_stock", "us_future", "crypto"."""
 
-    rate: str = "0.00002"
-    minimum: str = "2.00"
-
-
-def _order_minimum_top_up(order: Order, variable: Decimal, minimum: Decimal) -> Decimal:
-    """The variable fee, raised to the order minimum on the order's first fill only."""
-    if order.filled_qty.as_decimal() == 0:
-        return max(variable, minimum)
-    return variable
+    schedule: Literal["auto", "fx", "us_stock", "us_future", "crypto"] = "auto"
 
 
-class IBStockFeeModel(FeeModel):
-    """Per-share commission with IB's per-order minimum and 1%-of-value cap."""
-
-    def __init__(self, config: IBStockFeeConfig | None = None) -> None:
-        config = config or IBStockFeeConfig()
-        self._per_share = Decimal(config.per_share)
-        self._minimum = Decimal(config.minimum)
-        self._cap = Decimal(config.max_fraction_of_value)
-
-    def get_commission(self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument) -> Money:
-        value = fill_qty.as_decimal() * fill_px.as_decimal() * instrument.multiplier.as_decimal()
-        fee = _order_minimum_top_up(order, fill_qty.as_decimal() * self._per_share, self._minimum)
-        fee = min(fee, value * self._cap)
-        return Money(fee, instrument.quote_currency)
+def schedule_for_instrument(instrument: Instrument) -> fees.FeeSchedule:
+    """The IB schedule an instrument pays, by its NautilusTrader type."""
+    if isinstance(instrument, CryptoPerpetual | CryptoFuture) or instrument.id.venue.value == "PAXOS":
+        return fees.CRYPTO
+    if isinstance(instrument, CurrencyPair):
+        return fees.FX
+    if isinstance(instrument, Equity):
+        return fees.US_STOCK
+    if isinstance(instrument, FuturesContract):
+        return fees.US_FUTURE
+    return fees.US_STOCK
 
 
-class IBFxFeeModel(FeeModel):
-    """Commission of a fraction of the trade value with IB's per-order minimum."""
+def trade_value(instrument: Instrument, quantity: Decimal, price: Decimal) -> tuple[Decimal, Currency]:
+    """A fill's value and its currency: USD where IB's schedule can value it in USD, else the quote currency."""
+    quote = instrument.quote_currency
+    if isinstance(instrument, CurrencyPair) and instrument.base_currency == USD:
+        return quantity, USD
+    return quantity * price * instrument.multiplier.as_decimal(), quote
 
-    def __init__(self, config: IBFxFeeConfig | None = None) -> None:
-        config = config or IBFxFeeConfig()
-        self._rate = Decimal(config.rate)
-        self._minimum = Decimal(config.minimum)
+
+class IBFeeModel(FeeModel):
+    """IB's fixed-rate commissions with per-order minimums and maximums across partial fills."""
+
+    def __init__(self, config: IBFeeConfig | None = None) -> None:
+        config = config or IBFeeConfig()
+        self._schedule = None if config.schedule == "auto" else _SCHEDULES[config.schedule]
+        self._orders = fees.OrderCommissions()
 
     def get_commission(self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument) -> Money:
-        value = instrument.notional_value(fill_qty, fill_px).as_decimal()
-        fee = _order_minimum_top_up(order, value * self._rate, self._minimum)
-        return Money(fee, instrument.quote_currency)
+        quantity = fill_qty.as_decimal()
+        value, currency = trade_value(instrument, quantity, fill_px.as_decimal())
+        fee = self._orders.charge(
+            order.client_order_id,
+            self._schedule or schedule_for_instrument(instrument),
+            quantity,
+            value,
+            first=order.filled_qty.as_decimal() == 0,
+            last=quantity >= order.leaves_qty.as_decimal(),
+        )
+        return Money(fee, currency)

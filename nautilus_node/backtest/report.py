@@ -112,7 +112,7 @@ def summary_table(stats: dict[str, Any], directory: Path) -> str:
         ("win rate", "n/a" if stats["win_rate"] is None else f"{stats['win_rate']:.2%}"),
         ("trades / orders / fills", f"{stats['trades']} / {stats['orders']} / {stats['fills']}"),
         ("commissions", commissions),
-        ("events, wall time", f"{stats['events']:,} in {stats['wall_seconds']:.2f} s"),
+        ("data points, wall time", f"{stats['events']:,} in {stats['wall_seconds']:.2f} s"),
         ("results", str(directory)),
     ]
     width = max(len(name) for name, _ in rows)

@@ -26,17 +26,17 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from nautilus_node.backtest.config import load_backtest_file, parse_time
-from nautilus_node.node import importable_strategy
+from nautilus_node.backtest.preflight import check_inputs, list_command
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
-from nautilus_node.validation import instantiate_strategy
+from nautilus_node.validation import importable_strategy, instantiate_strategy
 
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
-_FEE_MODELS = {
-    "ib_fx": ("nautilus_node.backtest.fees:IBFxFeeModel", "nautilus_node.backtest.fees:IBFxFeeConfig"),
-    "ib_us_stock": (
-        "nautilus_node.backtest.fees:IBStockFeeModel",
-        "nautilus_node.backtest.fees:IBStockFeeConfig",
-    ),
+_FEE_SCHEDULES = {
+    "ib": "auto",
+    "ib_fx": "fx",
+    "ib_us_stock": "us_stock",
+    "ib_us_future": "us_future",
+    "ib_crypto": "crypto",
 }
 
 
@@ -96,6 +96,7 @@ def build_run_config(
         end_ts = end_ts or last
     if end_ts <= start_ts:
         raise ConfigError(f"{source}: the end {end_ts} is not after the start {start_ts}")
+    check_inputs(source, catalog, data, strategies, start_ts, end_ts)
     actors = []
     if progress is not False:
         actors.append(
@@ -144,8 +145,11 @@ def _logging(level: str) -> LoggingConfig:
 def _venue(venue: VenueSettings) -> BacktestVenueConfig:
     fee = None
     if venue.fee_model != "none":
-        model_path, config_path = _FEE_MODELS[venue.fee_model]
-        fee = ImportableFeeModelConfig(fee_model_path=model_path, config_path=config_path, config={})
+        fee = ImportableFeeModelConfig(
+            fee_model_path="nautilus_node.backtest.fees:IBFeeModel",
+            config_path="nautilus_node.backtest.fees:IBFeeConfig",
+            config={"schedule": _FEE_SCHEDULES[venue.fee_model]},
+        )
     return BacktestVenueConfig(
         name=venue.name,
         oms_type=venue.oms_type.upper(),
@@ -177,7 +181,10 @@ def _catalog_span(catalog: Path, data: list[DataSettings]) -> tuple[pd.Timestamp
         for identifier in identifiers:
             intervals += store.get_intervals(_DATA_CLASSES[item.kind], identifier)
     if not intervals:
-        raise ConfigError(f"{catalog}: the catalog holds none of the configured data")
+        wanted = ", ".join(
+            f"{d.kind} {i}" for d in data for i in (d.bar_types if d.kind == "bars" else [d.instrument_id])
+        )
+        raise ConfigError(f"{catalog}: the catalog has none of {wanted}; see what it holds: {list_command(catalog)}")
     return (
         pd.Timestamp(min(i[0] for i in intervals), unit="ns", tz="UTC"),
         pd.Timestamp(max(i[1] for i in intervals), unit="ns", tz="UTC"),

@@ -1,8 +1,16 @@
-"""Read plain CSV files (with a header row) of OHLCV bars, quotes or trades into NautilusTrader data."""
+"""Read the CSV files people have into NautilusTrader data: with or without a header row (columns by name or by
+position), plain, gzip or zip (one CSV inside), one timestamp column or split date and time columns, daily bars
+from a date-only column. Rows must be in time order; bars need one row per timestamp and a volume (from the
+file, or a nominal one stated with `--volume`)."""
 
 from __future__ import annotations
 
 import csv as pycsv
+import gzip
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,11 +30,13 @@ from nautilus_node.catalog.errors import CatalogInputError, check_rows
 from nautilus_node.catalog.lean import NOMINAL_QUOTE_SIZE
 
 Kind = Literal["bars", "quotes", "trades"]
+Note = Callable[[str], None]
 
+TIME_FIELDS = ("timestamp", "date", "time")
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "bars": ("timestamp", "open", "high", "low", "close"),
-    "quotes": ("timestamp", "bid", "ask"),
-    "trades": ("timestamp", "price", "size"),
+    "bars": ("open", "high", "low", "close"),
+    "quotes": ("bid", "ask"),
+    "trades": ("price", "size"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "bars": ("volume",),
@@ -39,12 +49,12 @@ _SIDES = {
     **dict.fromkeys(("SELL", "S", "SELLER"), int(AggressorSide.SELLER)),
     "": int(AggressorSide.NO_AGGRESSOR),
 }
-_HEADER_LINES = 1
 
 
 @dataclass(frozen=True)
 class CsvSpec:
-    """How to read one kind of CSV: which column holds which field, and how times are written."""
+    """How to read one kind of CSV: which column (header name, or 1-based position without a header) holds
+    which field, how times are written, and the nominal volume for files without one."""
 
     kind: Kind
     instrument_id: str
@@ -53,16 +63,19 @@ class CsvSpec:
     tz: str = "UTC"
     time_format: str | None = None
     bar_time: Literal["open", "close"] = "open"
+    header: bool = True
+    nominal_volume: float | None = None
 
-    def column_for(self, name: str) -> str:
-        return self.columns.get(name, name)
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (*TIME_FIELDS, *REQUIRED[self.kind], *OPTIONAL[self.kind])
 
 
 def parse_column_map(text: str | None, kind: Kind) -> dict[str, str]:
-    """`field=Header,field=Header` → {field: Header}, rejecting fields the kind does not have."""
+    """`field=Header,field=Header` (or `field=3` by position) → {field: Header}, rejecting unknown fields."""
     if not text:
         return {}
-    allowed = (*REQUIRED[kind], *OPTIONAL[kind])
+    allowed = (*TIME_FIELDS, *REQUIRED[kind], *OPTIONAL[kind])
     mapping: dict[str, str] = {}
     for item in text.split(","):
         name, sep, header = (part.strip() for part in item.partition("="))
@@ -71,37 +84,154 @@ def parse_column_map(text: str | None, kind: Kind) -> dict[str, str]:
         if name not in allowed:
             raise CatalogInputError("--columns", f"{kind} have no field {name!r} (fields: {', '.join(allowed)})")
         mapping[name] = header
+    if "timestamp" in mapping and ({"date", "time"} & set(mapping)):
+        raise CatalogInputError("--columns", "give timestamp, or date (and time), not both")
+    if "time" in mapping and "date" not in mapping:
+        raise CatalogInputError("--columns", "a time column needs its date column (date=...)")
     return mapping
 
 
-def read(path: Path, spec: CsvSpec, price_precision: int, size_precision: int) -> list:
-    """NautilusTrader objects for every row of the CSV at `path`, checked row by row."""
+class CommandRows:
+    """What the files of one command held so far: a second copy of a file, or of a row (for bars: of a
+    timestamp), is refused with the line and the file that had it first."""
+
+    def __init__(self) -> None:
+        self._files: dict[bytes, Path] = {}
+        self._keys: list[tuple[Path, np.ndarray]] = []
+
+    def add_file(self, path: Path, raw: bytes) -> None:
+        digest = hashlib.sha256(raw).digest()
+        if digest in self._files:
+            raise CatalogInputError(path, f"the same data as {self._files[digest]}, given twice in one command")
+        self._files[digest] = path
+
+    def add_rows(self, path: Path, keys: np.ndarray, first_line: int) -> None:
+        for earlier, earlier_keys in self._keys:
+            repeated = np.isin(keys, earlier_keys)
+            check_rows(path, repeated, first_line, lambda _i, e=earlier: f"this row is also in {e} (same command)")
+        self._keys.append((path, keys))
+
+
+def read(
+    path: Path,
+    spec: CsvSpec,
+    price_precision: int,
+    size_precision: int,
+    note: Note | None = None,
+    seen: CommandRows | None = None,
+) -> list:
+    """NautilusTrader objects for every row of the CSV at `path`, checked row by row (and, with `seen`, against
+    the other files of the same command)."""
     instrument_id = InstrumentId.from_str(spec.instrument_id)
     bar_type = _bar_type(spec, instrument_id) if spec.kind == "bars" else None
-    header = _header(path)
-    wanted = {
-        name: spec.column_for(name)
-        for name in (*REQUIRED[spec.kind], *OPTIONAL[spec.kind])
-        if name in REQUIRED[spec.kind] or spec.column_for(name) in header
-    }
-    for name, column in wanted.items():
-        if column not in header:
-            raise CatalogInputError(path, f"no column {column!r} for field '{name}' (header: {', '.join(header)})")
-    table = _read_strings(path, list(dict.fromkeys(wanted.values())), len(header))
+    raw = _raw_bytes(path)
+    if seen is not None:
+        seen.add_file(path, raw)
+    first_row = _first_row(path, raw)
+    names = first_row if spec.header else [str(i + 1) for i in range(len(first_row))]
+    wanted = _columns(path, spec, names)
+    first_line = 2 if spec.header else 1
+    table = _read_strings(path, raw, names if not spec.header else None, list(dict.fromkeys(wanted.values())))
     if table.num_rows == 0:
         raise CatalogInputError(path, "no data rows")
     text = {name: table.column(column).to_pandas() for name, column in wanted.items()}
-    ts = _timestamps(path, text.pop("timestamp"), spec)
+    stamps = text.pop("timestamp") if "timestamp" in text else text.pop("date").str.strip()
+    if "time" in text:
+        stamps = stamps + " " + text.pop("time").str.strip()
+    ts = _timestamps(path, stamps, spec, first_line)
+    _check_order(path, ts, stamps, first_line, one_per_time=bar_type is not None)
     if bar_type is not None and spec.bar_time == "open":
         ts = ts + int(bar_type.spec.timedelta.total_seconds() * 1_000_000_000)
     trade_ids = text.pop("trade_id", None)
     sides = text.pop("side", None)
-    cols = Columns(path, _HEADER_LINES + 1, ts, {name: _numbers(path, name, s) for name, s in text.items()})
+    cols = Columns(path, first_line, ts, {name: _numbers(path, name, s, first_line) for name, s in text.items()})
+    if seen is not None:
+        keyed = {"ts": cols.ts} if bar_type is not None else {"ts": cols.ts, **cols.values}
+        keys = pd.util.hash_pandas_object(pd.DataFrame(keyed), index=False).to_numpy()
+        seen.add_rows(path, keys, first_line)
     if spec.kind == "quotes":
-        return _quotes(cols, instrument_id, price_precision, size_precision)
+        return _quotes(cols, instrument_id, price_precision, size_precision, spec.nominal_volume, note)
     if spec.kind == "trades":
         return _trades(cols, instrument_id, price_precision, size_precision, trade_ids, sides)
-    return _bars(cols, bar_type, price_precision, size_precision)
+    return _bars(cols, bar_type, price_precision, size_precision, spec.nominal_volume, note)
+
+
+def _columns(path: Path, spec: CsvSpec, names: list[str]) -> dict[str, str]:
+    """field → column name: the --columns map, else fields found by name (any case) or, without a header, the
+    usual order (timestamp, then the kind's fields)."""
+    if spec.header:
+        lowered = {n.strip().lower(): n for n in names}
+        wanted = {f: lowered[f] for f in spec.fields if f in lowered}
+        if "timestamp" in wanted or "timestamp" in spec.columns:
+            wanted.pop("date", None)
+            wanted.pop("time", None)
+        if "date" in spec.columns:
+            wanted.pop("timestamp", None)
+    else:
+        order = ("timestamp", *REQUIRED[spec.kind], *OPTIONAL[spec.kind])
+        wanted = {} if spec.columns else dict(zip(order, names, strict=False))
+    wanted.update(spec.columns)
+    if "timestamp" not in wanted and "date" not in wanted:
+        wanted = {"timestamp": "timestamp", **wanted}
+    for name in REQUIRED[spec.kind]:
+        wanted.setdefault(name, name)
+    shown = ", ".join(names) if spec.header else f"{len(names)} columns by position"
+    for name, column in wanted.items():
+        if column not in names:
+            raise CatalogInputError(path, f"no column {column!r} for field '{name}' (header: {shown})")
+    return wanted
+
+
+def _raw_bytes(path: Path) -> bytes:
+    """The file's CSV bytes: gzip is inflated, a zip must hold exactly one file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogInputError(path, f"cannot read ({exc.strerror})") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise CatalogInputError(path, f"not a readable gzip file ({exc})") from None
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise CatalogInputError(path, f"a zip of {len(members)} files; give zips that hold one CSV each")
+                return archive.read(members[0])
+        except zipfile.BadZipFile as exc:
+            raise CatalogInputError(path, f"not a readable zip file ({exc})") from None
+    return data
+
+
+def _first_row(path: Path, raw: bytes) -> list[str]:
+    line = raw.split(b"\n", 1)[0]
+    try:
+        return next(pycsv.reader([line.decode("utf-8-sig").rstrip("\r")]), [])
+    except UnicodeDecodeError as exc:
+        raise CatalogInputError(path, f"cannot read ({exc})") from None
+
+
+def _check_order(path: Path, ts: np.ndarray, stamps: pd.Series, first_line: int, *, one_per_time: bool) -> None:
+    """Rows in time order; for bars, one row per timestamp."""
+    steps = np.diff(ts.astype(np.int64))
+    check_rows(
+        path,
+        np.r_[False, steps < 0],
+        first_line,
+        lambda i: f"time {stamps.iloc[i]!r} is earlier than the row before it (rows must be in time order)",
+    )
+    if one_per_time:
+        repeated = np.r_[False, steps == 0]
+
+        def describe(i: int) -> str:
+            hint = " (a date-only column for intraday bars? map the time column too: --columns date=..,time=..)"
+            return f"a second bar at {stamps.iloc[i]!r}: bars need one row per timestamp" + (
+                hint if repeated.sum() > 1 else ""
+            )
+
+        check_rows(path, repeated, first_line, describe)
 
 
 def _bar_type(spec: CsvSpec, instrument_id: InstrumentId) -> BarType:
@@ -118,18 +248,11 @@ def _bar_type(spec: CsvSpec, instrument_id: InstrumentId) -> BarType:
     return bar_type
 
 
-def _header(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            return next(pycsv.reader(handle), [])
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogInputError(path, f"cannot read ({exc})") from None
-
-
-def _read_strings(path: Path, columns: list[str], width: int) -> pa.Table:
+def _read_strings(path: Path, raw: bytes, names: list[str] | None, columns: list[str]) -> pa.Table:
     try:
         return csv.read_csv(
-            path,
+            pa.BufferReader(raw),
+            read_options=csv.ReadOptions(column_names=names),
             convert_options=csv.ConvertOptions(
                 include_columns=columns,
                 column_types=dict.fromkeys(columns, pa.string()),
@@ -137,23 +260,22 @@ def _read_strings(path: Path, columns: list[str], width: int) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-            for number, row in enumerate(pycsv.reader(handle), start=1):
-                if len(row) != width:
-                    raise CatalogInputError(path, f"expected {width} fields, found {len(row)}", line=number) from None
+        rows = pycsv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace")))
+        width = None
+        for number, row in enumerate(rows, start=1):
+            width = len(row) if width is None else width
+            if row and len(row) != width:
+                raise CatalogInputError(path, f"expected {width} fields, found {len(row)}", line=number) from None
         raise CatalogInputError(path, str(exc)) from None
 
 
-def _numbers(path: Path, name: str, text: pd.Series) -> np.ndarray:
+def _numbers(path: Path, name: str, text: pd.Series, first_line: int) -> np.ndarray:
     values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
-    check_rows(
-        path, np.isnan(values), _HEADER_LINES + 1, lambda i: f"field '{name}' value {text.iloc[i]!r} is not a number"
-    )
+    check_rows(path, np.isnan(values), first_line, lambda i: f"field '{name}' value {text.iloc[i]!r} is not a number")
     return values
 
 
-def _timestamps(path: Path, text: pd.Series, spec: CsvSpec) -> np.ndarray:
-    first_line = _HEADER_LINES + 1
+def _timestamps(path: Path, text: pd.Series, spec: CsvSpec, first_line: int) -> np.ndarray:
     if spec.time_format in UNIX_FORMATS:
         numbers = pd.to_numeric(text.str.strip(), errors="coerce")
         check_rows(
@@ -188,20 +310,38 @@ def _timestamps(path: Path, text: pd.Series, spec: CsvSpec) -> np.ndarray:
     return parsed.dt.tz_convert("UTC").astype("int64").to_numpy()
 
 
-def _quotes(cols: Columns, instrument_id: InstrumentId, price_p: int, size_p: int) -> list:
-    for name in ("bid_size", "ask_size"):
-        cols.values.setdefault(name, np.full(len(cols), NOMINAL_QUOTE_SIZE, dtype=np.float64))
+def _quotes(
+    cols: Columns, instrument_id: InstrumentId, price_p: int, size_p: int, nominal: float | None, note: Note | None
+) -> list:
+    missing = [name for name in ("bid_size", "ask_size") if name not in cols.values]
+    size = nominal if nominal is not None else NOMINAL_QUOTE_SIZE
+    for name in missing:
+        cols.values[name] = np.full(len(cols), size, dtype=np.float64)
+    if missing and note is not None:
+        shown = _number(size)
+        note(f"no {'/'.join(missing)} column: every quote gets the nominal size {shown} (--volume to change it)")
     cols.check_prices(("bid", "ask"), price_p)
     cols.check_sizes(("bid_size", "ask_size"), size_p)
-    return builders.quotes(cols.sorted_by_time(), instrument_id, price_p, size_p)
+    return builders.quotes(cols, instrument_id, price_p, size_p)
 
 
-def _bars(cols: Columns, bar_type: BarType, price_p: int, size_p: int) -> list:
-    cols.values.setdefault("volume", np.zeros(len(cols), dtype=np.float64))
+def _bars(
+    cols: Columns, bar_type: BarType, price_p: int, size_p: int, nominal: float | None, note: Note | None
+) -> list:
+    if "volume" not in cols.values:
+        if nominal is None:
+            raise CatalogInputError(
+                cols.path,
+                "no volume column: state a nominal volume per bar with --volume N (NautilusTrader's bar execution "
+                "fills against the volume; with 0 it fills 1 unit at the price and the rest one tick worse)",
+            )
+        cols.values["volume"] = np.full(len(cols), nominal, dtype=np.float64)
+        if note is not None:
+            note(f"no volume column: every bar gets the nominal volume {_number(nominal)} (--volume)")
     cols.check_prices(("open", "high", "low", "close"), price_p)
     cols.check_sizes(("volume",), size_p)
     cols.check_ohlc()
-    return builders.bars(cols.sorted_by_time(), bar_type, price_p, size_p)
+    return builders.bars(cols, bar_type, price_p, size_p)
 
 
 def _trades(
@@ -229,6 +369,8 @@ def _trades(
             cols.path, unknown, first, lambda i: f"field 'side' value {sides.iloc[i]!r} is not BUY/SELL/B/S or empty"
         )
         aggressor = upper.map(_SIDES).to_numpy(dtype=np.uint8)
-    order = np.argsort(cols.ts, kind="stable")
-    ordered = Columns(cols.path, first, cols.ts[order], {k: v[order] for k, v in cols.values.items()})
-    return builders.trades(ordered, instrument_id, price_p, size_p, [ids[i] for i in order], aggressor[order])
+    return builders.trades(cols, instrument_id, price_p, size_p, ids, aggressor)
+
+
+def _number(value: float) -> str:
+    return f"{Decimal(str(value)).normalize():,f}"

@@ -28,6 +28,7 @@ from nautilus_node.catalog.download import Chunk, DownloadError, DownloadReport,
 from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.pacing import Pacer, PacingRules
 from nautilus_node.catalog.tick_download import TickChunk, TickDownloadReport, download_ticks, tick_series
+from nautilus_node.nautilus_internals import observe_ib_errors
 
 # IB answers "no data for this period" with error 162 and this text; it is an empty result, not a failure.
 _NO_DATA = "HMDS query returned no data"
@@ -43,27 +44,6 @@ class IBError:
     message: str
 
 
-class _ObservedClient(InteractiveBrokersClient):
-    """The adapter's client, also recording the IB errors it is sent."""
-
-    errors: list[IBError]
-    failed: asyncio.Event
-
-    async def process_error(
-        self, *, req_id: int, error_time: int, error_code: int, error_string: str, advanced_order_reject_json: str = ""
-    ) -> None:
-        if req_id != -1 and error_code not in _INFO_CODES:
-            self.errors.append(IBError(req_id, error_code, error_string))
-            self.failed.set()
-        await super().process_error(
-            req_id=req_id,
-            error_time=error_time,
-            error_code=error_code,
-            error_string=error_string,
-            advanced_order_reject_json=advanced_order_reject_json,
-        )
-
-
 class IBHistory:
     """A connection to IB Gateway (or TWS) for historical bars; use `async with`."""
 
@@ -76,7 +56,7 @@ class IBHistory:
         clock = LiveClock()
         msgbus = MessageBus(TraderId("CATALOG-001"), clock)
         self._cache = Cache()
-        self._client = _ObservedClient(
+        self._client = InteractiveBrokersClient(
             loop=asyncio.get_running_loop(),
             msgbus=msgbus,
             cache=self._cache,
@@ -85,12 +65,19 @@ class IBHistory:
             port=port,
             client_id=client_id,
         )
-        self._client.errors = []
-        self._client.failed = asyncio.Event()
+        self._errors: list[IBError] = []
+        self._failed = asyncio.Event()
+        observe_ib_errors(self._client, self._record_error)
         self._provider = InteractiveBrokersInstrumentProvider(
             self._client, clock, InteractiveBrokersInstrumentProviderConfig()
         )
         self._contracts: dict[InstrumentId, IBContract] = {}
+
+    def _record_error(self, code: int, message: str, req_id: int) -> None:
+        """Keep the errors that answer a request (not general messages, not info codes)."""
+        if req_id != -1 and code not in _INFO_CODES:
+            self._errors.append(IBError(req_id, code, message))
+            self._failed.set()
 
     async def __aenter__(self) -> IBHistory:
         self._client.start()
@@ -111,9 +98,19 @@ class IBHistory:
             await asyncio.wait(others, timeout=5)
 
     async def instrument(self, instrument_id: InstrumentId) -> Instrument:
-        """The instrument as the adapter builds it from IB's contract details."""
-        loaded = await self._provider.load_ids_with_return_async([instrument_id])
-        if instrument_id not in loaded:
+        """The instrument as the adapter builds it from IB's contract details; a contract IB does not know
+        (error 200) fails at once instead of after the adapter's 60-second wait."""
+        seen = len(self._client.errors)
+        self._client.failed.clear()
+        load = asyncio.ensure_future(self._provider.load_ids_with_return_async([instrument_id]))
+        failed = asyncio.ensure_future(self._client.failed.wait())
+        await asyncio.wait({load, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
+        failed.cancel()
+        errors = self._client.errors[seen:]
+        if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
+            load.cancel()
+            if errors:
+                raise DownloadError(f"IB does not know {instrument_id}: error {errors[0].code} {errors[0].message!r}")
             raise DownloadError(f"IB has no contract for {instrument_id}{self._last_error_text()}")
         self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
         instrument = self._provider.find(instrument_id)
@@ -155,30 +152,26 @@ class IBHistory:
 
         The adapter leaves a refused request waiting for its timeout, so an IB error ends the wait here.
         """
-        seen = len(self._client.errors)
-        self._client.failed.clear()
+        seen = len(self._errors)
+        self._failed.clear()
         request = asyncio.ensure_future(call)
-        failed = asyncio.ensure_future(self._client.failed.wait())
+        failed = asyncio.ensure_future(self._failed.wait())
         await asyncio.wait({request, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
         failed.cancel()
-        failures = [e for e in self._client.errors[seen:] if _NO_DATA not in e.message]
+        failures = [e for e in self._errors[seen:] if _NO_DATA not in e.message]
         if failures:
             request.cancel()
             e = failures[0]
             raise DownloadError(f"IB error {e.code} for {description}: {e.message}")
         if not request.done():
             request.cancel()
-            if len(self._client.errors) > seen:
+            if len(self._errors) > seen:
                 return []
             raise DownloadError(f"no answer from IB within {self._request_timeout}s for {description}")
         return [] if request.cancelled() else request.result() or []
 
     def _last_error_text(self) -> str:
-        return (
-            f" (IB error {self._client.errors[-1].code}: {self._client.errors[-1].message})"
-            if self._client.errors
-            else ""
-        )
+        return f" (IB error {self._errors[-1].code}: {self._errors[-1].message})" if self._errors else ""
 
 
 def download_from_ib(

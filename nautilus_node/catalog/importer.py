@@ -9,7 +9,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from nautilus_node.catalog import csv_import, lean
+from nautilus_node.catalog import csv_import, definitions, lean
 from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.instrument import eurusd_instrument
 from nautilus_node.catalog.store import GroupResult, write_atomically
@@ -17,6 +17,7 @@ from nautilus_node.catalog.store import GroupResult, write_atomically
 DEFAULT_INSTRUMENT = "EUR/USD.IDEALPRO"
 
 Progress = Callable[[Path, int], None]
+Note = Callable[[str], None]
 
 
 def checked_instrument_id(text: str) -> InstrumentId:
@@ -42,6 +43,27 @@ def known_instrument(catalog_dir: Path, instrument_id: str) -> Instrument | None
         return found
     builtin = eurusd_instrument()
     return builtin if str(builtin.id) == instrument_id else None
+
+
+def instrument_for_import(catalog_dir: Path, instrument_id: str, note: Note | None = None) -> Instrument:
+    """The catalog's (or the built-in) definition of `instrument_id`; when there is none, the definition IB's
+    conventions give from the id alone, announced through `note`. Otherwise an error naming the commands."""
+    found = known_instrument(catalog_dir, instrument_id)
+    if found is not None:
+        return found
+    try:
+        defined = definitions.define(definitions.InstrumentDefinition(id=instrument_id))
+    except CatalogInputError as exc:
+        reason = str(exc).split(": ", 1)[-1].split("; ")[0]
+        raise CatalogInputError(
+            instrument_id,
+            f"not in the catalog, and the id alone does not define it ({reason}); define it with "
+            f"`catalog instruments define {instrument_id} --tick ... ` (or a TOML file) or fetch it from IB with "
+            f"`catalog instruments fetch {instrument_id}`",
+        ) from None
+    if note is not None:
+        note(definitions.describe(defined))
+    return defined.instrument
 
 
 def import_lean(
@@ -71,28 +93,43 @@ def import_csv(
     price_precision: int | None = None,
     size_precision: int | None = None,
     progress: Progress | None = None,
+    note: Note | None = None,
 ) -> list[GroupResult]:
     """Import CSV files of one kind for one instrument into the catalog.
 
-    Precisions come from the instrument's definition (catalog or built-in) unless given.
+    The instrument comes from the catalog, else from its id with IB's conventions (said through `note`);
+    explicit precisions import an instrument that stays undefined. A file given twice, or a row that another
+    file of the same command already has, is refused.
     """
     checked_instrument_id(spec.instrument_id)
-    instrument = known_instrument(catalog_dir, spec.instrument_id)
-    if instrument is not None:
+    note = _once(note)
+    if price_precision is None or size_precision is None or known_instrument(catalog_dir, spec.instrument_id):
+        instrument = instrument_for_import(catalog_dir, spec.instrument_id, note)
         price_precision = instrument.price_precision if price_precision is None else price_precision
         size_precision = instrument.size_precision if size_precision is None else size_precision
-    if price_precision is None or size_precision is None:
-        raise CatalogInputError(
-            catalog_dir,
-            f"instrument {spec.instrument_id} is not defined in the catalog: give --price-precision and "
-            "--size-precision",
-        )
-    data: list = [instrument] if instrument is not None else []
+        data: list = [instrument]
+    else:
+        data = []
+    seen = csv_import.CommandRows()
     for path in files:
         if not path.is_file():
             raise CatalogInputError(path, "no such file")
-        rows = csv_import.read(path, spec, price_precision, size_precision)
+        rows = csv_import.read(path, spec, price_precision, size_precision, note, seen)
         data.extend(rows)
         if progress is not None:
             progress(path, len(rows))
     return write_atomically(catalog_dir, data)
+
+
+def _once(note: Note | None) -> Note | None:
+    """`note`, saying each distinct line only once."""
+    if note is None:
+        return None
+    said: set[str] = set()
+
+    def say(line: str) -> None:
+        if line not in said:
+            said.add(line)
+            note(line)
+
+    return say

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from nautilus_node.catalog.errors import CatalogInputError
@@ -55,7 +56,17 @@ def _identifier(path: Path) -> str | None:
 
 def instruments(catalog_dir: Path) -> list[str]:
     """One line per instrument definition in the catalog."""
-    return [f"{type(i).__name__} {i.id}" for i in ParquetDataCatalog(str(catalog_dir)).instruments()]
+    return [_describe(i) for i in ParquetDataCatalog(str(catalog_dir)).instruments()]
+
+
+def _describe(instrument: Instrument) -> str:
+    facts = [f"tick {instrument.price_increment}", f"size step {instrument.size_increment}"]
+    if instrument.multiplier.as_decimal() != 1:
+        facts.append(f"multiplier {instrument.multiplier}")
+    expiration = getattr(instrument, "expiration_ns", None)
+    if expiration:
+        facts.append(f"expires {pd.Timestamp(expiration, tz='UTC'):%Y-%m-%d}")
+    return f"{type(instrument).__name__} {instrument.id} ({', '.join(facts)})"
 
 
 def render(catalog_dir: Path) -> str:

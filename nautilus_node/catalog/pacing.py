@@ -1,10 +1,6 @@
-"""IB historical-data pacing as a pure policy: how long to wait before the next request may go.
+"""Obeying IB's historical-data pacing (``ib_rules.pacing``): how long to wait before the next request may go.
 
-IB answers error 162 ("pacing violation") when a client makes, for historical data:
-- more than 60 requests within any ten minutes (a BID_ASK request counts twice),
-- an identical request within 15 seconds,
-- six or more requests for the same contract, exchange and tick type within two seconds.
-The policy keeps a margin under each limit. It reads time only through an injected clock, so tests can
+The policy keeps ``margin_secs`` under each limit. It reads time only through an injected clock, so tests can
 drive it with a fake one.
 """
 
@@ -12,39 +8,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
-
-@dataclass(frozen=True)
-class PacingRules:
-    """IB's limits, with a safety margin in seconds added to every waiting time."""
-
-    window_secs: float = 600.0
-    window_requests: int = 60
-    identical_secs: float = 15.0
-    burst_secs: float = 2.0
-    burst_requests: int = 5
-    margin_secs: float = 0.5
-
-
-@dataclass(frozen=True)
-class HistoricalRequest:
-    """What IB compares requests by: the contract's series (contract, exchange, what) and the exact query."""
-
-    series: Hashable
-    what: str
-    query: Hashable
-
-    @property
-    def cost(self) -> int:
-        return 2 if self.what == "BID_ASK" else 1
+from nautilus_node.ib_rules.pacing import IB_PACING, HistoricalRequest, PacingRules, violation
 
 
 class Pacer:
     """Tracks requests sent and says how long the next one must wait to stay within the rules."""
 
-    def __init__(self, rules: PacingRules = PacingRules(), clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rules: PacingRules = IB_PACING, clock: Callable[[], float] = time.monotonic) -> None:
         self.rules = rules
         self._clock = clock
         self._sent: deque[tuple[float, HistoricalRequest]] = deque()
@@ -92,20 +64,20 @@ class Pacer:
             self._sent.popleft()
 
 
-def violations(log: Iterable[tuple[float, HistoricalRequest]], rules: PacingRules = PacingRules()) -> list[str]:
+def violations(log: Iterable[tuple[float, HistoricalRequest]], rules: PacingRules = IB_PACING) -> list[str]:
     """IB's limits (without margin) that a log of (time sent, request) broke, one description each."""
     sent = sorted(log, key=lambda item: item[0])
     found: list[str] = []
     for i, (t, request) in enumerate(sent):
-        earlier = sent[:i]
-        in_window = sum(q.cost for s, q in earlier if s > t - rules.window_secs) + request.cost
-        if in_window > rules.window_requests:
-            found.append(f"t={t:.1f}s: {in_window} requests within {rules.window_secs:.0f}s")
-        if any(q == request and s > t - rules.identical_secs for s, q in earlier):
+        broken = violation(sent[:i], request, t, rules)
+        if broken is None:
+            continue
+        if broken.rule == "window":
+            found.append(f"t={t:.1f}s: {broken.count} requests within {rules.window_secs:.0f}s")
+        elif broken.rule == "identical":
             found.append(f"t={t:.1f}s: identical request within {rules.identical_secs:.0f}s")
-        burst = sum(1 for s, q in earlier if q.series == request.series and s > t - rules.burst_secs) + 1
-        if burst > rules.burst_requests:
-            found.append(f"t={t:.1f}s: {burst} requests for one series within {rules.burst_secs:.0f}s")
+        else:
+            found.append(f"t={t:.1f}s: {broken.count} requests for one series within {rules.burst_secs:.0f}s")
     return found
 
 

@@ -1,4 +1,4 @@
-"""A pure paper broker: orders, fills against the quote, IB fixed-rate commissions, positions with
+"""A pure paper broker: orders, fills against the quote, IB fixed-rate commissions (`ib_rules.fees`), positions with
 average cost, and account values that move with fills. Thread-safe; no I/O.
 
 Order links follow IB: an order sent with ``transmit=False`` is held (PreSubmitted, not working) until an
@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nautilus_node.ib_rules import fees
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.market import Quote
@@ -27,7 +28,6 @@ DEFAULT_OCA_TYPE = 3  # what IB applies (and echoes) when a client leaves ocaTyp
 STARTING_CASH = 1_000_000.0
 # Initial and maintenance margin as a fraction of notional, by security type.
 MARGIN_RATES = {"STK": (0.25, 0.25), "CASH": (0.03, 0.03), "FUT": (0.06, 0.055)}
-FUTURES_FEE_PER_CONTRACT = 2.25  # IB fixed commission plus exchange and regulatory fees (CME E-mini)
 
 
 class OrderError(Exception):
@@ -151,16 +151,11 @@ class Fill:
 Event = OrderUpdate | Fill
 
 
-def commission_for(spec: ContractSpec, quantity: Decimal, price: float) -> float:
-    """IB fixed-rate commissions: US stocks $0.005/share (min $1, max 1% of value); IDEALPRO 0.2 bp
-    of value (min $2); futures a flat per-contract fee."""
-    qty = float(quantity)
-    value = qty * price * float(spec.multiplier or 1)
-    if spec.sec_type == "STK":
-        return round(min(max(0.005 * qty, 1.0), 0.01 * value), 4)
+def commission_value(spec: ContractSpec, quantity: Decimal, price: float) -> Decimal:
+    """The USD value IB's fee schedule charges on: units for a USD-based pair, price times size otherwise."""
     if spec.sec_type == "CASH":
-        return round(max(0.00002 * value, 2.0), 4)
-    return round(FUTURES_FEE_PER_CONTRACT * qty, 4)
+        return fees.fx_value_in_usd(spec.symbol, spec.currency, quantity, Decimal(str(price)))
+    return quantity * Decimal(str(price)) * Decimal(str(spec.multiplier or 1))
 
 
 def _good_till(req: OrderRequest, now: float) -> float:
@@ -198,6 +193,7 @@ class Broker:
         self._next_order_id = first_order_id
         self._next_perm_id = 1_847_301_200
         self._exec_seq = 0
+        self._commissions = fees.OrderCommissions()
         self._marks: dict[int, float] = {}
         self._quotes: dict[int, Quote] = {}  # the last quote seen per contract, for orders released later
 
@@ -421,7 +417,16 @@ class Broker:
         req = order.request
         spec = req.spec
         signed = quantity if req.action == "BUY" else -quantity
-        commission = commission_for(spec, quantity, price)
+        commission = float(
+            self._commissions.charge(
+                (order.client_id, order.order_id),
+                fees.schedule_for(spec.sec_type),
+                quantity,
+                commission_value(spec, quantity, price),
+                first=order.filled == 0,
+                last=quantity >= order.remaining,
+            )
+        )
         realized = self._apply_to_position(spec, signed, price)
         mult = float(spec.multiplier or 1)
         if spec.sec_type != "FUT":

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from nautilus_node.simgateway.server import GatewayServer
+from collections.abc import Callable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +20,25 @@ RESTORED_DATA_LOST = (1101, "Connectivity between IB and Trader Workstation has 
 RESTORED_DATA_KEPT = (1102, "Connectivity between IB and Trader Workstation has been restored - data maintained.")
 
 
+class FaultTarget(Protocol):
+    """What the fault controller drives (the server); every call is made on the server's event loop."""
+
+    def call_soon(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn(*args)`` on the server's loop, from any thread."""
+
+    def drop_all(self) -> None: ...
+
+    def restart(self, refuse_for: float) -> None: ...
+
+    def broadcast_error(self, code: int, text: str) -> None: ...
+
+    def drop_market_data_subscriptions(self) -> None: ...
+
+
 class FaultController:
     """Switches the server's fault states. Each method returns at once; effects apply on the loop."""
 
-    def __init__(self, server: GatewayServer) -> None:
+    def __init__(self, server: FaultTarget) -> None:
         self._server = server
         self._lock = threading.Lock()
         self._stalled: set[str] = set()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.control import ControlServer
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import CatalogReplay, Market
-from nautilus_node.simgateway.pacing import PacingRules
 from nautilus_node.simgateway.server import GatewayServer
 
 
@@ -20,7 +22,8 @@ class SimulatedGateway:
     """A simulated IB Gateway speaking the TWS socket protocol on ``host:port`` (0 = any free port).
 
     Prices come from a seeded random walk, or for EUR.USD from a catalog replay when ``replay_catalog``
-    is given. ``control_port`` (optional) opens the fault-control endpoint on 127.0.0.1.
+    is given. ``control_port`` (optional) opens the fault-control endpoint on 127.0.0.1. ``clock`` is the
+    gateway's time (Unix seconds) for pacing, time stamps and answers; tests may pass a virtual one.
     """
 
     def __init__(
@@ -34,9 +37,10 @@ class SimulatedGateway:
         replay_speed: float = 1.0,
         control_port: int | None = None,
         tick_interval: float = 0.25,
-        max_msg_rate: int = 50,
+        max_msg_rate: int = MESSAGES_PER_SECOND,
         pacing: PacingRules | None = None,
         starting_cash: float = 1_000_000.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not account:
             raise ValueError("account must not be empty")
@@ -54,6 +58,7 @@ class SimulatedGateway:
             tick_interval=tick_interval,
             max_msg_rate=max_msg_rate,
             pacing=pacing,
+            clock=clock,
         )
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -123,7 +123,6 @@ class Market:
         self._replay = replay
         self._replay_con_id = self._replay_con_id_for(universe, replay)
         self._quotes: dict[int, Quote] = {}
-        self._last_trade: dict[int, Trade] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -140,8 +139,6 @@ class Market:
             source = self._replay if spec.con_id == self._replay_con_id else self._walk
             quote, trade = source.step(spec, now)
             self._quotes[spec.con_id] = quote
-            if trade is not None:
-                self._last_trade[spec.con_id] = trade
             return quote, trade
 
     def quote(self, spec: ContractSpec, now: float) -> Quote:
@@ -149,7 +146,3 @@ class Market:
         with self._lock:
             existing = self._quotes.get(spec.con_id)
         return existing if existing is not None else self.advance(spec, now)[0]
-
-    def last_trade(self, spec: ContractSpec) -> Trade | None:
-        with self._lock:
-            return self._last_trade.get(spec.con_id)

@@ -322,14 +322,13 @@ def order_status(order: Order) -> Fields:
 
 
 def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
-    """openOrder: ~150 fields at server version 200, most of them defaults."""
+    """openOrder: ~150 fields at server version 200, most of them defaults, in ibapi's OrderDecoder order."""
     req = order.request
-    spec = req.spec
     u = ""  # an unset numeric field
     return (
         Out.OPEN_ORDER,
         req.order_id,
-        *_contract_head(spec),
+        *_contract_head(req.spec),
         req.action,
         req.quantity,
         req.order_type,
@@ -348,106 +347,98 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         0.0,  # discretionaryAmt
         "",  # goodAfterTime
         "",  # sharesAllocation (deprecated)
-        "",
-        "",
-        "",  # faGroup, faMethod, faPercentage
+        "",  # faGroup
+        "",  # faMethod
+        "",  # faPercentage
         *v.before(Feature.FA_PROFILE_DESUPPORT, ""),  # faProfile
         "",  # modelCode
         req.good_till_date,
         "",  # rule80A
         u,  # percentOffset
         "",  # settlingFirm
-        0,
-        "",
-        -1,  # shortSaleSlot, designatedLocation, exemptCode
+        0,  # shortSaleSlot
+        "",  # designatedLocation
+        -1,  # exemptCode
         0,  # auctionStrategy
-        u,
-        u,
-        u,  # startingPrice, stockRefPrice, delta
-        u,
-        u,  # stockRangeLower, stockRangeUpper
+        u,  # startingPrice
+        u,  # stockRefPrice
+        u,  # delta
+        u,  # stockRangeLower
+        u,  # stockRangeUpper
         u,  # displaySize
-        False,
-        False,
-        False,  # blockOrder, sweepToFill, allOrNone
+        False,  # blockOrder
+        False,  # sweepToFill
+        False,  # allOrNone
         u,  # minQty
         req.oca_type or DEFAULT_OCA_TYPE,
-        False,
-        False,
-        u,  # eTradeOnly, firmQuoteOnly, nbboPriceCap (deprecated)
+        False,  # eTradeOnly (deprecated)
+        False,  # firmQuoteOnly (deprecated)
+        u,  # nbboPriceCap (deprecated)
         req.parent_id,
         0,  # triggerMethod
-        u,
-        0,
-        "",
-        u,  # volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
-        False,
-        0,  # continuousUpdate, referencePriceType
-        u,
-        u,  # trailStopPrice, trailingPercent
-        u,
-        u,  # basisPoints, basisPointsType
-        "",
-        0,
-        0,  # comboLegsDescrip, comboLegs, orderComboLegs
-        0,  # smartComboRoutingParams
-        u,
-        u,
-        u,  # scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
+        u,  # volatility
+        0,  # volatilityType
+        "",  # deltaNeutralOrderType
+        u,  # deltaNeutralAuxPrice
+        False,  # continuousUpdate
+        0,  # referencePriceType
+        u,  # trailStopPrice
+        u,  # trailingPercent
+        u,  # basisPoints
+        u,  # basisPointsType
+        "",  # comboLegsDescrip
+        0,  # comboLegs count
+        0,  # orderComboLegs count
+        0,  # smartComboRoutingParams count
+        u,  # scaleInitLevelSize
+        u,  # scaleSubsLevelSize
+        u,  # scalePriceIncrement
         "",  # hedgeType
         False,  # optOutSmartRouting
-        "",
-        "",  # clearingAccount, clearingIntent
+        "",  # clearingAccount
+        "",  # clearingIntent
         False,  # notHeld
         False,  # deltaNeutralContract present
         "",  # algoStrategy
         False,  # solicited
         False,  # whatIf
         order.status,
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",  # margin before/change (what-if)
-        "",
-        "",
-        "",  # margin after (what-if)
-        u,
-        u,
-        u,
-        "",  # commission, min, max, currency
+        "",  # initMarginBefore
+        "",  # maintMarginBefore
+        "",  # equityWithLoanBefore
+        "",  # initMarginChange
+        "",  # maintMarginChange
+        "",  # equityWithLoanChange
+        "",  # initMarginAfter
+        "",  # maintMarginAfter
+        "",  # equityWithLoanAfter
+        u,  # commissionAndFees
+        u,  # minCommissionAndFees
+        u,  # maxCommissionAndFees
+        "",  # commissionAndFeesCurrency
         *v.since(
             Feature.FULL_ORDER_PREVIEW_FIELDS,
             "",  # marginCurrency
-            u,
-            u,
-            u,
-            u,
-            u,
-            u,
-            u,
-            u,
-            u,  # outside-RTH margin fields
+            *(u,) * 9,  # init/maint/equityWithLoan before, change and after, outside regular hours
             "",  # suggestedSize
             "",  # rejectReason
-            0,  # orderAllocations
+            0,  # orderAllocations count
         ),
         "",  # warningText
-        False,
-        False,  # randomizeSize, randomizePrice
-        0,  # conditions
-        "",
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0,  # adjusted order params
-        "",
-        "",
-        "",  # softDollarTier name, value, displayName
+        False,  # randomizeSize
+        False,  # randomizePrice
+        0,  # conditions count
+        "",  # adjustedOrderType
+        0.0,  # triggerPrice
+        0.0,  # trailStopPrice
+        0.0,  # lmtPriceOffset
+        0.0,  # adjustedStopPrice
+        0.0,  # adjustedStopLimitPrice
+        0.0,  # adjustedTrailingAmount
+        0,  # adjustableTrailingUnit
+        "",  # softDollarTier name
+        "",  # softDollarTier value
+        "",  # softDollarTier displayName
         0.0,  # cashQty
         False,  # dontUseAutoPriceForHedge
         False,  # isOmsContainer

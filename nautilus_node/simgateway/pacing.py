@@ -1,16 +1,17 @@
-"""IB's request limits: the per-client message rate (error 100) and historical-data pacing (error 162)."""
+"""Enforcing IB's request limits (``ib_rules.pacing``): the per-client message rate (error 100) and
+historical-data pacing (error 162)."""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable
-from dataclasses import dataclass
+
+from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, HistoricalRequest, PacingRules, violation
 
 
 class MessageRateLimiter:
     """Sliding one-second window of a client's messages; IB allows about 50 per second."""
 
-    def __init__(self, max_per_second: int = 50) -> None:
+    def __init__(self, max_per_second: int = MESSAGES_PER_SECOND) -> None:
         self.max_per_second = max_per_second
         self._stamps: deque[float] = deque()
 
@@ -23,33 +24,24 @@ class MessageRateLimiter:
         return count if count > self.max_per_second else None
 
 
-@dataclass(frozen=True, slots=True)
-class PacingRules:
-    """IB's historical limits: no identical request within 15 s, at most 60 requests per 10 minutes."""
-
-    identical_window: float = 15.0
-    max_requests: int = 60
-    window: float = 600.0
-
-
 class HistoricalPacing:
     """Tracks historical requests across all clients of the gateway (IB paces per account)."""
 
     def __init__(self, rules: PacingRules | None = None) -> None:
         self.rules = rules or PacingRules()
-        self._recent: deque[tuple[float, Hashable]] = deque()
+        self._recent: deque[tuple[float, HistoricalRequest]] = deque()
 
-    def check(self, key: Hashable, now: float, *, live: bool) -> str | None:
-        """Admit a request (returning ``None``) or return the reason it violates pacing.
+    def check(self, request: HistoricalRequest, now: float, *, live: bool) -> str | None:
+        """Admit a request (returning ``None``) or return which limit it breaks.
 
         ``live`` requests (keepUpToDate) are exempt from the identical-request rule so that a client can
-        resubscribe after a reconnect; they still count toward the window.
+        resubscribe after a reconnect; they still count toward the burst and the window.
         """
-        while self._recent and now - self._recent[0][0] >= self.rules.window:
+        horizon = max(self.rules.window_secs, self.rules.identical_secs, self.rules.burst_secs)
+        while self._recent and now - self._recent[0][0] >= horizon:
             self._recent.popleft()
-        if not live and any(k == key and now - t < self.rules.identical_window for t, k in self._recent):
-            return "Historical data request pacing violation: identical request within 15 seconds"
-        if len(self._recent) >= self.rules.max_requests:
-            return "Historical data request pacing violation: too many requests in 10 minutes"
-        self._recent.append((now, key))
+        broken = violation(self._recent, request, now, self.rules, check_identical=not live)
+        if broken is not None:
+            return broken.describe(self.rules)
+        self._recent.append((now, request))
         return None

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from nautilus_node.ib_rules.pacing import HistoricalRequest
 from nautilus_node.simgateway.codec import UNSET_DOUBLE, UNSET_INTEGER
 from nautilus_node.simgateway.contracts import ContractQuery
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire
@@ -148,19 +149,10 @@ class HistoricalDataRequest:
     keep_up_to_date: bool
 
     @property
-    def pacing_key(self) -> tuple[object, ...]:
+    def pacing(self) -> HistoricalRequest:
         c = self.contract
-        return (
-            c.con_id,
-            c.symbol,
-            c.sec_type,
-            c.local_symbol,
-            self.end,
-            self.bar_size,
-            self.duration,
-            self.what_to_show,
-            self.use_rth,
-        )
+        query = (self.end, self.bar_size, self.duration, self.use_rth)
+        return HistoricalRequest(_series(c, self.what_to_show), self.what_to_show, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,21 +167,14 @@ class HistoricalTicksRequest:
     ignore_size: bool
 
     @property
-    def pacing_key(self) -> tuple[object, ...]:
-        c = self.contract
-        return (
-            "ticks",
-            c.con_id,
-            c.symbol,
-            c.sec_type,
-            c.local_symbol,
-            self.start,
-            self.end,
-            self.number_of_ticks,
-            self.what_to_show,
-            self.use_rth,
-            self.ignore_size,
-        )
+    def pacing(self) -> HistoricalRequest:
+        query = ("ticks", self.start, self.end, self.number_of_ticks, self.use_rth)
+        return HistoricalRequest(_series(self.contract, self.what_to_show), self.what_to_show, query)
+
+
+def _series(c: ContractQuery, what: str) -> tuple[object, ...]:
+    """What IB's burst rule groups requests by: the contract, its exchange and the data type."""
+    return (c.con_id, c.symbol, c.sec_type, c.local_symbol, c.exchange, what)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,16 @@ import random
 import time
 from collections.abc import Callable
 
+from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderUpdate
-from nautilus_node.simgateway.contracts import ContractSpec, Universe
+from nautilus_node.simgateway.contracts import Universe
 from nautilus_node.simgateway.faults import FaultController
+from nautilus_node.simgateway.handlers import account, market_data, orders
+from nautilus_node.simgateway.handlers.reply import Effect, OrderEvents
 from nautilus_node.simgateway.market import Market
-from nautilus_node.simgateway.pacing import HistoricalPacing, PacingRules
+from nautilus_node.simgateway.pacing import HistoricalPacing
 from nautilus_node.simgateway.session import Session
+from nautilus_node.simgateway.state import GatewayState
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +35,19 @@ class GatewayServer:
         *,
         seed: int = 7,
         tick_interval: float = 0.25,
-        max_msg_rate: int = 50,
+        max_msg_rate: int = MESSAGES_PER_SECOND,
         pacing: PacingRules | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self.port = port
-        self.universe = universe
-        self.market = market
-        self.broker = broker
-        self.seed = seed
         self.tick_interval = tick_interval
         self.max_msg_rate = max_msg_rate
-        self.pacing = HistoricalPacing(pacing)
         self.faults = FaultController(self)
+        self.state = GatewayState(
+            universe, market, broker, self.faults, HistoricalPacing(pacing), seed=seed, clock=clock
+        )
         self.sessions: set[Session] = set()
-        self._client_ids: dict[int, Session] = {}
-        self._active: dict[int, ContractSpec] = {}
         self._jitter = random.Random(seed)
         self._server: asyncio.base_events.Server | None = None
         self._ticker: asyncio.Task | None = None
@@ -81,22 +82,21 @@ class GatewayServer:
         self._loop.call_soon_threadsafe(fn, *args)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = Session(self, reader, writer)
+        session = Session(reader, writer, self.state, self, self.max_msg_rate)
         self.sessions.add(session)
         log.info("client connected from %s", session.peer)
         await session.run()
 
-    def claim_client_id(self, session: Session, client_id: int) -> bool:
-        holder = self._client_ids.get(client_id)
-        if holder is not None and holder is not session:
-            return False
-        self._client_ids[client_id] = session
-        return True
+    def apply(self, session: Session, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, OrderEvents):
+                self.route(effect.events)
 
     def unregister(self, session: Session) -> None:
         self.sessions.discard(session)
-        if session.client_id is not None and self._client_ids.get(session.client_id) is session:
-            del self._client_ids[session.client_id]
+        client_ids = self.state.client_ids
+        if session.client_id is not None and client_ids.get(session.client_id) is session.state:
+            del client_ids[session.client_id]
         log.info("client %s (client id %s) disconnected", session.peer, session.client_id)
 
     # --- faults ------------------------------------------------------------------------------------------
@@ -119,18 +119,9 @@ class GatewayServer:
 
     def drop_market_data_subscriptions(self) -> None:
         for session in self.sessions:
-            session.subs.market_data.clear()
-            session.subs.tick_by_tick.clear()
-            session.subs.realtime_bars.clear()
-            session.subs.historical.clear()
+            session.state.subs.drop_market_data()
 
     # --- market clock ------------------------------------------------------------------------------------
-    def activate(self, spec: ContractSpec) -> None:
-        """Start ticking ``spec`` (it has a subscriber or a working order)."""
-        self._active[spec.con_id] = spec
-
-    def feed_alive(self, spec: ContractSpec) -> bool:
-        return self.faults.data_flowing and not self.faults.is_stalled(spec.local_symbol, spec.symbol, str(spec.con_id))
 
     async def _tick_loop(self) -> None:
         while True:
@@ -142,35 +133,41 @@ class GatewayServer:
 
     def tick(self, now: float) -> None:
         """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
-        self.route(self.broker.expire(now))
-        wanted = set().union(*(s.subs.contracts() for s in self.sessions)) if self.sessions else set()
-        working = {o.request.spec.con_id for o in self.broker.open_orders()}
-        for con_id in list(self._active):
+        gw = self.state
+        self.route(gw.broker.expire(now))
+        wanted = set().union(*(s.state.subs.contracts() for s in self.sessions)) if self.sessions else set()
+        working = {o.request.spec.con_id for o in gw.broker.open_orders()}
+        for con_id in list(gw.active):
             if con_id not in wanted and con_id not in working:
-                del self._active[con_id]
-        for spec in list(self._active.values()):
-            if not self.feed_alive(spec) or self._jitter.random() < 0.15:
+                del gw.active[con_id]
+        for spec in list(gw.active.values()):
+            if not gw.feed_alive(spec) or self._jitter.random() < 0.15:
                 continue
-            quote, trade = self.market.advance(spec, now)
-            self.route(self.broker.on_quote(spec, quote, now))
+            quote, trade = gw.market.advance(spec, now)
+            self.route(gw.broker.on_quote(spec, quote, now))
             for session in list(self.sessions):
-                session.on_market(spec, quote, trade)
+                session.send(market_data.on_market(session.state, spec, quote, trade))
         for session in list(self.sessions):
-            session.roll_bars(now)
+            session.send(market_data.roll_bars(session.state, now))
 
     # --- order events ------------------------------------------------------------------------------------
     def route(self, events: list[Event]) -> None:
         """Send order events to the client that owns each order; refresh account views after fills."""
+        gw = self.state
         changed: set[int] = set()
         for event in events:
-            owner = self._client_ids.get(event.order.client_id)
+            owner = self._owner(event.order.client_id)
             if isinstance(event, Fill):
                 changed.add(event.execution.spec.con_id)
                 if owner is not None:
-                    owner.on_fill(event.order, event.execution)
+                    owner.send(orders.fill(owner.state, gw, event.order, event.execution))
             elif isinstance(event, OrderUpdate) and owner is not None:
-                owner.on_order_update(event.order, cancelled=event.order.status == "Cancelled")
+                owner.send(orders.order_update(owner.state, gw, event.order))
         if changed:
             for session in list(self.sessions):
                 if session.client_id is not None:
-                    session.on_account_change(changed)
+                    session.send(account.account_change(session.state, gw, changed))
+
+    def _owner(self, client_id: int) -> Session | None:
+        holder = self.state.client_ids.get(client_id)
+        return next((s for s in self.sessions if s.state is holder), None) if holder else None

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nautilus_trader.common.actor import Actor
-from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.system.kernel import NautilusKernel
 
+from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
@@ -263,12 +264,3 @@ class StatusActor(Actor):
         if self._kernel is None:
             warnings.append("node kernel not found: node and strategy states unknown")
         return warnings
-
-
-def find_kernel(msgbus: MessageBus) -> NautilusKernel | None:
-    """The kernel of the node owning `msgbus`: it subscribes its own shutdown handler on that bus."""
-    for sub in msgbus.subscriptions("commands.system.shutdown"):
-        owner = getattr(sub.handler, "__self__", None)
-        if isinstance(owner, NautilusKernel):
-            return owner
-    return None

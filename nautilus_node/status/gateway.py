@@ -1,24 +1,26 @@
 """The IB Gateway connection, read from the adapter's shared `InteractiveBrokersClient`.
 
-NautilusTrader's IB factories cache one client per (host, port, client id) in `factories.IB_CLIENTS`; the
-data and execution clients share it. The monitor reads its connection flags from that client. It observes
-the error/info codes the client processes from the first one on: the factory caches a client only once its
-start-up connection is made, after IB has already sent the farm codes of that connection (2104, 2106, 2158),
-so the codes are observed on the client class, `process_error` wrapped once per process: the wrapper hands
-each code to the monitors watching that client (by host, port and client id), then to the adapter
-untouched.
+NautilusTrader's IB factories cache one client per (host, port, client id); the data and execution clients
+share it. The monitor reads its API session and observes the error/info codes it processes, through
+`nautilus_node.nautilus_internals` (the adapter itself is unchanged; each code is recorded, then handed on).
+Codes are observed from before the factories cache the client, so the farm codes IB sends while the
+connection is made (2104, 2106, 2158) are seen too.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
-from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.common.enums import ComponentState
 
+from nautilus_node.nautilus_internals import (
+    cached_ib_client,
+    ib_api_session,
+    ib_client_address,
+    observe_every_ib_clients_errors,
+)
 from nautilus_node.status.snapshot import CodeEvent, FarmCondition, Gateway, GatewayState, iso
 
 MAX_CODES = 30
@@ -32,22 +34,6 @@ _FARM_CODES: dict[int, tuple[str, FarmCondition]] = {
     2158: ("secdef", "ok"),
 }
 _STOPPED = frozenset({ComponentState.STOPPED, ComponentState.DISPOSED, ComponentState.DISPOSING})
-_WATCHING: list[GatewayMonitor] = []
-
-
-def _observe_client_codes() -> None:
-    """Wrap `InteractiveBrokersClient.process_error` (once per process) to show each code to the monitors."""
-    original: Callable[..., Awaitable[None]] = InteractiveBrokersClient.process_error
-    if getattr(original, "observed_by_status", False):
-        return
-
-    async def process_error(client: InteractiveBrokersClient, **kwargs: Any) -> None:
-        for monitor in tuple(_WATCHING):
-            monitor.observe(client, kwargs)
-        await original(client, **kwargs)
-
-    process_error.observed_by_status = True  # type: ignore[attr-defined]
-    InteractiveBrokersClient.process_error = process_error  # type: ignore[method-assign]
 
 
 class GatewayMonitor:
@@ -61,6 +47,7 @@ class GatewayMonitor:
         self._since_ns: int | None = None
         self._ever_connected = False
         self._reconnects = 0
+        self._stop_watching: Callable[[], None] | None = None
         self._server_version: int | None = None
         self._connection_time: str | None = None
         self._codes: deque[CodeEvent] = deque(maxlen=MAX_CODES)
@@ -77,43 +64,38 @@ class GatewayMonitor:
         return self._ever_connected
 
     def watch(self) -> None:
-        """Record the codes of this monitor's client from now on, before the node even creates it."""
-        _observe_client_codes()
-        if self not in _WATCHING:
-            _WATCHING.append(self)
+        """Record this monitor's client's codes from now on, before the node even creates the client."""
+        if self._stop_watching is None:
+            self._stop_watching = observe_every_ib_clients_errors(self._observe)
 
     def attach(self) -> bool:
-        """Find the adapter's shared client once the node has built it (to read its connection state)."""
+        """Find the adapter's shared client once the node has built it (to read its API session)."""
         if self._client is not None:
             return True
-        client = self._find_client()
+        client = cached_ib_client(self._host, self._port, self._client_id)
         if client is None:
             return False
         self._client = client
-        self._host, self._port = client._host, client._port
-        self._client_id = client._configured_client_id
+        self._host, self._port, self._client_id = ib_client_address(client)
         return True
 
     def detach(self) -> None:
-        """Stop watching and reading the client."""
-        if self in _WATCHING:
-            _WATCHING.remove(self)
+        """Stop observing codes and reading the client."""
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
         self._client = None
 
-    def observe(self, client: InteractiveBrokersClient, error: dict[str, Any]) -> None:
-        """A code `client` is processing: recorded when `client` is this monitor's."""
-        if self._client is not None:
-            if client is not self._client:
-                return
-        elif not self._matches(client):
-            return
-        self.record_code(error.get("error_code", 0), error.get("error_string", ""), error.get("req_id", -1))
+    def _observe(self, client: InteractiveBrokersClient, code: int, message: str, req_id: int) -> None:
+        if self._is_mine(client):
+            self.record_code(code, message, req_id)
 
-    def _matches(self, client: InteractiveBrokersClient) -> bool:
-        if self._host is None and self._port is None:
+    def _is_mine(self, client: InteractiveBrokersClient) -> bool:
+        if self._client is not None:
+            return client is self._client
+        if self._host is None and self._port is None:  # the only client, whichever it is
             return True
-        key = (client._host, client._port, client._configured_client_id)
-        return key == (self._host, self._port, self._client_id)
+        return ib_client_address(client) == (self._host, self._port, self._client_id)
 
     def record_code(self, code: int, message: str, req_id: int) -> None:
         """Record an IB code as received: connectivity and farm codes always, others only when general."""
@@ -166,22 +148,11 @@ class GatewayMonitor:
         client = self._client
         if client is None:
             return "disconnected"
-        eclient = client._eclient
-        if client._is_ib_connected.is_set() and eclient.isConnected():
+        session = ib_api_session(client)
+        if session is not None:
             self._ever_connected = True
-            self._server_version = eclient.serverVersion()
-            conn_time = eclient.connTime
-            self._connection_time = conn_time.decode() if isinstance(conn_time, bytes) else str(conn_time)
+            self._server_version, self._connection_time = session
             return "connected"
         if self._ever_connected and client.state not in _STOPPED:
             return "reconnecting"
         return "disconnected"
-
-    def _find_client(self) -> InteractiveBrokersClient | None:
-        clients = factories.IB_CLIENTS
-        key = (self._host, self._port, self._client_id)
-        if key in clients:
-            return clients[key]
-        if self._host is None and self._port is None and len(clients) == 1:
-            return next(iter(clients.values()))
-        return None

@@ -23,7 +23,7 @@ def test_shipped_config_builds_a_run_over_the_shipped_catalog() -> None:
     assert [d.bar_types for d in run.data] == [
         ["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL", "EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL"],
     ]
-    assert run.venues[0].fee_model.fee_model_path == "nautilus_node.backtest.fees:IBFxFeeModel"
+    assert run.venues[0].fee_model.fee_model_path == "nautilus_node.backtest.fees:IBFeeModel"
 
 
 @pytest.mark.parametrize(

@@ -63,8 +63,8 @@ def raw_ema_cross_run() -> tuple[pd.DataFrame, float]:
                 starting_balances=["100000 USD"],
                 default_leverage=30,
                 fee_model=ImportableFeeModelConfig(
-                    fee_model_path="nautilus_node.backtest.fees:IBFxFeeModel",
-                    config_path="nautilus_node.backtest.fees:IBFxFeeConfig",
+                    fee_model_path="nautilus_node.backtest.fees:IBFeeModel",
+                    config_path="nautilus_node.backtest.fees:IBFeeConfig",
                     config={},
                 ),
             ),

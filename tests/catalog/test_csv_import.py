@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -53,13 +54,17 @@ def test_bars_with_mapped_columns_and_local_open_times_are_stamped_at_utc_close(
     assert {r.group: r.rows_added for r in results}["bar/EURUSD.IDEALPRO-1-MINUTE-MID-EXTERNAL"] == 2
 
 
-def test_bars_stamped_at_close_keep_their_time(tmp_path: Path) -> None:
+def test_bars_stamped_at_close_keep_their_time_and_take_the_stated_nominal_volume(tmp_path: Path) -> None:
     source = write(tmp_path / "bars.csv", "timestamp,open,high,low,close\n2024-01-15T14:31:00Z,1.1,1.2,1.0,1.15\n")
     spec = CsvSpec("bars", "EUR/USD.IDEALPRO", BAR_TYPE, bar_time="close")
-    import_csv(tmp_path / "cat", [source], spec)
+    with pytest.raises(CatalogInputError, match=r"bars\.csv: no volume column: state a nominal volume per bar"):
+        import_csv(tmp_path / "cat", [source], spec)
+    notes: list[str] = []
+    import_csv(tmp_path / "cat", [source], replace(spec, nominal_volume=1_000_000), note=notes.append)
     [bar] = ParquetDataCatalog(str(tmp_path / "cat")).bars([BAR_TYPE])
     assert bar.ts_init == pd.Timestamp("2024-01-15 14:31", tz="UTC").value
-    assert str(bar.volume) == "0"
+    assert str(bar.volume) == "1000000"
+    assert notes == ["no volume column: every bar gets the nominal volume 1,000,000 (--volume)"]
 
 
 def test_quotes_with_unix_millisecond_times_and_sizes(tmp_path: Path) -> None:
@@ -77,7 +82,7 @@ def test_quotes_with_unix_millisecond_times_and_sizes(tmp_path: Path) -> None:
     ]
 
 
-def test_trades_of_an_instrument_not_in_the_catalog_need_and_use_given_precisions(tmp_path: Path) -> None:
+def test_trades_of_a_stock_not_in_the_catalog_define_it_by_ib_conventions(tmp_path: Path) -> None:
     source = write(
         tmp_path / "spy.csv",
         "time,price,size,side,id\n2024-01-15 10:00:00.123,475.12,100,BUY,T1\n2024-01-15 10:00:00.456,475.10,50,S,T2\n",
@@ -89,10 +94,12 @@ def test_trades_of_an_instrument_not_in_the_catalog_need_and_use_given_precision
         tz="America/New_York",
         time_format="%Y-%m-%d %H:%M:%S.%f",
     )
-    with pytest.raises(CatalogInputError, match=r"SPY\.ARCA is not defined in the catalog: give --price-precision"):
-        import_csv(tmp_path / "cat", [source], spec)
+    notes: list[str] = []
+    import_csv(tmp_path / "cat", [source], spec, note=notes.append)
 
-    import_csv(tmp_path / "cat", [source], spec, price_precision=2, size_precision=0)
+    assert notes == ["defined SPY.ARCA as Equity (assumed IB conventions: currency USD, tick 0.01)"]
+    [spy] = ParquetDataCatalog(str(tmp_path / "cat")).instruments()
+    assert (str(spy.id), str(spy.price_increment), spy.quote_currency.code) == ("SPY.ARCA", "0.01", "USD")
 
     trades = ParquetDataCatalog(str(tmp_path / "cat")).trade_ticks()
     assert [(str(t.price), str(t.size), t.aggressor_side, str(t.trade_id)) for t in trades] == [

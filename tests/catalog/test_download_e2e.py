@@ -17,14 +17,13 @@ from nautilus_node.catalog.download import DownloadError
 from nautilus_node.catalog.ib_history import download_from_ib
 from nautilus_node.catalog.pacing import PacingRules
 from nautilus_node.simgateway import SimulatedGateway
-from nautilus_node.simgateway.pacing import PacingRules as GatewayPacing
 from tests.catalog.conftest import REPO
 from tests.catalog.helpers import read_group
 
 pytestmark = pytest.mark.e2e
 
-GATEWAY_PACING = GatewayPacing(identical_window=1.0, max_requests=4, window=3.0)
 CLIENT_PACING = PacingRules(window_secs=3.0, window_requests=4, identical_secs=1.0, margin_secs=0.2)
+GATEWAY_PACING = CLIENT_PACING  # the same rules; the gateway applies them without the margin
 END = (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=10)).floor("D")
 START = END - pd.Timedelta(days=180)
 HOURLY = "bar/EURUSD.IDEALPRO-1-HOUR-MID-EXTERNAL"

@@ -21,14 +21,13 @@ from nautilus_node.catalog.ib_history import download_ticks_from_ib
 from nautilus_node.catalog.pacing import PacingRules
 from nautilus_node.cli import main
 from nautilus_node.simgateway import SimulatedGateway
-from nautilus_node.simgateway.pacing import PacingRules as GatewayPacing
 from nautilus_node.simgateway.ticks import ticks_between
 from tests.catalog.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 
-GATEWAY_PACING = GatewayPacing(identical_window=1.0, max_requests=4, window=3.0)
 CLIENT_PACING = PacingRules(window_secs=3.0, window_requests=4, identical_secs=1.0, margin_secs=0.2)
+GATEWAY_PACING = CLIENT_PACING  # the same rules; the gateway applies them without the margin
 END = (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=2)).floor("h")
 START = END - pd.Timedelta(hours=2)
 SEED = 7
@@ -78,11 +77,12 @@ def test_a_tick_download_that_ignores_pacing_is_refused_with_162_and_keeps_what_
     careless = PacingRules(window_requests=1000, identical_secs=0.0, burst_requests=1000, margin_secs=0.0)
     with SimulatedGateway(port=0, seed=SEED, pacing=GATEWAY_PACING) as gateway, pytest.raises(DownloadError) as error:
         fetch(tmp_path, gateway.port, client_id=53, rules=careless, end=END + pd.Timedelta(hours=2))
-    first_two_hours = served(gateway, "EUR.USD", "BID_ASK", START, END)
+    # BID_ASK counts twice: the two requests the window admits cover the first hour
+    first_hour = served(gateway, "EUR.USD", "BID_ASK", START, START + pd.Timedelta(hours=1))
 
     assert "IB error 162" in str(error.value) and "pacing violation" in str(error.value)
     stored = ParquetDataCatalog(str(tmp_path)).quote_ticks(instrument_ids=["EUR/USD.IDEALPRO"])
-    assert [t.ts_event // 10**9 for t in stored] == [t.time for t in first_two_hours]
+    assert [t.ts_event // 10**9 for t in stored] == [t.time for t in first_hour]
 
 
 def run_cli(*args: str, port: int, catalog: Path) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from nautilus_node.gateway_probe import handshake_request
+from nautilus_node.live.gateway_probe import handshake_request
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "docker"

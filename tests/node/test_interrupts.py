@@ -9,7 +9,7 @@ import textwrap
 
 SIGNAL_DURING_HANDLER_SWAP = """
     import os, signal, threading, time
-    from nautilus_node.interrupts import Interrupted, StartupInterrupts
+    from nautilus_node.live.interrupts import Interrupted, StartupInterrupts
 
     lost = []
     try:
@@ -28,7 +28,7 @@ SIGNAL_DURING_HANDLER_SWAP = """
 
 DEADLINE = """
     import time
-    from nautilus_node.interrupts import Interrupted, StartupInterrupts
+    from nautilus_node.live.interrupts import Interrupted, StartupInterrupts
 
     started = time.monotonic()
     try:
@@ -41,7 +41,7 @@ DEADLINE = """
 
 HANDLERS_RESTORED = """
     import signal
-    from nautilus_node.interrupts import StartupInterrupts
+    from nautilus_node.live.interrupts import StartupInterrupts
 
     watched = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
     before = [signal.getsignal(sig) for sig in watched]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.node import forget_cached_ib_clients
+from nautilus_node.live.node import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
 
 from .ibapp import IBApp

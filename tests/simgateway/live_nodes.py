@@ -22,7 +22,7 @@ from nautilus_trader.config import LiveExecEngineConfig, LoggingConfig, TradingN
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.node import dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import dispose_node, forget_cached_ib_clients
 
 
 def node_config(port: int, account: str) -> TradingNodeConfig:

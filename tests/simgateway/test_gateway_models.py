@@ -13,12 +13,13 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
+from nautilus_node.ib_rules.pacing import HistoricalRequest, PacingRules
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.bars import BarBuilder, BarRequestError, historical_bars, parse_duration, parse_end_time
-from nautilus_node.simgateway.broker import Broker, OrderError, OrderRequest, commission_for
+from nautilus_node.simgateway.broker import Broker, OrderError, OrderRequest
 from nautilus_node.simgateway.contracts import ContractQuery, Universe, build_universe, quarterly_expiries
 from nautilus_node.simgateway.market import CatalogReplay, Market, Quote
-from nautilus_node.simgateway.pacing import HistoricalPacing, MessageRateLimiter, PacingRules
+from nautilus_node.simgateway.pacing import HistoricalPacing, MessageRateLimiter
 
 from .ibapp import IBApp, eurusd
 
@@ -53,12 +54,31 @@ def test_contract_matching_by_con_id_symbol_and_local_symbol() -> None:
     assert UNIVERSE.match(ContractQuery(symbol="SPY", sec_type="STK", exchange="IDEALPRO")) == []
 
 
-def test_ib_fixed_commissions() -> None:
-    assert commission_for(SPY, Decimal(100), 500.0) == 1.0
-    assert commission_for(SPY, Decimal(1000), 500.0) == 5.0
-    assert commission_for(SPY, Decimal(10), 0.5) == 0.05  # capped at 1% of trade value
-    assert commission_for(EUR, Decimal(20000), 1.08) == 2.0
-    assert commission_for(EUR, Decimal(1_000_000), 1.08) == pytest.approx(21.6)
+@pytest.mark.parametrize(
+    ("spec", "qty", "bid", "ask", "commission"),
+    [
+        (SPY, 100, 499.99, 500.0, 1.0),  # 100 x 0.005 = 0.50, raised to the USD 1 minimum
+        (SPY, 1000, 499.99, 500.0, 5.0),
+        (SPY, 10, 0.49, 0.5, 0.05),  # capped at 1% of trade value
+        (EUR, 20000, 1.0799, 1.08, 2.0),  # IDEALPRO: the USD 2 minimum
+        (EUR, 1_000_000, 1.0799, 1.08, 21.6),  # 0.2 bp of 1,080,000
+        (UNIVERSE.by_local_symbol("ESZ5"), 2, 5000.0, 5000.25, 4.5),  # USD 2.25 per contract
+    ],
+)
+def test_fills_pay_ib_fixed_commissions(spec, qty: int, bid: float, ask: float, commission: float) -> None:
+    fill = Broker("DU1").place(_order(1, "BUY", qty, spec=spec), Quote(bid, ask, 10, 10, 0.0), 0.0)[-1]
+    assert fill.execution.commission == pytest.approx(commission)
+
+
+def test_partial_fills_of_one_order_pay_the_ib_minimum_once() -> None:
+    # The broker fills whole orders today; its fill step is driven directly to split one order in two.
+    broker = Broker("DU1")
+    broker.place(_order(1, "BUY", 300, "LMT", lmt=24.0), Quote(24.99, 25.0, 10, 10, 0.0), 0.0)
+    order = broker._book.orders[(1, 1)]
+    first = broker._fill(order, Decimal(100), 25.0, 0.0)
+    second = broker._fill(order, Decimal(200), 25.0, 0.0)
+    # 300 shares x 0.005 = 1.50 for the order: the first 100 pay the 1.00 minimum, the other 200 the rest.
+    assert (first.execution.commission, second.execution.commission) == (1.0, 0.5)
 
 
 def test_market_buy_fills_at_ask_and_moves_cash_position_and_margin() -> None:
@@ -154,12 +174,13 @@ def test_rate_limit_and_historical_pacing() -> None:
     results = [limiter.admit(0.001 * i) for i in range(51)]
     assert results[:50] == [None] * 50 and results[50] == 51
     assert limiter.admit(2.0) is None
-    pacing = HistoricalPacing(PacingRules(identical_window=15, max_requests=3, window=600))
-    assert pacing.check("a", 0, live=False) is None
-    assert "identical" in pacing.check("a", 1, live=False)
-    assert pacing.check("a", 16, live=False) is None
-    assert pacing.check("b", 17, live=True) is None
-    assert "too many" in pacing.check("c", 18, live=False)
+    pacing = HistoricalPacing(PacingRules(identical_secs=15, window_requests=3, window_secs=600))
+    a, b, c = (HistoricalRequest(name, "MIDPOINT", name) for name in "abc")
+    assert pacing.check(a, 0, live=False) is None
+    assert "identical" in pacing.check(a, 1, live=False)
+    assert pacing.check(a, 16, live=False) is None
+    assert pacing.check(b, 17, live=True) is None
+    assert "too many" in pacing.check(c, 18, live=False)
 
 
 def test_random_walk_is_seeded_and_keeps_bid_below_ask() -> None:

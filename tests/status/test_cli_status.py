@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -78,7 +79,9 @@ def test_check_reads_the_file_and_fails_on_a_file_the_node_stopped_updating(tmp_
     write_atomic(path, encode(sample_snapshot(generated_at=iso(time.time_ns() - 120_000_000_000))))
     stale = run_cli("status", "--check", "--file", str(path))
     assert stale.returncode == 1
-    assert "status snapshot is 120 s old: the node is not updating it" in stale.stdout
+    age = re.search(r"status snapshot is (\d+) s old: the node is not updating it", stale.stdout)
+    assert age is not None, stale.stdout
+    assert 120 <= int(age[1]) < 180  # written 120 s old; reading it takes an interpreter start on a busy machine
 
 
 def test_bad_input_is_one_line_and_non_zero(tmp_path: Path):

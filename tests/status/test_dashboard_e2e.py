@@ -1,4 +1,4 @@
-"""End to end: the dashboard of a node built by `nautilus_node.node` (the real IB adapter, the status actor,
+"""End to end: the dashboard of a node built by `nautilus_node.live.node` (the real IB adapter, the status actor,
 `ManualOrders`) against the simulated IB Gateway over a real socket, in Debian's chromium driven by
 Playwright, and its control API and `/metrics` over HTTP.
 
@@ -25,7 +25,7 @@ from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 from prometheus_client.parser import text_string_to_metric_families
 
-from nautilus_node.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.status.actor import StatusActor

@@ -1,4 +1,4 @@
-"""End to end: the node built by `nautilus_node.node` (the real IB adapter, the status actor from its
+"""End to end: the node built by `nautilus_node.live.node` (the real IB adapter, the status actor from its
 `ImportableActorConfig`) against the simulated IB Gateway over a real socket, read over HTTP.
 
 Each test records the timeline of `/status` and `/healthz` while it injects a fault, and asserts the order
@@ -20,10 +20,12 @@ import pytest
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 
-from nautilus_node.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
-from nautilus_node.simgateway.session import Session
+from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway.handlers import ROUTES
+from nautilus_node.simgateway.handlers.reply import Reply
 from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.snapshot import Snapshot, decode
 from tests.status.conftest import http_get
@@ -238,8 +240,9 @@ def test_a_stalled_feed_turns_stale_within_its_threshold_and_fresh_when_it_resum
 def test_failed_startup_reconciliation_is_503_with_the_reason(live_node, gateway, monkeypatch):
     # The simulated gateway has no fault for this: it is made to withhold openOrderEnd, as a gateway that
     # never answers the open-orders request does; the adapter's request then times out.
-    monkeypatch.setattr(Session, "_req_open_orders", lambda self, fields: None)
-    monkeypatch.setattr(Session, "_req_all_open_orders", lambda self, fields: None)
+    for request in (m.In.REQ_OPEN_ORDERS, m.In.REQ_ALL_OPEN_ORDERS):
+        silent = ROUTES[request]._replace(handle=lambda req, session, gw: Reply(session.wire))
+        monkeypatch.setitem(ROUTES, request, silent)
     node = live_node(request_timeout=2, startup_grace_secs=8.0)
 
     starting = node.timeline.until(lambda s: s.gateway == "connected", 30, "the gateway connected")

@@ -15,7 +15,7 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
-from nautilus_node.status import gateway
+from nautilus_node import nautilus_internals
 from nautilus_node.status.gateway import GatewayMonitor
 
 KEY = ("127.0.0.1", 47999, 7)
@@ -36,7 +36,7 @@ def ib_client():
     )
     factories.IB_CLIENTS[KEY] = client
     yield client, loop
-    gateway._WATCHING.clear()  # monitors a test left watching
+    nautilus_internals._CLIENT_ERROR_OBSERVERS.clear()  # monitors a test left watching
     factories.IB_CLIENTS.pop(KEY, None)
     loop.close()
 

@@ -1,7 +1,7 @@
 """`order`: place one order through a live node and report its outcome in one line.
 
 The node runs from a config file as `run` does (same gateway, paper-only and `--sim` handling, through
-`runner.run_from_config`), but with only the one-shot strategy (`strategies.one_shot_order`): the config's own
+`runner.run_from_config`), but with only the one-shot strategy (`nautilus_node.live.one_shot_order`): the config's own
 strategies and the status actor stay off, the order's instrument is added to the instruments to load, and the
 console shows errors only. Exit code 0: filled, or accepted and working; 1: anything else.
 """
@@ -17,9 +17,9 @@ import msgspec
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
-from nautilus_node.runner import Echo, RunOptions, run_from_config
+from nautilus_node.live.one_shot_order import OrderOutcome
+from nautilus_node.live.runner import Echo, RunOptions, run_from_config
 from nautilus_node.settings import ConfigError, Settings
-from strategies.one_shot_order import OrderOutcome
 
 SIDES = ("BUY", "SELL")
 TIFS = ("DAY", "GTC", "IOC", "FOK")
@@ -108,8 +108,8 @@ def one_shot_settings(settings: Settings, instrument_id: str) -> Settings:
 def one_shot_strategy(args: OrderArgs, result_path: Path) -> ImportableStrategyConfig:
     """The one-shot strategy for this order, writing its outcome to `result_path`."""
     return ImportableStrategyConfig(
-        strategy_path="strategies.one_shot_order:OneShotOrder",
-        config_path="strategies.one_shot_order:OneShotOrderConfig",
+        strategy_path="nautilus_node.live.one_shot_order:OneShotOrder",
+        config_path="nautilus_node.live.one_shot_order:OneShotOrderConfig",
         config={
             "instrument_id": args.instrument_id,
             "side": args.side,

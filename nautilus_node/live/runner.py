@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from nautilus_node.errors import UserError
-from nautilus_node.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
-from nautilus_node.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
+from nautilus_node.live.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
+from nautilus_node.live.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -199,7 +199,7 @@ def run_node(
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
             with interrupts.held():
-                from nautilus_node.node import build_node_config, create_node, dispose_node, startup_limit_secs
+                from nautilus_node.live.node import build_node_config, create_node, dispose_node, startup_limit_secs
                 from nautilus_node.validation import validate_settings
 
                 validate_settings(settings, source)

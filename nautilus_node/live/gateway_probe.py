@@ -7,12 +7,15 @@ is down, so only an answered handshake (`API\\0` + version range → server vers
 from __future__ import annotations
 
 import socket
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-CLIENT_VERSION_RANGE = b"v100..200"
+from nautilus_node.simgateway.codec import ProtocolError, encode_greeting, split_frames
+
+CLIENT_MIN_VERSION = 100
+CLIENT_MAX_VERSION = 200
+MAX_REPLY_BYTES = 4096  # a handshake reply is two short fields; more is not an IB API
 
 
 class GatewayUnavailable(Exception):
@@ -28,8 +31,8 @@ class HandshakeReply:
 
 
 def handshake_request() -> bytes:
-    """The bytes a client sends to open a TWS API session."""
-    return b"API\0" + struct.pack(">I", len(CLIENT_VERSION_RANGE)) + CLIENT_VERSION_RANGE
+    """The bytes a client sends to open a TWS API session (the codec's greeting for our version range)."""
+    return encode_greeting(CLIENT_MIN_VERSION, CLIENT_MAX_VERSION)
 
 
 def probe_api(host: str, port: int, timeout: float) -> HandshakeReply:
@@ -38,11 +41,7 @@ def probe_api(host: str, port: int, timeout: float) -> HandshakeReply:
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             sock.sendall(handshake_request())
-            header = _read_exactly(sock, 4, deadline)
-            (length,) = struct.unpack(">I", header)
-            if not 0 < length < 4096:
-                raise GatewayUnavailable(f"answered the handshake with a frame of {length} bytes")
-            fields = _read_exactly(sock, length, deadline).split(b"\0")
+            fields = _read_reply(sock, deadline)
     except ConnectionRefusedError:
         raise GatewayUnavailable("connection refused (nothing listening)") from None
     except TimeoutError:
@@ -50,7 +49,7 @@ def probe_api(host: str, port: int, timeout: float) -> HandshakeReply:
     except OSError as exc:
         raise GatewayUnavailable(exc.strerror or str(exc)) from None
     try:
-        return HandshakeReply(server_version=int(fields[0]), connection_time=fields[1].decode(errors="replace"))
+        return HandshakeReply(server_version=int(fields[0]), connection_time=fields[1])
     except (IndexError, ValueError):
         raise GatewayUnavailable("answered the handshake with something that is not a TWS API reply") from None
 
@@ -75,15 +74,23 @@ def wait_for_api(
             time.sleep(min(1.0, left))
 
 
-def _read_exactly(sock: socket.socket, size: int, deadline: float) -> bytes:
+def _read_reply(sock: socket.socket, deadline: float) -> tuple[str, ...]:
+    """The fields of the first frame the gateway sends, read through the codec's framing."""
     data = b""
-    while len(data) < size:
+    while True:
+        try:
+            frames, data = split_frames(data)
+        except ProtocolError:
+            raise GatewayUnavailable("answered the handshake with something that is not a TWS API reply") from None
+        if frames:
+            return frames[0]
+        if len(data) >= 4 and (length := int.from_bytes(data[:4], "big")) > MAX_REPLY_BYTES:
+            raise GatewayUnavailable(f"answered the handshake with a frame of {length} bytes")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
         sock.settimeout(remaining)
-        chunk = sock.recv(size - len(data))
+        chunk = sock.recv(MAX_REPLY_BYTES)
         if not chunk:
             raise GatewayUnavailable("closed the connection during the API handshake")
         data += chunk
-    return data

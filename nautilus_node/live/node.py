@@ -10,7 +10,6 @@ import asyncio
 from pathlib import Path
 
 import msgspec
-from nautilus_trader.adapters.interactive_brokers import factories as ib_factories
 from nautilus_trader.adapters.interactive_brokers.common import IB
 from nautilus_trader.adapters.interactive_brokers.config import (
     IBMarketDataTypeEnum,
@@ -29,16 +28,9 @@ from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
-from nautilus_node.settings import Settings, StrategySettings
-
-
-def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
-    """A config-file strategy table as NautilusTrader's `ImportableStrategyConfig`."""
-    return ImportableStrategyConfig(
-        strategy_path=strategy.path,
-        config_path=strategy.config_path,
-        config=dict(strategy.config),
-    )
+from nautilus_node.nautilus_internals import forget_cached_ib_clients
+from nautilus_node.settings import Settings
+from nautilus_node.validation import importable_strategy
 
 
 def startup_limit_secs(config: TradingNodeConfig) -> float:
@@ -147,9 +139,3 @@ def dispose_node(node: TradingNode) -> None:
     if loop is not None and not loop.is_closed() and not loop.is_running():
         node.kernel.cancel_all_tasks()
     node.dispose()
-
-
-def forget_cached_ib_clients() -> None:
-    """Drop the IB clients NautilusTrader's factories cache per process, so a new node connects afresh."""
-    ib_factories.IB_CLIENTS.clear()
-    ib_factories.IB_INSTRUMENT_PROVIDERS.clear()

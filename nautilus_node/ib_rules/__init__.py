@@ -1,0 +1,1 @@
+"""IB's rules, stated once: the fee schedule (fees.py) and the pacing limits (pacing.py)."""

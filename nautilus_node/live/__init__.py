@@ -1,0 +1,1 @@
+"""The live node: settings → `TradingNodeConfig` → `TradingNode`, its run lifecycle, and the `order` command."""

@@ -1,0 +1,116 @@
+"""The sans-IO request handlers, one module per concern, and the table that dispatches a request to them.
+
+A handler takes a decoded request, the session's state and the gateway's state, and returns a
+:class:`~.reply.Reply`: the messages for its client and the effects (order events, closing) the server
+applies. No handler touches a socket, so each is tested as a plain function call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import requests as rq
+from nautilus_node.simgateway.handlers import account, connection, history, market_data, orders
+from nautilus_node.simgateway.handlers.reply import Reply
+from nautilus_node.simgateway.state import GatewayState, SessionState
+from nautilus_node.simgateway.versions import Feature, Wire
+
+log = logging.getLogger(__name__)
+
+Parse = Callable[[tuple[str, ...], Wire], Any]
+Handle = Callable[[Any, SessionState, GatewayState], Reply]
+
+
+class Route(NamedTuple):
+    parse: Parse
+    handle: Handle
+
+
+def _fields(parse: Callable[[tuple[str, ...]], Any]) -> Parse:
+    return lambda fields, _wire: parse(fields)
+
+
+def _nothing(fields: tuple[str, ...], wire: Wire) -> None:
+    return None
+
+
+ROUTES: dict[int, Route] = {
+    m.In.START_API: Route(_fields(rq.parse_start_api), connection.start_api),
+    m.In.REQ_IDS: Route(_fields(rq.parse_versioned_id), connection.req_ids),
+    m.In.REQ_CURRENT_TIME: Route(_nothing, connection.req_current_time),
+    m.In.REQ_CURRENT_TIME_IN_MILLIS: Route(_nothing, connection.req_current_time_millis),
+    m.In.REQ_MANAGED_ACCTS: Route(_nothing, connection.req_managed_accounts),
+    m.In.REQ_MARKET_DATA_TYPE: Route(_fields(rq.parse_versioned_id), connection.req_market_data_type),
+    m.In.REQ_CONTRACT_DATA: Route(_fields(rq.parse_contract_details), history.req_contract_data),
+    m.In.REQ_MKT_DATA: Route(_fields(rq.parse_market_data), market_data.req_mkt_data),
+    m.In.CANCEL_MKT_DATA: Route(_fields(rq.parse_versioned_id), market_data.cancel_mkt_data),
+    m.In.REQ_TICK_BY_TICK_DATA: Route(_fields(rq.parse_tick_by_tick), market_data.req_tick_by_tick),
+    m.In.CANCEL_TICK_BY_TICK_DATA: Route(_fields(rq.parse_plain_id), market_data.cancel_tick_by_tick),
+    m.In.REQ_REAL_TIME_BARS: Route(_fields(rq.parse_real_time_bars), market_data.req_real_time_bars),
+    m.In.CANCEL_REAL_TIME_BARS: Route(_fields(rq.parse_versioned_id), market_data.cancel_real_time_bars),
+    m.In.REQ_HISTORICAL_DATA: Route(_fields(rq.parse_historical_data), history.req_historical_data),
+    m.In.CANCEL_HISTORICAL_DATA: Route(_fields(rq.parse_versioned_id), history.cancel_historical_data),
+    m.In.REQ_HISTORICAL_TICKS: Route(_fields(rq.parse_historical_ticks), history.req_historical_ticks),
+    m.In.PLACE_ORDER: Route(rq.parse_place_order, orders.place_order),
+    m.In.CANCEL_ORDER: Route(rq.parse_cancel_order, orders.cancel_order),
+    m.In.REQ_GLOBAL_CANCEL: Route(_nothing, orders.global_cancel),
+    m.In.REQ_OPEN_ORDERS: Route(_nothing, orders.req_open_orders),
+    m.In.REQ_ALL_OPEN_ORDERS: Route(_nothing, orders.req_all_open_orders),
+    m.In.REQ_AUTO_OPEN_ORDERS: Route(_nothing, orders.req_auto_open_orders),
+    m.In.REQ_EXECUTIONS: Route(_fields(rq.parse_executions), orders.req_executions),
+    m.In.REQ_POSITIONS: Route(_nothing, account.req_positions),
+    m.In.CANCEL_POSITIONS: Route(_nothing, account.cancel_positions),
+    m.In.REQ_ACCOUNT_SUMMARY: Route(_fields(rq.parse_account_summary), account.req_account_summary),
+    m.In.CANCEL_ACCOUNT_SUMMARY: Route(_fields(rq.parse_versioned_id), account.cancel_account_summary),
+    m.In.REQ_ACCT_DATA: Route(_fields(rq.parse_account_updates), account.req_account_updates),
+    m.In.REQ_PNL: Route(_fields(rq.parse_pnl), account.req_pnl),
+    m.In.CANCEL_PNL: Route(_fields(rq.parse_plain_id), account.cancel_pnl),
+    m.In.REQ_PNL_SINGLE: Route(_fields(rq.parse_pnl), account.req_pnl),
+    m.In.CANCEL_PNL_SINGLE: Route(_fields(rq.parse_plain_id), account.cancel_pnl),
+}
+# Known IB requests this gateway does not serve, with the position of their request id (if any).
+UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
+KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
+# Requests that only exist from a server version on; below it they are treated as unsupported.
+REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLIS}
+
+
+def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
+    """Answer one request of a handshaken session, as IB would (its 320/321 errors included)."""
+    route = ROUTES.get(msg_id)
+    since = REQUESTS_SINCE.get(msg_id)
+    if route is None or (since is not None and not s.wire.has(since)):
+        return _unserved(msg_id, fields, s, gw)
+    if s.client_id is None and msg_id != m.In.START_API:
+        out = Reply(s.wire, gw.clock())
+        out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - startApi has not been called")
+        return out
+    try:
+        return route.handle(route.parse(fields, s.wire), s, gw)
+    except rq.MalformedRequest as exc:
+        log.warning("client id %s sent malformed message %d: %s", s.client_id, msg_id, exc)
+        cause = exc
+    except Exception:
+        log.exception("client id %s: failure handling message %d", s.client_id, msg_id)
+        cause = "internal error"
+    out = Reply(s.wire, gw.clock())
+    out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - {cause}")
+    return out
+
+
+def _unserved(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    if msg_id not in KNOWN_IB_REQUESTS:
+        log.warning("client id %s sent unknown message id %d", s.client_id, msg_id)
+        out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - Unknown message id")
+        return out
+    pos = UNSERVED_REQ_ID_POS.get(msg_id)
+    req_id = -1
+    if pos is not None and len(fields) > pos and fields[pos].lstrip("-").isdigit():
+        req_id = int(fields[pos])
+    log.info("client id %s: unsupported request %d", s.client_id, msg_id)
+    out.error(req_id, 321, f"Error validating request.-'{msg_id}' : cause - This request is not supported")
+    return out

@@ -1,0 +1,136 @@
+"""Orders: place, modify, cancel, the open-order and execution reports, and the messages order events send."""
+
+from __future__ import annotations
+
+from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import requests as rq
+from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
+from nautilus_node.simgateway.broker import Execution, Order, OrderError, OrderRequest
+from nautilus_node.simgateway.handlers.reply import OrderEvents, Reply, resolve
+from nautilus_node.simgateway.state import GatewayState, SessionState
+
+
+def place_order(req: rq.PlaceOrderRequest, s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    assert s.client_id is not None
+    reason = gw.faults.take_order_rejection()
+    if reason is not None:
+        out.error(req.order_id, 201, f"Order rejected - reason:{reason}")
+        return out
+    spec = resolve(out, gw, req.order_id, req.contract)
+    if spec is None:
+        return out
+    order = OrderRequest(
+        order_id=req.order_id,
+        client_id=s.client_id,
+        spec=spec,
+        action=req.action,
+        quantity=req.quantity,
+        order_type=req.order_type,
+        lmt_price=req.lmt_price,
+        aux_price=req.aux_price,
+        tif=req.tif or "DAY",
+        account=req.account,
+        order_ref=req.order_ref,
+        oca_group=req.oca_group,
+        outside_rth=req.outside_rth,
+        transmit=req.transmit,
+        parent_id=req.parent_id,
+        good_till_date=req.good_till_date,
+        oca_type=req.oca_type,
+    )
+    try:
+        events = gw.broker.place(order, gw.market.quote(spec, out.now), out.now)
+    except OrderError as exc:
+        out.error(req.order_id, exc.code, exc.message)
+        return out
+    gw.activate(spec)
+    out.effects.append(OrderEvents(events))
+    return out
+
+
+def cancel_order(order_id: int, s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    assert s.client_id is not None
+    try:
+        events = gw.broker.cancel(s.client_id, order_id)
+    except OrderError as exc:
+        out.error(order_id, exc.code, exc.message)
+        return out
+    out.effects.append(OrderEvents(events))
+    return out
+
+
+def global_cancel(req: None, s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    out.effects.append(OrderEvents(gw.broker.cancel_all()))
+    return out
+
+
+def _open_orders(s: SessionState, gw: GatewayState, client_id: int | None) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    for order in gw.broker.open_orders(client_id):
+        out.send(m.open_order(order, gw.broker.account, s.wire), m.order_status(order))
+    out.send(m.open_order_end())
+    return out
+
+
+def req_open_orders(req: None, s: SessionState, gw: GatewayState) -> Reply:
+    return _open_orders(s, gw, None if s.client_id == 0 else s.client_id)
+
+
+def req_all_open_orders(req: None, s: SessionState, gw: GatewayState) -> Reply:
+    return _open_orders(s, gw, None)
+
+
+def req_auto_open_orders(req: None, s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    if s.client_id != 0:
+        out.error(-1, 321, "Error validating request.-'bd' : cause - reqAutoOpenOrders needs client id 0")
+    return out
+
+
+def req_executions(flt: rq.ExecutionFilter, s: SessionState, gw: GatewayState) -> Reply:
+    out = Reply(s.wire, gw.clock())
+    for ex in gw.broker.executions():
+        if execution_matches(ex, flt):
+            out.send(m.exec_details(flt.req_id, ex, s.wire), m.commission_report(ex))
+    out.send(m.exec_details_end(flt.req_id))
+    return out
+
+
+def execution_matches(ex: Execution, flt: rq.ExecutionFilter) -> bool:
+    if flt.client_id and ex.client_id != flt.client_id:
+        return False
+    if flt.account and flt.account != ex.account:
+        return False
+    if flt.symbol and flt.symbol != ex.spec.symbol:
+        return False
+    if flt.sec_type and flt.sec_type != ex.spec.sec_type:
+        return False
+    if flt.side and flt.side.upper() not in (ex.side, "BUY" if ex.side == "BOT" else "SELL"):
+        return False
+    if flt.time:
+        try:
+            since = parse_end_time(flt.time, ex.ts)
+        except BarRequestError:
+            return True
+        return ex.ts >= since
+    return True
+
+
+# --- what an order event sends to the order's owner --------------------------------------------------------
+def order_update(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fields]:
+    out = [m.open_order(order, gw.broker.account, s.wire), m.order_status(order)]
+    if order.status == "Cancelled":
+        out.append(m.error(order.order_id, 202, "Order Canceled - reason:", int(gw.clock() * 1000), v=s.wire))
+    return out
+
+
+def fill(s: SessionState, gw: GatewayState, order: Order, execution: Execution) -> list[m.Fields]:
+    return [
+        m.exec_details(-1, execution, s.wire),
+        m.order_status(order),
+        m.open_order(order, gw.broker.account, s.wire),
+        m.commission_report(execution),
+    ]

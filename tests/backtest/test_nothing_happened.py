@@ -1,0 +1,89 @@
+"""A backtest never succeeds at nothing: what is missing exits 2 with one line naming it and `catalog list`;
+a run that legitimately places no order exits 0 and says so."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nautilus_node.cli import main
+
+from .conftest import CATALOG
+
+SEE = f"; see what the catalog holds: python -m nautilus_node catalog list --catalog {CATALOG}"
+
+
+def _backtest(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["backtest", str(config), "--strategy", "ema_cross", "--no-progress", *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'bar_type = "EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"',
+            'bar_type = "EUR/USD.IDEALPRO-5-MINUTE-ASK-EXTERNAL"',
+            "strategy strategies.ema_cross:EMACrossStrategy trades on bars EUR/USD.IDEALPRO-5-MINUTE-ASK-EXTERNAL, "
+            "which no [[backtest.data]] provides (data: EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL, "
+            "EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL)",
+        ),
+        (
+            'bar_types = ["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL", "EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL"]',
+            'bar_types = ["EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL", "EUR/USD.IDEALPRO-5-MINUTE-ASK-EXTERNAL"]',
+            "the catalog has no bars EUR/USD.IDEALPRO-5-MINUTE-ASK-EXTERNAL",
+        ),
+        (
+            'instrument_id = "EUR/USD.IDEALPRO"\nbar_type = "EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"',
+            'instrument_id = "GBP/USD.IDEALPRO"\nbar_type = "EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"',
+            "strategy strategies.ema_cross:EMACrossStrategy trades GBP/USD.IDEALPRO, for which no [[backtest.data]] "
+            "provides data (data: EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL, EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL)",
+        ),
+    ],
+    ids=["strategy-bar-type-not-in-data", "bar-type-not-in-catalog", "strategy-instrument-not-in-data"],
+)
+def test_what_the_run_would_miss_exits_2_in_one_line(
+    backtest_config: Callable[..., Path], old: str, new: str, message: str
+) -> None:
+    config = backtest_config(old, new)
+    code, output = _backtest(config)
+    assert code == 2
+    assert output == f"error: {config}: {message}{SEE}\n"
+
+
+def test_an_instrument_missing_from_the_catalog_exits_2_in_one_line(backtest_config: Callable[..., Path]) -> None:
+    config = backtest_config(
+        'EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL"]',
+        'EUR/USD.IDEALPRO-1-MINUTE-ASK-EXTERNAL", "GBP/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL"]',
+    )
+    code, output = _backtest(config)
+    assert code == 2
+    assert output == f"error: {config}: instrument GBP/USD.IDEALPRO is not defined in {CATALOG}{SEE}\n"
+
+
+def test_a_period_without_data_exits_2_naming_what_the_catalog_has(backtest_config: Callable[..., Path]) -> None:
+    config = backtest_config()
+    code, output = _backtest(config, "--start", "2020-01-01", "--end", "2020-01-02")
+    assert code == 2
+    assert output.startswith(
+        f"error: {config}: no bars EUR/USD.IDEALPRO-1-MINUTE-BID-EXTERNAL in 2020-01-01 00:00 .. 2020-01-02 00:00 "
+        "(the catalog has 2014-"
+    )
+    assert output.endswith(f"{SEE}\n")
+
+
+def test_a_run_that_places_no_order_says_so_and_succeeds(backtest_config: Callable[..., Path]) -> None:
+    config = backtest_config("min_gap_bps = 0.5", "min_gap_bps = 100000.0")
+    code, output = _backtest(config, "--start", "2014-05-05", "--end", "2014-05-06")
+    assert code == 0, output
+    results = Path(re.search(r"^results\s+(\S+)$", output, re.MULTILINE)[1])
+    stats = json.loads((results / "statistics.json").read_text())
+    assert stats["orders"] == 0 and stats["events"] > 2000  # a day of BID and ASK minute bars
+    assert (
+        output.splitlines()[-1] == f"no orders: the strategies saw {stats['events']:,} data points and placed no order"
+    )
