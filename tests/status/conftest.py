@@ -156,9 +156,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path):
-    """Debian's chromium driven by Playwright (its own browser download is never used)."""
+    """Debian's chromium driven by Playwright (its own browser download is never used). Per module: while
+    Playwright's sync API runs, this thread's asyncio loop counts as running, so nodes cannot be built here."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
