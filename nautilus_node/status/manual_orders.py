@@ -56,6 +56,12 @@ class ManualOrders(Strategy):
     def __init__(self, config: ManualOrdersConfig | None = None) -> None:
         super().__init__(config or ManualOrdersConfig())
 
+    def on_start(self) -> None:
+        """Nothing to subscribe to: the desk acts on requests only."""
+
+    def on_stop(self) -> None:
+        """Its working orders stay at the venue, as a person placed them."""
+
     def submit(self, request: OrderRequest, source: str) -> str:
         """Check and submit `request`; the new order's client order id. Raises `OrderRefused`."""
         if not self.is_running:

@@ -110,7 +110,7 @@ def pnl(cache: Cache) -> Pnl | None:
             unrealized += money.as_double()
     return Pnl(
         currency=str(currency),
-        equity=total.as_double() if total is not None else None,
+        equity=round(total.as_double(), 2) if total is not None else None,
         unrealized=round(unrealized, 2),
     )
 
