@@ -25,11 +25,17 @@ function el(tag, text, cls) {
   return node;
 }
 
+const drawn = new Map();  // table id -> the rows it shows: a table is redrawn only when they change, so a
+                         // click on one of its buttons is never lost to a redraw
+
 function fillTable(id, columns, rows, rowClass) {
   const table = document.getElementById(id);
+  const signature = JSON.stringify(rows);
+  if (drawn.get(id) === signature && table.firstChild) return false;
+  drawn.set(id, signature);
   table.replaceChildren();
   if (!rows.length) {
-    const tr = el("tr"); tr.appendChild(el("td", "none", "empty")); table.appendChild(tr); return;
+    const tr = el("tr"); tr.appendChild(el("td", "none", "empty")); table.appendChild(tr); return true;
   }
   const head = el("tr");
   columns.forEach(([label]) => head.appendChild(el("th", label)));
@@ -44,6 +50,7 @@ function fillTable(id, columns, rows, rowClass) {
     });
     table.appendChild(tr);
   });
+  return true;
 }
 
 function fillList(id, items) {
@@ -54,8 +61,7 @@ function fillList(id, items) {
 }
 
 function pairs(id, entries) {
-  fillTable(id, [["", 0], ["", 1, (r) => r[2] || ""]], entries);
-  const first = document.getElementById(id).firstChild; if (first) first.remove();
+  if (fillTable(id, [["", 0], ["", 1, (r) => r[2] || ""]], entries)) document.getElementById(id).firstChild?.remove();
 }
 
 // -- charts -------------------------------------------------------------------------------------------------
@@ -134,7 +140,7 @@ function drawMarkers(entry) {
     position: f.side === "BUY" ? "belowBar" : "aboveBar",
     color: f.side === "BUY" ? "#1b7f3b" : "#b3261e",
     shape: f.side === "BUY" ? "arrowUp" : "arrowDown",
-    text: (f.side === "BUY" ? "B " : "S ") + f.quantity + " @ " + f.price,
+    text: (f.side === "BUY" ? "B " : "S ") + f.quantity + " @ " + (entry.precision === undefined ? f.price : f.price.toFixed(entry.precision)),
   })).sort((a, b) => a.time - b.time);
   if (!entry.markers) entry.markers = LC.createSeriesMarkers(series, markers);
   else entry.markers.setMarkers(markers);
@@ -188,6 +194,8 @@ function formatCharts(s) {  // prices shown to the instrument's tick
     const priceFormat = { type: "price", precision, minMove: Number(rules.price_increment) };
     [entry.line, entry.candles].forEach(series => series && series.applyOptions({ priceFormat }));
     entry.formatted = Boolean(entry.line || entry.candles);
+    entry.precision = precision;
+    drawMarkers(entry);
   });
 }
 
