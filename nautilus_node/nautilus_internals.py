@@ -12,6 +12,7 @@ NautilusTrader, failing with its name after an upgrade that removes it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -103,6 +104,40 @@ def observe_ib_errors(client: InteractiveBrokersClient, observer: IBErrorObserve
         await original(**kwargs)
 
     client.process_error = observed_process_error  # type: ignore[method-assign]
+
+
+ClientErrorObserver = Callable[[InteractiveBrokersClient, int, str, int], None]
+"""Called with (client, code, message, request id) for each code any IB client processes."""
+
+_CLIENT_ERROR_OBSERVERS: list[ClientErrorObserver] = []
+
+
+def observe_every_ib_clients_errors(observer: ClientErrorObserver) -> Callable[[], None]:
+    """Call `observer` for every code any IB client processes, from the client's first connection on (the
+    factories cache a client only after that connection is made, when IB already sent its farm codes); returns
+    the function that stops it.
+
+    Wraps `InteractiveBrokersClient.process_error` on the class, once per process: the wrapper shows each code
+    to the observers, then calls the adapter's own method unchanged (with no observers it only calls it).
+    """
+    original: Callable[..., Awaitable[None]] = InteractiveBrokersClient.process_error
+    if not getattr(original, "observed", False):
+
+        @functools.wraps(original)  # its signature stays the adapter's
+        async def process_error(client: InteractiveBrokersClient, **kwargs: Any) -> None:
+            for each in tuple(_CLIENT_ERROR_OBSERVERS):
+                each(client, kwargs.get("error_code", 0), kwargs.get("error_string", ""), kwargs.get("req_id", -1))
+            await original(client, **kwargs)
+
+        process_error.observed = True  # type: ignore[attr-defined]
+        InteractiveBrokersClient.process_error = process_error  # type: ignore[method-assign]
+    _CLIENT_ERROR_OBSERVERS.append(observer)
+
+    def stop() -> None:
+        if observer in _CLIENT_ERROR_OBSERVERS:
+            _CLIENT_ERROR_OBSERVERS.remove(observer)
+
+    return stop
 
 
 def stop_observing_ib_errors(client: InteractiveBrokersClient) -> None:

@@ -34,6 +34,7 @@ from nautilus_node.settings import (
 )
 
 if TYPE_CHECKING:
+    from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
 STARTUP_POLL_SECS = 0.2
@@ -149,6 +150,14 @@ def echo_status_summary(snapshot_path: Path, echo: Echo) -> None:
         echo(f"status unavailable: {exc}")
 
 
+def echo_page_url(node: TradingNode, echo: Echo) -> None:
+    """Print the status page's address with its control token (as Jupyter prints its own)."""
+    for actor in node.trader.actors():
+        url = getattr(actor, "page_url", None)
+        if url:
+            echo(f"status page (orders need the token in this address): {url}")
+
+
 def ensure_gateway(gateway: GatewaySettings, wait_secs: float | None, echo: Echo) -> HandshakeReply:
     """Probe the IB API handshake; with `wait_secs`, keep trying with a visible countdown."""
     address = f"{gateway.host}:{gateway.port}"
@@ -214,6 +223,7 @@ def run_node(
                     loop.remove_signal_handler(sig)
             interrupts.arm_deadline(gateway.startup_timeout_secs)
             node.build()
+            echo_page_url(node, echo)
     except Interrupted as exc:
         if not answered:
             raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
