@@ -31,12 +31,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ibapi.execution import ExecutionFilter
-from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.adapters.interactive_brokers.client.common import Subscription
 from nautilus_trader.model.data import BarType
 
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
+from nautilus_node.nautilus_internals import set_factories_ib_client_class
 from nautilus_node.status.feeds import market_open
 
 PLAIN_CLIENT = InteractiveBrokersClient
@@ -514,9 +514,9 @@ async def _port_accepts(host: str, port: int) -> bool:
 def install(policy: ResiliencePolicy | None = None) -> None:
     """Make NautilusTrader's IB factories build the resilient client (with `policy`) for new connections."""
     ResilientInteractiveBrokersClient.policy = policy or ResiliencePolicy()
-    factories.InteractiveBrokersClient = ResilientInteractiveBrokersClient
+    set_factories_ib_client_class(ResilientInteractiveBrokersClient)
 
 
 def uninstall() -> None:
     """Make the factories build NautilusTrader's plain client again."""
-    factories.InteractiveBrokersClient = PLAIN_CLIENT
+    set_factories_ib_client_class(PLAIN_CLIENT)

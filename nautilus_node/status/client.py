@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 
+from nautilus_node.errors import UserError
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
 from nautilus_node.status.snapshot import Snapshot, decode
@@ -17,7 +18,7 @@ from nautilus_node.status.snapshot import Snapshot, decode
 REQUEST_TIMEOUT_SECS = 3.0
 
 
-class StatusUnavailable(Exception):
+class StatusUnavailable(UserError):
     """The status could not be read; the message is one line for a person."""
 
 
@@ -83,7 +84,9 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         "",
         f"gateway   {f'{g.host}:{g.port} client {g.client_id}' if g.host is not None else '(no IB client found)'}: "
         f"{g.state} since {g.since}" + (f", server version {g.server_version}" if g.server_version is not None else ""),
-        f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}",
+        f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}, "
+        f"sec-def {g.security_definition_farm or '-'}"
+        + (f"; reconnected {g.reconnects} times" if g.reconnects else ""),
     ]
     lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
     lines += resilience_lines(s.resilience)
@@ -108,7 +111,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         for o in s.orders
     ]
     lines.append(f"fills     {len(s.fills) or 'none'} recent")
-    lines += [f"          {f.at} {f.instrument_id} {f.side} {f.quantity} @ {f.price}" for f in s.fills[-5:]]
+    lines += [f"          {f.at} {f.instrument_id} {f.side} {f.quantity} @ {f.price}" for f in s.fills]
     lines.append(f"feeds     {len(s.feeds) or 'none'}")
     lines += [
         f"          {f.name} {f.data_type}{' (required)' if f.required else ''}: {f.state}, "
@@ -123,15 +126,24 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     return "\n".join(lines)
 
 
-def run(url: str | None, file: Path | None, check: bool) -> tuple[int, str]:
-    """The `status` command: (exit code, text). With `check`, 0 only when healthy; 1 when unhealthy or
-    unreadable."""
+def describe(url: str | None, file: Path | None) -> str:
+    """The `status` command: the node's status as text for a person (from `file`, else `url`)."""
     try:
-        snapshot = read_file(file) if file is not None else fetch(url or default_url())
+        snapshot = _read(url, file)
     except StatusUnavailable as exc:
-        return 1, f"unhealthy: {exc}" if check else f"status unavailable: {exc}"
-    now = time.time()
-    if check:
-        healthy, lines = check_lines(snapshot, now)
-        return (0 if healthy else 1), "\n".join(lines)
-    return 0, render(snapshot, now)
+        raise StatusUnavailable(f"status unavailable: {exc}") from None
+    return render(snapshot, time.time())
+
+
+def check_health(url: str | None, file: Path | None) -> tuple[bool, str]:
+    """`status --check`: whether the node is healthy, and the lines that say why; unreadable is unhealthy."""
+    try:
+        snapshot = _read(url, file)
+    except StatusUnavailable as exc:
+        return False, f"unhealthy: {exc}"
+    healthy, lines = check_lines(snapshot, time.time())
+    return healthy, "\n".join(lines)
+
+
+def _read(url: str | None, file: Path | None) -> Snapshot:
+    return read_file(file) if file is not None else fetch(url or default_url())
