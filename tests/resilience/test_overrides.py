@@ -54,8 +54,10 @@ def test_1101_data_lost_requests_every_subscription_again(gateway, node_factory,
 
 
 # NautilusTrader alone also gets keepUpToDate bars back after a 10182 here, so that row runs with ours only.
-ENDED = [(row, resilient) for row in ("bars-die-silently", "bars-10225", "quotes-322") for resilient in BOTH]
-ENDED.append(("live-bars-10182", OURS))
+ROWS_ENDED = ("bars-die-silently", "bars-10225", "quotes-322")
+ENDED = [pytest.param(row, True, id=f"{row}-resilient") for row in (*ROWS_ENDED, "live-bars-10182")] + [
+    pytest.param(row, False, id=f"{row}-plain", marks=PLAIN.marks) for row in ROWS_ENDED
+]
 
 
 @pytest.mark.parametrize(("row", "resilient"), ENDED)
