@@ -53,3 +53,21 @@ def test_ibapi_sees_an_order_presubmitted_submitted_then_pending_cancel_and_canc
         "PendingCancel",
         "Cancelled",
     ]
+
+
+def test_ibapi_sees_a_large_market_order_fill_in_parts_each_with_its_commission() -> None:
+    with SimulatedGateway(port=0, tick_interval=0.1, partial_fills=True) as gateway:
+        ib = IBApp().connect(gateway.port, 1)
+        try:
+            order = Order()
+            order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(200)
+            oid = ib.of("nextValidId")[0][0]
+            ib.client.placeOrder(oid, spy(), order)
+            ib.wait_for("orderStatus", lambda a: a[0] == oid and a[1] == "Filled")
+            parts = [a[2] for a in ib.of("execDetails") if a[2].orderId == oid]
+            ib.wait_for("commissionAndFeesReport", count=len(parts))
+        finally:
+            ib.disconnect()
+    prices = [p.price for p in parts]
+    assert len(parts) >= 7 and sum(p.shares for p in parts) == Decimal(200)  # SPY shows at most 30 a level
+    assert prices == sorted(prices) and len(set(prices)) == len(prices)
