@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import msgspec
 from nautilus_trader.core.data import Data
-from nautilus_trader.model.data import Bar, BarType, QuoteTick, TradeTick
+from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.events import OrderFilled
 
 from nautilus_node.status.snapshot import Feed, Pnl
@@ -145,11 +145,6 @@ def _price_point(data: Data) -> PricePoint | None:
     if isinstance(data, TradeTick):
         return PricePoint(time=data.ts_init / 1e9, value=data.price.as_double())
     return None
-
-
-def bar_instrument(feed_name: str) -> str:
-    """The instrument id of a bar feed's name (a bar type)."""
-    return str(BarType.from_str(feed_name).instrument_id)
 
 
 class ChartHistory:
