@@ -1,4 +1,9 @@
-"""Command-line interface: subcommands only, each a thin call into one module."""
+"""Command-line interface: subcommands only, each a thin call into one module.
+
+Every command reports failure the same way: a `UserError` (exit 1) or `InputError` (bad input, exit 2) from
+`nautilus_node.errors`, printed as one `error: …` line on stderr by `one_line_errors`. A verdict that is the
+command's result (`status --check`, an order's outcome) is printed as output with its documented exit code.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any
 
 import click
 
-from nautilus_node.errors import UserError
+from nautilus_node.errors import InputError, UserError
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
@@ -38,7 +43,7 @@ def parse_duration(value: str | None) -> float | None:
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", value)
     if not match or float(match[1]) <= 0:
-        raise click.BadParameter(f"{value!r} is not a duration (examples: 90, 30s, 5m, 1h)")
+        raise InputError(f"--for {value!r} is not a duration (examples: 90, 30s, 5m, 1h)")
     return float(match[1]) * DURATION_UNITS[match[2]]
 
 
@@ -64,13 +69,13 @@ def main() -> None:
 @one_line_errors
 def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
-    from nautilus_node.live.runner import RunOptions, run_from_config
+    from nautilus_node.live.runner import RunError, RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
     options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
     report = run_from_config(path, options, sim=sim, live=live, echo=click.echo)
     if report.startup_secs is None:
-        sys.exit(1)
+        raise RunError(f"the node stopped ({report.stopped_by or 'start-up failed'}) before its strategies ran")
 
 
 @main.command()
@@ -102,31 +107,52 @@ def check(config: Path | None, live: bool) -> None:
     help="Replay speed (x real time).",
 )
 @click.option("--control-port", type=click.IntRange(0, 65535), help="Listen for fault commands on 127.0.0.1:PORT.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the account (orders, executions, positions, ids) in FILE across gateway restarts.",
+)
+@click.option(
+    "--always-open", is_flag=True, help="Fill orders at any hour (default: only in each contract's trading hours)."
+)
 @one_line_errors
 def gateway(
-    host: str, port: int, account: str, seed: int, replay: Path | None, speed: float, control_port: int | None
+    host: str,
+    port: int,
+    account: str,
+    seed: int,
+    replay: Path | None,
+    speed: float,
+    control_port: int | None,
+    state: Path | None,
+    always_open: bool,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state, always_open=always_open)
 
 
-@main.command("gateway-fault")
+@main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
 @click.argument("action")
 @click.argument("args", nargs=-1)
 @click.option("--control-port", required=True, type=click.IntRange(1, 65535), help="The gateway's --control-port.")
+@one_line_errors
 def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None:
     """Inject a fault into a running simulated gateway.
 
-    ACTION is one of drop-connections, restart [SECONDS], connectivity-lost, connectivity-restored [true|false],
-    farm-status CODE, stall-feed NAME, resume-feed [NAME], reject-next-order [REASON], delay-responses SECONDS.
+    ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
+    connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
+    kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
+    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault
 
     code, text = fault(action, args, control_port)
-    click.echo(text if code == 0 else f"error: {text}", err=code != 0)
-    sys.exit(code)
+    if code != 0:
+        raise (InputError if code == InputError.exit_code else UserError)(text)
+    click.echo(text)
 
 
 # --- status -------------------------------------------------------------------------------------------------
@@ -142,15 +168,19 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     "--file", "file", type=click.Path(path_type=Path), help="Read the snapshot file instead (e.g. status/status.json)."
 )
 @click.option("--check", is_flag=True, help="Exit 0 when healthy, 1 otherwise (with the reasons).")
+@one_line_errors
 def status(url: str | None, file: Path | None, check: bool) -> None:
     """Print the node's status, or check its health (for container health checks)."""
-    from nautilus_node.status.client import run as run_status
+    from nautilus_node.status.client import check_health, describe
 
     if url is not None and file is not None:
-        raise click.UsageError("give --url or --file, not both")
-    code, text = run_status(url, file, check)
-    click.echo(text, err=code != 0 and not check)
-    sys.exit(code)
+        raise InputError("give --url or --file, not both")
+    if not check:
+        click.echo(describe(url, file))
+        return
+    healthy, text = check_health(url, file)
+    click.echo(text)
+    sys.exit(0 if healthy else 1)
 
 
 # --- catalog ------------------------------------------------------------------------------------------------
@@ -311,7 +341,7 @@ def catalog_download(
     from nautilus_node.catalog.ib_history import download_from_ib, download_ticks_from_ib
 
     if (bar_size is None) == (ticks is None):
-        raise click.UsageError("give exactly one of --bar-size (bars) and --ticks (ticks)")
+        raise InputError("give exactly one of --bar-size (bars) and --ticks (ticks)")
     connection = {"host": host, "port": port, "client_id": client_id, "connect_timeout": connect_timeout}
     if ticks is not None:
         cli_support.echo_tick_download(
@@ -394,16 +424,85 @@ def catalog_list(catalog_dir: Path) -> None:
 @click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
 @click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
 @click.option("--progress/--no-progress", default=None, help="Show the progress bar (default: on a terminal).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
+)
 @one_line_errors
 def backtest(
-    config: Path | None, strategy: str | None, start: str | None, end: str | None, progress: bool | None
+    config: Path | None,
+    strategy: str | None,
+    start: str | None,
+    end: str | None,
+    progress: bool | None,
+    chunk_size: int,
 ) -> None:
     """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
-    outcome = backtest_command(config or BACKTEST_CONFIG, strategy=strategy, start=start, end=end, progress=progress)
+    outcome = backtest_command(
+        config or BACKTEST_CONFIG,
+        strategy=strategy,
+        start=start,
+        end=end,
+        progress=progress,
+        chunk_size=chunk_size or None,
+    )
     click.echo(outcome.summary)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path), required=False)
+@click.option("--strategy", metavar="NAME", help="The strategy to vary (its module or class name).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=SPEC",
+    help="A config field and its values: V1,V2,… or START:STOP:STEP.",
+)
+@click.option("--search", type=click.Choice(["grid", "random", "optuna"]), default="grid", show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), help="How many combinations random or Optuna search tries.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
+@click.option(
+    "--metric",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    default="sharpe",
+    show_default=True,
+    help="What the best trial maximises (drawdown: the smallest).",
+)
+@click.option("--start", metavar="TIME", help="Start of the period (ISO date or date-time, UTC).")
+@click.option("--end", metavar="TIME", help="End of the period (ISO date or date-time, UTC).")
+@click.option("--in-sample", metavar="LENGTH", help="Walk-forward: choose parameters on windows this long (5D, 36h).")
+@click.option("--out-of-sample", metavar="LENGTH", help="Walk-forward: score them on the next window this long.")
+@click.option("--workers", type=click.IntRange(min=1), help="Size of the local cluster (default: one per CPU core).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this existing Dask cluster instead.")
+@click.option(
+    "--results", type=click.Path(path_type=Path), help="Results root (default: the config's backtest.results)."
+)
+@click.option("--sweep-id", metavar="NAME", help="Name of the results folder (default: a hash of the sweep).")
+@click.option(
+    "--report-best", type=click.IntRange(min=0), default=0, help="Write the full report of the best N trials."
+)
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many best trials to print.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads it into memory.",
+)
+@one_line_errors
+def sweep(config: Path | None, **options: Any) -> None:
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    from nautilus_node.sweep.command import SweepRequest, sweep_command
+
+    options["chunk_size"] = options["chunk_size"] or None
+    sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
 
 
 @main.command("new-strategy")
@@ -415,7 +514,7 @@ def new_strategy(name: str) -> None:
 
     files = scaffold(name)
     click.echo(f"wrote {files.strategy}, {files.config}, {files.test}")
-    click.echo(f"backtest it: python -m nautilus_node backtest {files.config}")
+    click.echo(f"backtest it: python3 -m uv run nautilus-node backtest {files.config}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -1,10 +1,13 @@
 """The few NautilusTrader internals this project relies on, all here and nowhere else.
 
 NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
-client's address and API session, observe the error codes it processes, forget the cache between nodes, and
-find a node's kernel from an actor. Each function below is the only code touching the private attribute or
-undocumented hook it uses; the constants below name them all, and `tests/test_nautilus_internals.py` checks each
-one against the installed NautilusTrader, failing with its name after an upgrade that removes it.
+client's address and API session, observe the error codes it processes, forget the cache between nodes, make
+the factories build another client class, and find a node's kernel from an actor. Each function below is the
+only code touching the private attribute or undocumented hook it uses. The one exception is by nature a
+subclass: `live/resilient_client.py` overrides `InteractiveBrokersClient` methods (`RESILIENT_CLIENT_OVERRIDES`)
+and reads its parent's attributes. The constants below name every internal, and
+`tests/test_nautilus_internals.py` checks each one (and the subclass's attribute reads) against the installed
+NautilusTrader, failing with its name after an upgrade that removes it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,32 @@ from nautilus_trader.system.kernel import NautilusKernel
 
 # Every internal used below, checked by the test and kept in step with the code.
 IB_FACTORY_CACHES = ("IB_CLIENTS", "IB_INSTRUMENT_PROVIDERS")
+IB_FACTORY_CLIENT_CLASS = "InteractiveBrokersClient"  # the factories look the class up as a module attribute
 IB_CLIENT_ATTRIBUTES = ("_host", "_port", "_configured_client_id", "_eclient", "_is_ib_connected")
 IB_PROCESS_ERROR_KEYWORDS = ("req_id", "error_code", "error_string")
 ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
 KERNEL_SHUTDOWN_TOPIC = "commands.system.shutdown"  # the kernel subscribes its own handler here
+# The InteractiveBrokersClient methods live/resilient_client.py overrides: renamed upstream, an override would
+# silently stop being called.
+RESILIENT_CLIENT_OVERRIDES = (
+    "_connect",
+    "_get_reconnect_delay",
+    "_handle_connectivity_message",
+    "_handle_data_farm_ok",
+    "_handle_disconnection",
+    "_handle_subscription_error",
+    "_resume",
+    "_start",
+    "_stop",
+    "_subscribe",
+    "_unsubscribe",
+    "process_historical_data_update",
+    "process_realtime_bar",
+    "process_tick_by_tick_all_last",
+    "process_tick_by_tick_bid_ask",
+    "process_tick_price",
+    "set_market_data_type",
+)
 
 IBErrorObserver = Callable[[int, str, int], None]
 """Called with (code, message, request id) for each error or info code an IB client processes."""
@@ -38,6 +63,11 @@ def cached_ib_client(host: str | None, port: int | None, client_id: int | None) 
     if host is None and port is None and len(clients) == 1:
         return next(iter(clients.values()))
     return None
+
+
+def set_factories_ib_client_class(client_class: type[InteractiveBrokersClient]) -> None:
+    """Make NautilusTrader's IB factories build `client_class` (a subclass of theirs) for new connections."""
+    setattr(factories, IB_FACTORY_CLIENT_CLASS, client_class)
 
 
 def forget_cached_ib_clients() -> None:

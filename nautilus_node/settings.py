@@ -90,6 +90,20 @@ class StatusSettings(_Section):
     market_hours: Literal["fx", "always"] = "fx"
 
 
+class ResilienceSettings(_Section):
+    """How the node rides out what IB does to a connection (see docs/resilience.md)."""
+
+    enabled: bool = True
+    reconnect_backoff_max_secs: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
+    farm_wait_secs: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    connectivity_restore_secs: PositiveSeconds = 120.0
+    quote_silence_secs: PositiveSeconds = 10.0
+    bar_grace_secs: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    max_resubscribe_tries: Annotated[int, msgspec.Meta(ge=1)] = 5
+    open_check_interval_secs: PositiveSeconds = 10.0
+    position_check_interval_secs: PositiveSeconds = 30.0
+
+
 class DataSettings(_Section):
     """One data set read from the catalog for a backtest.
 
@@ -137,6 +151,7 @@ class Settings(_Section):
     instruments: InstrumentSettings = InstrumentSettings()
     strategies: list[StrategySettings] = []
     status: StatusSettings = StatusSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
     backtest: BacktestSection | None = None
 
 

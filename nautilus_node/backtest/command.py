@@ -10,7 +10,7 @@ from typing import Any
 from nautilus_node.backtest.config import load_backtest_file
 from nautilus_node.backtest.preflight import list_command
 from nautilus_node.backtest.report import summary_table, write_results
-from nautilus_node.backtest.runner import build_run_config, run_backtest, strategy_name
+from nautilus_node.backtest.runner import DEFAULT_CHUNK_SIZE, build_run_config, run_backtest, strategy_name
 from nautilus_node.errors import UserError
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
@@ -32,12 +32,14 @@ def backtest_command(
     end: str | None = None,
     progress: bool | None = None,
     results: Path | None = None,
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
 ) -> BacktestOutcome:
     """Run the backtest described by `config_path` and write its results (under `results` if given, else the
-    config's `backtest.results`); `ConfigError` on bad input."""
+    config's `backtest.results`), streaming the catalog in chunks of `chunk_size` records (`None`: in memory);
+    `ConfigError` on bad input."""
     settings = load_backtest_file(config_path)
     run_config = build_run_config(
-        settings, str(config_path), strategy=strategy, start=start, end=end, progress=progress
+        settings, str(config_path), strategy=strategy, start=start, end=end, progress=progress, chunk_size=chunk_size
     )
     names = [strategy_name(s) for s in settings.strategies if _chosen(s.path, run_config)]
     run = run_backtest(run_config)

@@ -15,20 +15,20 @@ from nautilus_node.settings import ConfigError, DataSettings, StrategySettings
 _CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 
 
-def list_command(catalog: Path) -> str:
+def list_command(catalog: Path | str) -> str:
     return f"python -m nautilus_node catalog list --catalog {catalog}"
 
 
 def check_inputs(
     source: str,
-    catalog: Path,
+    catalog: Path | str,
     data: list[DataSettings],
     strategies: list[StrategySettings],
     start: pd.Timestamp,
     end: pd.Timestamp,
 ) -> None:
     """Raise a ConfigError for the first thing the run would miss."""
-    store = ParquetDataCatalog(str(catalog))
+    store = ParquetDataCatalog.from_uri(str(catalog))  # a directory or an fsspec URL
     see = f"; see what the catalog holds: {list_command(catalog)}"
     defined = {str(i.id) for i in store.instruments()}
     feeds: dict[str, str] = {}  # identifier → kind

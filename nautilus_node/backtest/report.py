@@ -2,7 +2,8 @@
 the tearsheet where its dependencies are installed, and a summary table for the terminal.
 
 Layout of `results/<run-id>/`: `statistics.json`, `orders.csv`, `fills.csv`, `positions.csv`,
-`equity.csv` (the series the charts plot), `equity.png`, `drawdown.png` and, when available, `tearsheet.html`.
+`equity.csv` (the series the charts plot), `account-balance.png`, `balance-drawdown.png` and NautilusTrader's
+interactive `tearsheet.html`. A run without fills draws no chart (there is nothing to plot).
 """
 
 from __future__ import annotations
@@ -90,10 +91,15 @@ def write_results(run: BacktestRun, directory: Path) -> dict[str, Any]:
     closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
     equity = equity_series(run)
     equity.to_csv(directory / "equity.csv")
-    _chart(equity, "balance", "Account balance", directory / "equity.png")
-    _chart(equity, "drawdown", "Drawdown from peak", directory / "drawdown.png", percent=True)
     stats = statistics(run, equity, fills=len(fills), trades=closed)
-    stats["tearsheet"] = _tearsheet(run, directory / "tearsheet.html")
+    if len(fills):
+        _chart(equity, "balance", "Account balance", directory / "account-balance.png")
+        _chart(
+            equity, "drawdown", "Account balance: drawdown from peak", directory / "balance-drawdown.png", percent=True
+        )
+        stats["tearsheet"] = _tearsheet(run, directory / "tearsheet.html")
+    else:
+        stats["tearsheet"] = "skipped: no fills"
     (directory / "statistics.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     return stats
 
@@ -138,11 +144,7 @@ def _chart(equity: pd.DataFrame, column: str, title: str, path: Path, percent: b
 
 
 def _tearsheet(run: BacktestRun, path: Path) -> str:
-    """NautilusTrader's HTML tearsheet needs plotly; say why when it is not written."""
-    try:
-        import plotly  # noqa: F401
-    except ImportError:
-        return "skipped: plotly is not installed"
+    """NautilusTrader's interactive HTML tearsheet (plotly)."""
     from nautilus_trader.analysis.tearsheet import create_tearsheet
 
     create_tearsheet(run.engine, output_path=str(path))

@@ -1,7 +1,9 @@
 """Backtests: a backtest config file → NautilusTrader `BacktestRunConfig` → `BacktestNode` → results folder.
 
 Everything the run does is NautilusTrader's own `BacktestNode` over the `ParquetDataCatalog`; this module only
-translates the config file, adds a progress bar actor, and hands the finished engine to `report`.
+translates the config file, adds a progress bar actor, and hands the finished engine to `report`. Runs stream
+the catalog in chunks of `chunk_size` records (NautilusTrader's streaming `BacktestNode`), so memory stays bounded
+whatever the period; `chunk_size=None` loads the whole period into memory first. Both give the same results.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from nautilus_trader.backtest.results import BacktestResult
 from nautilus_trader.common.config import ImportableActorConfig, LoggingConfig
 from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
-from nautilus_node.backtest.config import load_backtest_file, parse_time
+from nautilus_node.backtest.catalog_location import CatalogLocation
+from nautilus_node.backtest.config import parse_time
 from nautilus_node.backtest.preflight import check_inputs, list_command
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import importable_strategy, instantiate_strategy
 
+DEFAULT_CHUNK_SIZE = 1_000_000  # records per streamed chunk: ~100 MB of quote ticks in memory at a time
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 _FEE_SCHEDULES = {
     "ib": "auto",
@@ -74,8 +77,10 @@ def build_run_config(
     start: str | None = None,
     end: str | None = None,
     progress: bool | None = None,
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
 ) -> BacktestRunConfig:
-    """Translate a validated backtest file (plus command-line overrides) into a `BacktestRunConfig`."""
+    """Translate a validated backtest file (plus command-line overrides) into a `BacktestRunConfig` that streams
+    the catalog in chunks of `chunk_size` records (`None`: all in memory)."""
     section: BacktestSection = settings.backtest  # type: ignore[assignment]  # checked by load_backtest_file
     strategies = select_strategies(settings, strategy, source)
     for strategy_settings in strategies:
@@ -85,9 +90,9 @@ def build_run_config(
     data = [d for d in section.data if not d.strategies or names & set(d.strategies)]
     if not data:
         raise ConfigError(f"{source}: backtest.data: no data set is used by strategies {sorted(names)}")
-    catalog = Path(section.catalog)
-    if not catalog.is_dir():
-        raise ConfigError(f"{source}: backtest.catalog: no catalog directory at {str(catalog)!r}")
+    catalog = CatalogLocation.parse(section.catalog)
+    if catalog.is_local and not Path(catalog.path).is_dir():
+        raise ConfigError(f"{source}: backtest.catalog: no catalog directory at {section.catalog!r}")
     start_ts = parse_time(start or section.start, "--start") if (start or section.start) else None
     end_ts = parse_time(end or section.end, "--end") if (end or section.end) else None
     if start_ts is None or end_ts is None:
@@ -96,7 +101,7 @@ def build_run_config(
         end_ts = end_ts or last
     if end_ts <= start_ts:
         raise ConfigError(f"{source}: the end {end_ts} is not after the start {start_ts}")
-    check_inputs(source, catalog, data, strategies, start_ts, end_ts)
+    check_inputs(source, catalog.url, data, strategies, start_ts, end_ts)
     actors = []
     if progress is not False:
         actors.append(
@@ -113,9 +118,10 @@ def build_run_config(
             logging=_logging(section.log_level),
         ),
         venues=[_venue(v) for v in section.venues],
-        data=[_data(d, str(catalog.resolve())) for d in data],
+        data=[_data(d, catalog) for d in data],
         start=start_ts.isoformat(),
         end=end_ts.isoformat(),
+        chunk_size=chunk_size,
         raise_exception=True,
         dispose_on_completion=False,
     )
@@ -126,14 +132,6 @@ def run_backtest(config: BacktestRunConfig) -> BacktestRun:
     node = BacktestNode(configs=[config])
     (result,) = node.run()
     return BacktestRun(config=config, engine=node.get_engine(config.id), result=result, node=node)
-
-
-def load_and_build(
-    path: Path, strategy: str | None, start: str | None, end: str | None, progress: bool | None = None
-) -> BacktestRunConfig:
-    """Read the file at `path` and build its run config; every problem is a `ConfigError`."""
-    settings = load_backtest_file(path)
-    return build_run_config(settings, str(path), strategy=strategy, start=start, end=end, progress=progress)
 
 
 def _logging(level: str) -> LoggingConfig:
@@ -162,19 +160,20 @@ def _venue(venue: VenueSettings) -> BacktestVenueConfig:
     )
 
 
-def _data(data: DataSettings, catalog: str) -> BacktestDataConfig:
+def _data(data: DataSettings, catalog: CatalogLocation) -> BacktestDataConfig:
+    where = {"catalog_path": catalog.path, "catalog_fs_protocol": catalog.protocol}
     if data.kind == "bars":
-        return BacktestDataConfig(catalog_path=catalog, data_cls=Bar, bar_types=data.bar_types)
+        return BacktestDataConfig(**where, data_cls=Bar, bar_types=data.bar_types)
     return BacktestDataConfig(
-        catalog_path=catalog,
+        **where,
         data_cls=_DATA_CLASSES[data.kind],
         instrument_id=InstrumentId.from_str(data.instrument_id),
     )
 
 
-def _catalog_span(catalog: Path, data: list[DataSettings]) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _catalog_span(catalog: CatalogLocation, data: list[DataSettings]) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last timestamps the catalog holds for the given data sets."""
-    store = ParquetDataCatalog(str(catalog))
+    store = catalog.open()
     intervals = []
     for item in data:
         identifiers = item.bar_types if item.kind == "bars" else [item.instrument_id]
@@ -184,7 +183,9 @@ def _catalog_span(catalog: Path, data: list[DataSettings]) -> tuple[pd.Timestamp
         wanted = ", ".join(
             f"{d.kind} {i}" for d in data for i in (d.bar_types if d.kind == "bars" else [d.instrument_id])
         )
-        raise ConfigError(f"{catalog}: the catalog has none of {wanted}; see what it holds: {list_command(catalog)}")
+        raise ConfigError(
+            f"{catalog.url}: the catalog has none of {wanted}; see what it holds: {list_command(catalog.url)}"
+        )
     return (
         pd.Timestamp(min(i[0] for i in intervals), unit="ns", tz="UTC"),
         pd.Timestamp(max(i[1] for i in intervals), unit="ns", tz="UTC"),

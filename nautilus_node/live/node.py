@@ -28,6 +28,7 @@ from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
+from nautilus_node.live import resilient_client
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.settings import Settings
 from nautilus_node.validation import importable_strategy
@@ -57,6 +58,38 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "client_id": gateway.client_id,
             "account_id": gateway.account,
         },
+    )
+
+
+def exec_engine_config(settings: Settings) -> LiveExecEngineConfig:
+    """Reconciliation at start; with resilience on, NautilusTrader's continuous open-order and position checks."""
+    resilience = settings.resilience
+    if not resilience.enabled:
+        return LiveExecEngineConfig(reconciliation=True, reconciliation_lookback_mins=1440)
+    return LiveExecEngineConfig(
+        reconciliation=True,
+        reconciliation_lookback_mins=1440,
+        open_check_interval_secs=resilience.open_check_interval_secs,
+        open_check_open_only=True,
+        position_check_interval_secs=resilience.position_check_interval_secs,
+    )
+
+
+def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy | None:
+    """The resilient IB client's policy from `[resilience]`, or None when it is turned off."""
+    resilience = settings.resilience
+    if not resilience.enabled:
+        return None
+    return resilient_client.ResiliencePolicy(
+        reconnect_backoff_max_secs=resilience.reconnect_backoff_max_secs,
+        farm_wait_secs=resilience.farm_wait_secs,
+        connectivity_restore_secs=resilience.connectivity_restore_secs,
+        market_hours=settings.status.market_hours,
+        liveness=resilient_client.LivenessPolicy(
+            quote_silence_secs=resilience.quote_silence_secs,
+            bar_grace_secs=resilience.bar_grace_secs,
+            max_tries=resilience.max_resubscribe_tries,
+        ),
     )
 
 
@@ -94,7 +127,7 @@ def build_node_config(
             log_colors=False,
         ),
         data_engine=LiveDataEngineConfig(),
-        exec_engine=LiveExecEngineConfig(reconciliation=True, reconciliation_lookback_mins=1440),
+        exec_engine=exec_engine_config(settings),
         data_clients={
             IB: InteractiveBrokersDataClientConfig(
                 **connection,
@@ -123,9 +156,18 @@ def build_node_config(
     return msgspec.structs.replace(config, actors=[actor], strategies=[*config.strategies, MANUAL_ORDERS])
 
 
-def create_node(config: TradingNodeConfig, loop: asyncio.AbstractEventLoop | None = None) -> TradingNode:
-    """A `TradingNode` with NautilusTrader's IB factories registered (not yet built)."""
+def create_node(
+    config: TradingNodeConfig,
+    loop: asyncio.AbstractEventLoop | None = None,
+    resilience: resilient_client.ResiliencePolicy | None = None,
+) -> TradingNode:
+    """A `TradingNode` with NautilusTrader's IB factories registered (not yet built); with a `resilience`
+    policy the factories build the resilient IB client, without one NautilusTrader's plain client."""
     forget_cached_ib_clients()
+    if resilience is None:
+        resilient_client.uninstall()
+    else:
+        resilient_client.install(resilience)
     node = TradingNode(config=config, loop=loop)
     node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
     node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)

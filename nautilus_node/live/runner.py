@@ -52,6 +52,7 @@ class RunOptions:
 
     duration_secs: float | None = None
     wait_gateway_secs: float | None = None
+    duration_reason: str | None = None  # how the stop at duration_secs is announced (default: "--for … elapsed")
 
 
 @dataclass
@@ -79,33 +80,35 @@ def check_config(path: Path, live: bool) -> str:
     )
 
 
-def run_from_config(
-    path: Path,
+def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
+    """Load the config file at `path`, then run its node (see `run_settings`)."""
+    return run_settings(load_settings(path), str(path), options, sim=sim, live=live, echo=echo)
+
+
+def run_settings(
+    settings: Settings,
+    source: str,
     options: RunOptions,
     sim: bool,
     live: bool,
     echo: Echo,
-    adapt: Callable[[Settings], Settings] | None = None,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
 ) -> RunReport:
-    """Load and check the config, then run the node against IB Gateway or the simulated gateway.
+    """Check the settings (read from `source`), then run the node against IB Gateway or the simulated gateway.
 
-    `adapt` rewrites the loaded settings first (e.g. `order` swaps the strategies for its own one-shot strategy,
-    given as `extra_strategies`).
+    `extra_strategies` run beside the config's own (e.g. `order`'s one-shot strategy).
     """
-    settings = load_settings(path)
-    if adapt is not None:
-        settings = adapt(settings)
     summary = (lambda: echo_status_summary(Path(settings.status.file), echo)) if settings.status.enabled else None
     if not sim:
         check_paper_only(settings.gateway, live)
-        return run_node(
-            settings, options, echo, source=str(path), extra_strategies=extra_strategies, before_stop=summary
-        )
+        return run_node(settings, options, echo, source=source, extra_strategies=extra_strategies, before_stop=summary)
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
-        echo(f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account})")
+        echo(
+            f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account}; "
+            f"market {simulated.market_hours}: orders fill at any hour)"
+        )
         status = msgspec.structs.replace(settings.status, market_hours="always")  # the simulated market never closes
         gateway = msgspec.structs.replace(
             settings.gateway,
@@ -117,7 +120,7 @@ def run_from_config(
             msgspec.structs.replace(settings, gateway=gateway, status=status),
             options,
             echo,
-            source=str(path),
+            source=source,
             extra_strategies=extra_strategies,
             before_stop=summary,
         )
@@ -182,7 +185,6 @@ def run_node(
     echo: Echo,
     source: str = "config",
     extra_strategies: list[ImportableStrategyConfig] | None = None,
-    on_started: Callable[[TradingNode], None] | None = None,
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
     """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
@@ -199,14 +201,24 @@ def run_node(
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
             with interrupts.held():
-                from nautilus_node.live.node import build_node_config, create_node, dispose_node, startup_limit_secs
+                from nautilus_node.live.contract_check import check_contracts
+
+            check_contracts(gateway, list(settings.instruments.load))
+            with interrupts.held():
+                from nautilus_node.live.node import (
+                    build_node_config,
+                    create_node,
+                    dispose_node,
+                    resilience_policy,
+                    startup_limit_secs,
+                )
                 from nautilus_node.validation import validate_settings
 
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
                 config = build_node_config(settings, extra_strategies)
-                node = create_node(config, loop)
+                node = create_node(config, loop, resilience_policy(settings))
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
             interrupts.arm_deadline(gateway.startup_timeout_secs)
@@ -231,7 +243,8 @@ def run_node(
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, request_stop, sig.name)
     if options.duration_secs is not None:
-        loop.call_later(options.duration_secs, request_stop, f"--for {options.duration_secs:g} s elapsed")
+        reason = options.duration_reason or f"--for {options.duration_secs:g} s elapsed"
+        loop.call_later(options.duration_secs, request_stop, reason)
 
     async def watch_startup() -> None:
         limit = startup_limit_secs(config)
@@ -243,8 +256,6 @@ def run_node(
                 report.startup_secs = time.monotonic() - command_started
                 names = ", ".join(report.started_strategies) or "none configured"
                 echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
-                if on_started is not None:
-                    on_started(node)
                 return
             await asyncio.sleep(STARTUP_POLL_SECS)
         if not report.stopped_by:

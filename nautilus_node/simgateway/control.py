@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 from collections.abc import Callable
+from typing import NamedTuple
 
 from nautilus_node.simgateway.faults import FaultController
 
@@ -25,35 +26,64 @@ def _flag(text: str) -> bool:
     raise ValueError(f"expected true/false, got {text!r}")
 
 
-# action -> (converters for positional arguments, number of required arguments)
-ACTIONS: dict[str, tuple[tuple[Callable[[str], object], ...], int]] = {
-    "drop_connections": ((), 0),
-    "restart": ((float,), 0),
-    "connectivity_lost": ((), 0),
-    "connectivity_restored": ((_flag,), 0),
-    "farm_status": ((int,), 1),
-    "stall_feed": ((str,), 1),
-    "resume_feed": ((str,), 0),
-    "reject_next_order": ((str,), 0),
-    "delay_responses": ((float,), 1),
+class Action(NamedTuple):
+    """A fault action's text arguments: converters for the positional ones (``required`` of them needed) and
+    for the ``--name VALUE`` options, keyed by the method's keyword."""
+
+    positional: tuple[Callable[[str], object], ...]
+    required: int = 0
+    options: dict[str, Callable[[str], object]] = {}
+
+
+ACTIONS: dict[str, Action] = {
+    "drop_connections": Action(()),
+    "restart": Action((float,), 0, {"farms_after": float}),
+    "hold_client_ids": Action((float,), 1),
+    "connectivity_lost": Action(()),
+    "connectivity_restored": Action((_flag,), 0),
+    "farm_status": Action((int,), 1, {"bars_error": int}),
+    "kill_subscription": Action((str,), 1, {"error": int, "symbol": str}),
+    "stall_feed": Action((str,), 1),
+    "resume_feed": Action((str,), 0),
+    "set_price": Action((str, float), 2),
+    "reject_next_order": Action((str,), 0),
+    "delay_responses": Action((float,), 1),
 }
 
 
+def _convert(name: str, conv: Callable[[str], object], arg: str) -> object:
+    try:
+        return conv(arg)
+    except ValueError as exc:
+        raise ValueError(f"{name}: bad argument {arg!r}: {exc}") from None
+
+
 def apply_action(faults: FaultController, action: str, args: list[str]) -> None:
-    """Validate ``action`` and its text arguments, then call the fault method."""
+    """Validate ``action`` and its text arguments (positional, then ``--option VALUE``), then call the fault
+    method."""
     name = action.replace("-", "_")
     if name not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; choose from {', '.join(sorted(ACTIONS))}")
-    converters, required = ACTIONS[name]
-    if not required <= len(args) <= len(converters):
-        raise ValueError(f"{name} takes {required}..{len(converters)} arguments, got {len(args)}")
-    values = []
-    for conv, arg in zip(converters, args, strict=False):
-        try:
-            values.append(conv(arg))
-        except ValueError as exc:
-            raise ValueError(f"{name}: bad argument {arg!r}: {exc}") from None
-    getattr(faults, name)(*values)
+    spec = ACTIONS[name]
+    positional: list[str] = []
+    keywords: dict[str, object] = {}
+    rest = iter(args)
+    for arg in rest:
+        if not arg.startswith("--"):
+            positional.append(arg)
+            continue
+        key = arg[2:].replace("-", "_")
+        if key not in spec.options:
+            known = ", ".join("--" + k.replace("_", "-") for k in spec.options) or "none"
+            raise ValueError(f"{name}: unknown option {arg!r} (options: {known})")
+        value = next(rest, None)
+        if value is None:
+            raise ValueError(f"{name}: option {arg} needs a value")
+        keywords[key] = _convert(name, spec.options[key], value)
+    if not spec.required <= len(positional) <= len(spec.positional):
+        raise ValueError(f"{name} takes {spec.required}..{len(spec.positional)} arguments, got {len(positional)}")
+    values = [_convert(name, conv, arg) for conv, arg in zip(spec.positional, positional, strict=False)]
+    getattr(faults, name)(*values, **keywords)
 
 
 class ControlServer:

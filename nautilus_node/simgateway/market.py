@@ -53,6 +53,15 @@ class RandomWalk:
             self._mids[spec.con_id] = spec.start_price
         return self._rngs[spec.con_id]
 
+    def jump(self, spec: ContractSpec, mid: float, now: float) -> Quote:
+        """Move the walk to ``mid`` at once; it walks on from there."""
+        self._rng(spec)
+        self._mids[spec.con_id] = mid
+        bid = spec.round_price(mid - spec.min_tick * spec.spread_ticks / 2)
+        ask = max(spec.round_price(bid + spec.min_tick * spec.spread_ticks), spec.round_price(bid + spec.min_tick))
+        lo = spec.size_range[0]
+        return Quote(bid, ask, lo, lo, now)
+
     def step(self, spec: ContractSpec, now: float) -> tuple[Quote, Trade | None]:
         rng = self._rng(spec)
         mid = self._mids[spec.con_id] * math.exp(rng.gauss(0.0, spec.step_vol))
@@ -123,6 +132,7 @@ class Market:
         self._replay = replay
         self._replay_con_id = self._replay_con_id_for(universe, replay)
         self._quotes: dict[int, Quote] = {}
+        self._replay_offset = 0.0  # set_price on the replayed contract shifts the replayed prices
         self._lock = threading.Lock()
 
     @staticmethod
@@ -136,10 +146,28 @@ class Market:
     def advance(self, spec: ContractSpec, now: float) -> tuple[Quote, Trade | None]:
         """Move the contract's price one step and return the new quote and any trade."""
         with self._lock:
-            source = self._replay if spec.con_id == self._replay_con_id else self._walk
-            quote, trade = source.step(spec, now)
+            if spec.con_id == self._replay_con_id:
+                quote, trade = self._replay.step(spec, now)
+                if self._replay_offset:
+                    bid, ask = (spec.round_price(p + self._replay_offset) for p in (quote.bid, quote.ask))
+                    quote = Quote(
+                        bid, max(ask, spec.round_price(bid + spec.min_tick)), quote.bid_size, quote.ask_size, now
+                    )
+            else:
+                quote, trade = self._walk.step(spec, now)
             self._quotes[spec.con_id] = quote
             return quote, trade
+
+    def set_price(self, spec: ContractSpec, price: float, now: float) -> Quote:
+        """The market jumps to ``price`` (the new mid) and walks on from it; returns the new quote."""
+        with self._lock:
+            if spec.con_id == self._replay_con_id:
+                self._replay_offset = 0.0
+                replayed = self._replay.step(spec, now)[0]
+                self._replay_offset = price - replayed.mid
+            quote = self._walk.jump(spec, price, now)
+            self._quotes[spec.con_id] = quote
+            return quote
 
     def quote(self, spec: ContractSpec, now: float) -> Quote:
         """The current quote, creating the first one on demand."""

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 
 from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
-from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderUpdate
-from nautilus_node.simgateway.contracts import Universe
-from nautilus_node.simgateway.faults import FaultController
+from nautilus_node.simgateway.broker import Broker, Event, Fill
+from nautilus_node.simgateway.contracts import ContractSpec, Universe
+from nautilus_node.simgateway.faults import FARM_MESSAGES, SEC_DEF_OK, FaultController, subscription_error_text
 from nautilus_node.simgateway.handlers import account, market_data, orders
 from nautilus_node.simgateway.handlers.reply import Effect, OrderEvents
 from nautilus_node.simgateway.market import Market
@@ -38,6 +38,7 @@ class GatewayServer:
         max_msg_rate: int = MESSAGES_PER_SECOND,
         pacing: PacingRules | None = None,
         clock: Callable[[], float] = time.time,
+        on_orders_changed: Callable[[], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -48,10 +49,11 @@ class GatewayServer:
             universe, market, broker, self.faults, HistoricalPacing(pacing), seed=seed, clock=clock
         )
         self.sessions: set[Session] = set()
+        self._on_orders_changed = on_orders_changed
         self._jitter = random.Random(seed)
         self._server: asyncio.base_events.Server | None = None
         self._ticker: asyncio.Task | None = None
-        self._reopen: asyncio.TimerHandle | None = None
+        self._timers: list[asyncio.TimerHandle] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
@@ -66,8 +68,8 @@ class GatewayServer:
         log.info("simulated IB Gateway listening on %s:%d", self.host, self.port)
 
     async def close(self) -> None:
-        if self._reopen is not None:
-            self._reopen.cancel()
+        for timer in self._timers:
+            timer.cancel()
         if self._ticker is not None:
             self._ticker.cancel()
         if self._server is not None:
@@ -94,9 +96,13 @@ class GatewayServer:
 
     def unregister(self, session: Session) -> None:
         self.sessions.discard(session)
-        client_ids = self.state.client_ids
-        if session.client_id is not None and client_ids.get(session.client_id) is session.state:
-            del client_ids[session.client_id]
+        client_id = session.client_id
+        if client_id is not None and self.state.client_ids.get(client_id) is session.state:
+            hold = self.faults.client_id_hold
+            if hold > 0 and self._loop is not None:
+                self._timers.append(self._loop.call_later(hold, self._release_client_id, client_id, session.state))
+            else:
+                del self.state.client_ids[client_id]
         log.info("client %s (client id %s) disconnected", session.peer, session.client_id)
 
     # --- faults ------------------------------------------------------------------------------------------
@@ -104,13 +110,32 @@ class GatewayServer:
         for session in list(self.sessions):
             session.close()
 
-    def restart(self, refuse_for: float) -> None:
+    def _release_client_id(self, client_id: int, holder: object) -> None:
+        if self.state.client_ids.get(client_id) is holder:
+            del self.state.client_ids[client_id]
+
+    def restart(self, refuse_for: float, farms_after: float = 0.0) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
         self.drop_all()
         assert self._loop is not None
-        self._reopen = self._loop.call_later(refuse_for, lambda: asyncio.ensure_future(self._listen()))
+        if farms_after > 0:
+            faults = self.faults
+            faults.market_farm_ok = faults.hmds_farm_ok = False
+            faults.awaiting_farms = True
+            self._timers.append(self._loop.call_later(refuse_for + farms_after, self._farms_connected))
+        self._timers.append(self._loop.call_later(refuse_for, lambda: asyncio.ensure_future(self._listen())))
+
+    def _farms_connected(self) -> None:
+        """The farms report OK after a restart: every started session is told; held reports follow."""
+        faults = self.faults
+        faults.market_farm_ok = faults.hmds_farm_ok = True
+        faults.awaiting_farms = False
+        for code in (2104, 2106):
+            self.broadcast_error(code, FARM_MESSAGES[code])
+        self.broadcast_error(*SEC_DEF_OK)
+        self.deliver_held_reports()
 
     def broadcast_error(self, code: int, text: str) -> None:
         for session in list(self.sessions):
@@ -120,6 +145,48 @@ class GatewayServer:
     def drop_market_data_subscriptions(self) -> None:
         for session in self.sessions:
             session.state.subs.drop_market_data()
+            session.state.delayed.clear()
+
+    def end_subscriptions(self, kinds: tuple[str, ...], error: int | None, only_one: bool, name: str | None) -> None:
+        """End live subscriptions of ``kinds`` (the newest one, or all), on contract ``name`` if given."""
+        found = [
+            (session, kind, req_id)
+            for session in self.sessions
+            for kind, req_id in market_data.live_subscriptions(session.state, kinds, name)
+        ]
+        text = subscription_error_text(error) if error is not None else ""
+        for session, kind, req_id in found[-1:] if only_one else found:
+            log.info("fault: %s subscription %d of client id %s ended", kind, req_id, session.client_id)
+            reply = market_data.end_subscription(session.state, kind, req_id, error, text, self.state.clock())
+            session.send(reply.messages)
+
+    def knows(self, name: str) -> bool:
+        return self._spec(name) is not None
+
+    def _spec(self, name: str) -> ContractSpec | None:
+        return next((s for s in self.state.universe if s.names(name)), None)
+
+    def set_price(self, name: str, price: float) -> None:
+        spec = self._spec(name)
+        if spec is None:
+            return
+        gw = self.state
+        now = gw.clock()
+        quote = gw.market.set_price(spec, price, now)
+        gw.activate(spec)
+        log.info("fault: %s set to %s", spec.local_symbol, price)
+        self.route(gw.broker.on_quote(spec, quote, now))
+        if gw.feed_alive(spec):
+            for session in list(self.sessions):
+                session.send(market_data.on_market(session.state, spec, quote, None))
+
+    def deliver_held_reports(self) -> None:
+        """Send each connected client the order reports held for it."""
+        if not self.faults.connected_to_ib or self.faults.awaiting_farms:
+            return
+        for session in list(self.sessions):
+            if session.client_id is not None:
+                session.send(orders.held_reports(session.state, self.state))
 
     # --- market clock ------------------------------------------------------------------------------------
 
@@ -127,7 +194,7 @@ class GatewayServer:
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
-                self.tick(time.time())
+                self.tick(self.state.clock())
             except Exception:
                 log.exception("quote clock failed; continuing")
 
@@ -141,12 +208,13 @@ class GatewayServer:
             if con_id not in wanted and con_id not in working:
                 del gw.active[con_id]
         for spec in list(gw.active.values()):
-            if not gw.feed_alive(spec) or self._jitter.random() < 0.15:
+            if self._jitter.random() < 0.15 or gw.faults.is_stalled(spec.local_symbol, spec.symbol, str(spec.con_id)):
                 continue
-            quote, trade = gw.market.advance(spec, now)
+            quote, trade = gw.market.advance(spec, now)  # IB's market moves on (and orders fill) without data
             self.route(gw.broker.on_quote(spec, quote, now))
-            for session in list(self.sessions):
-                session.send(market_data.on_market(session.state, spec, quote, trade))
+            if gw.feed_alive(spec):
+                for session in list(self.sessions):
+                    session.send(market_data.on_market(session.state, spec, quote, trade))
         for session in list(self.sessions):
             session.send(market_data.roll_bars(session.state, now))
 
@@ -154,16 +222,19 @@ class GatewayServer:
     def route(self, events: list[Event]) -> None:
         """Send order events to the client that owns each order; refresh account views after fills."""
         gw = self.state
+        if events and self._on_orders_changed is not None:
+            self._on_orders_changed()
         changed: set[int] = set()
+        reachable = self.faults.connected_to_ib and not self.faults.awaiting_farms
         for event in events:
-            owner = self._owner(event.order.client_id)
             if isinstance(event, Fill):
                 changed.add(event.execution.spec.con_id)
-                if owner is not None:
-                    owner.send(orders.fill(owner.state, gw, event.order, event.execution))
-            elif isinstance(event, OrderUpdate) and owner is not None:
-                owner.send(orders.order_update(owner.state, gw, event.order))
-        if changed:
+            owner = self._owner(event.order.client_id)
+            if owner is None or not reachable:
+                gw.hold(event.order.client_id, event)  # reported when the client is back (IB: 1100, reconnect)
+            else:
+                owner.send(orders.report(owner.state, gw, event))
+        if changed and reachable:
             for session in list(self.sessions):
                 if session.client_id is not None:
                     session.send(account.account_change(session.state, gw, changed))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nautilus_node.simgateway.bars import BarBuilder
-from nautilus_node.simgateway.broker import Broker
+from nautilus_node.simgateway.broker import Broker, Event
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import Market
@@ -41,6 +41,21 @@ class Subscriptions:
         ids |= {b.builder.spec.con_id for b in (*self.realtime_bars.values(), *self.historical.values())}
         return ids
 
+    def live(self, kind: str) -> dict[int, object]:
+        """The live subscriptions of one kind (quotes, tick-by-tick, realtime-bars, keepuptodate-bars)."""
+        return {
+            "quotes": self.market_data,
+            "tick-by-tick": self.tick_by_tick,
+            "realtime-bars": self.realtime_bars,
+            "keepuptodate-bars": self.historical,
+        }[kind]
+
+    def is_live(self, req_id: int) -> bool:
+        """Whether ``req_id`` names a live market data subscription of any kind (IB: reuse is error 322)."""
+        return any(
+            req_id in self.live(kind) for kind in ("quotes", "tick-by-tick", "realtime-bars", "keepuptodate-bars")
+        )
+
     def drop_market_data(self) -> None:
         self.market_data.clear()
         self.tick_by_tick.clear()
@@ -55,6 +70,8 @@ class SessionState:
     wire: Wire = LATEST
     client_id: int | None = None
     subs: Subscriptions = field(default_factory=Subscriptions)
+    market_data_type: int = 1  # reqMarketDataType: 1 real-time, 2 frozen, 3 delayed, 4 delayed frozen
+    delayed: set[int] = field(default_factory=set)  # quote subscriptions served with delayed tick types
 
 
 @dataclass(slots=True)
@@ -68,8 +85,14 @@ class GatewayState:
     pacing: HistoricalPacing = field(default_factory=HistoricalPacing)
     seed: int = 7
     clock: Callable[[], float] = time.time
+    realtime_entitled: bool = True  # False: the account has no real-time market data subscription
     active: dict[int, ContractSpec] = field(default_factory=dict)  # contracts the quote clock moves
     client_ids: dict[int, SessionState] = field(default_factory=dict)  # client id -> the session holding it
+    held: dict[int, list[Event]] = field(default_factory=dict)  # order reports a client id has not had yet
+
+    def hold(self, client_id: int, event: Event) -> None:
+        """Keep an order report for its client until it can be delivered (reconnect, connectivity back)."""
+        self.held.setdefault(client_id, []).append(event)
 
     def activate(self, spec: ContractSpec) -> None:
         """Start ticking ``spec`` (it has a subscriber or a working order)."""

@@ -31,8 +31,9 @@ from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.manual_orders import ManualOrders
+from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
-from nautilus_node.status.snapshot import Fill, Node, NodeState, Snapshot, Strategy, iso
+from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
 from nautilus_node.status.store import write_atomic
 
 _NOT_STARTED = frozenset({ComponentState.PRE_INITIALIZED, ComponentState.READY})
@@ -200,6 +201,10 @@ class StatusActor(Actor):
         strategies = self._strategies(node_state)
         accounts = views.accounts(self.cache)
         warnings = self._warnings(accounts, feeds)
+        resilience = resilience_view(self._gateway.client)
+        health = assess(node, gateway, feeds, strategies)
+        if extra := unhealthy_subscriptions(resilience, feeds, config.stale_after_secs, now_ns):
+            health = Health(healthy=False, reasons=[*health.reasons, *extra])
         return Snapshot(
             generated_at=iso(now_ns),
             interval_secs=config.interval_secs,
@@ -213,7 +218,8 @@ class StatusActor(Actor):
             feeds=feeds,
             strategies=strategies,
             warnings=warnings,
-            health=assess(node, gateway, feeds, strategies),
+            health=health,
+            resilience=resilience,
             instruments=views.instrument_rules(self.cache),
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),

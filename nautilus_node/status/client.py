@@ -10,13 +10,15 @@ from pathlib import Path
 
 import msgspec
 
+from nautilus_node.errors import UserError
 from nautilus_node.status.health import current_health
+from nautilus_node.status.resilience import resilience_lines
 from nautilus_node.status.snapshot import Snapshot, decode
 
 REQUEST_TIMEOUT_SECS = 3.0
 
 
-class StatusUnavailable(Exception):
+class StatusUnavailable(UserError):
     """The status could not be read; the message is one line for a person."""
 
 
@@ -87,6 +89,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         + (f"; reconnected {g.reconnects} times" if g.reconnects else ""),
     ]
     lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
+    lines += resilience_lines(s.resilience)
     lines.append("")
     if not s.accounts:
         lines.append(f"account   {s.account_id + ' ' if s.account_id else ''}not reported")
@@ -123,15 +126,24 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     return "\n".join(lines)
 
 
-def run(url: str | None, file: Path | None, check: bool) -> tuple[int, str]:
-    """The `status` command: (exit code, text). With `check`, 0 only when healthy; 1 when unhealthy or
-    unreadable."""
+def describe(url: str | None, file: Path | None) -> str:
+    """The `status` command: the node's status as text for a person (from `file`, else `url`)."""
     try:
-        snapshot = read_file(file) if file is not None else fetch(url or default_url())
+        snapshot = _read(url, file)
     except StatusUnavailable as exc:
-        return 1, f"unhealthy: {exc}" if check else f"status unavailable: {exc}"
-    now = time.time()
-    if check:
-        healthy, lines = check_lines(snapshot, now)
-        return (0 if healthy else 1), "\n".join(lines)
-    return 0, render(snapshot, now)
+        raise StatusUnavailable(f"status unavailable: {exc}") from None
+    return render(snapshot, time.time())
+
+
+def check_health(url: str | None, file: Path | None) -> tuple[bool, str]:
+    """`status --check`: whether the node is healthy, and the lines that say why; unreadable is unhealthy."""
+    try:
+        snapshot = _read(url, file)
+    except StatusUnavailable as exc:
+        return False, f"unhealthy: {exc}"
+    healthy, lines = check_lines(snapshot, time.time())
+    return healthy, "\n".join(lines)
+
+
+def _read(url: str | None, file: Path | None) -> Snapshot:
+    return read_file(file) if file is not None else fetch(url or default_url())

@@ -128,6 +128,31 @@ class Feed(_Record, kw_only=True):
     reason: str | None = None
 
 
+SubscriptionState = Literal["waiting", "live", "recovering", "dead"]
+
+
+class Subscription(_Record, kw_only=True):
+    """One market-data subscription at the gateway, as the resilient IB client watches it."""
+
+    name: str
+    kind: str  # quotes, ticks (tick-by-tick), bars (5-second real-time), live_bars (keepUpToDate)
+    state: SubscriptionState
+    since: str | None  # recovering/dead: since when; live: the last data
+    tries: int  # re-requests since it went silent (dead: the tries it took)
+    cause: str | None = None  # what made it recover: silent, reconnect, 1101, 10225, ...
+    text: str  # "live", "recovering since …", "dead after N tries"
+
+
+class Resilience(_Record, kw_only=True):
+    """Reconnection and subscription recovery (present when the resilient IB client runs)."""
+
+    reconnect_attempts: int  # attempts in the current outage (0 while connected)
+    next_attempt_at: str | None
+    disconnected_since: str | None
+    reconnects: int  # reconnections since the node started
+    subscriptions: list[Subscription] = []
+
+
 class InstrumentRules(_Record, kw_only=True):
     """What an order for a loaded instrument must respect: its price and size grids."""
 
@@ -183,6 +208,7 @@ class Snapshot(_Record, kw_only=True):
     strategies: list[Strategy]
     warnings: list[str]
     health: Health
+    resilience: Resilience | None = None
     instruments: list[InstrumentRules] = []
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)

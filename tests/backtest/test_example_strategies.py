@@ -18,8 +18,9 @@ EXPECTED_FILES = {
     "fills.csv",
     "positions.csv",
     "equity.csv",
-    "equity.png",
-    "drawdown.png",
+    "account-balance.png",
+    "balance-drawdown.png",
+    "tearsheet.html",
 }
 
 
@@ -63,7 +64,7 @@ def test_charts_plot_the_account_balances(backtest_config) -> None:
     assert equity["drawdown"].min() == pytest.approx(stats["max_drawdown"])
     assert (equity["drawdown"] <= 0).all()
 
-    for name in ("equity.png", "drawdown.png"):
+    for name in ("account-balance.png", "balance-drawdown.png"):
         image = imread(outcome.directory / name)
         height, width = image.shape[:2]
         assert (width, height) == (CHART_SIZE_INCHES[0] * CHART_DPI, CHART_SIZE_INCHES[1] * CHART_DPI)
@@ -73,3 +74,17 @@ def test_charts_plot_the_account_balances(backtest_config) -> None:
         # The line spans the plot horizontally: coloured pixels in most columns of the axes area.
         columns = coloured.any(axis=0)
         assert columns.sum() > 0.6 * width, f"{name}: the series does not span the time axis"
+
+
+def test_the_tearsheet_is_nautilus_traders_interactive_html(backtest_config) -> None:
+    outcome = backtest_command(backtest_config(), strategy="ema_cross", start="2014-05-05", end="2014-05-07")
+    html = (outcome.directory / "tearsheet.html").read_text()
+    assert outcome.statistics["tearsheet"] == "tearsheet.html"
+    assert "plotly" in html.lower() and "Equity" in html
+
+
+def test_a_run_without_fills_draws_no_chart(backtest_config) -> None:
+    config = backtest_config("min_gap_bps = 0.5", "min_gap_bps = 100000.0")
+    outcome = backtest_command(config, strategy="ema_cross", start="2014-05-05", end="2014-05-06", progress=False)
+    assert not list(outcome.directory.glob("*.png")) and not (outcome.directory / "tearsheet.html").exists()
+    assert outcome.statistics["tearsheet"] == "skipped: no fills"

@@ -1,10 +1,9 @@
 """The container setup: docker/Dockerfile, docker/compose.yaml and docker/.env.example.
 
-No Docker engine runs on the machines these tests run on, so no image is built and no container started.
-Instead the files go through the real tools that need no engine: hadolint lints the Dockerfile, and
-docker-compose validates and resolves the compose file (`config`), whose resolved form the tests read for the
-wiring. The gateways' health checks are bash scripts; they run here for real against local stand-in servers
-that behave like IB Gateway behind socat (IB Gateway itself cannot run here).
+These checks need no engine (test_docker_e2e.py builds and runs the image): hadolint lints the Dockerfile,
+and docker-compose validates and resolves the compose file (`config`), whose resolved form the tests read for
+the wiring. The gateways' health checks are bash scripts; they run here for real against local stand-in
+servers that behave like IB Gateway behind socat (IB Gateway itself cannot run here).
 """
 
 from __future__ import annotations
@@ -120,7 +119,9 @@ def test_every_hadolint_ignore_in_the_dockerfile_is_preceded_by_its_reason() -> 
 def test_dockerfile_installs_the_locked_dependencies_on_python_312_slim() -> None:
     text = DOCKERFILE.read_text()
     bases = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
-    assert bases and all(base.startswith("python:3.12-slim") for base in bases)
+    stages = set(re.findall(r"^FROM \S+ AS (\S+)", text, re.MULTILINE))
+    assert bases and all(base == "${BASE_IMAGE}" or base in stages for base in bases)
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.12-slim-bookworm$", text, re.MULTILINE)
     assert "uv sync --frozen --no-dev" in text
     for source in ("uv.lock", "nautilus_node", "strategies", "configs", "catalog"):
         assert re.search(rf"^COPY .*\b{source}\b", text, re.MULTILINE), f"{source} is not copied into the image"
@@ -140,11 +141,7 @@ def test_dockerfile_health_check_is_the_node_status_check() -> None:
 
 
 def test_build_context_admits_only_what_the_image_copies() -> None:
-    rules = [
-        line
-        for line in (DOCKER / "Dockerfile.dockerignore").read_text().splitlines()
-        if line and not line.startswith("#")
-    ]
+    rules = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
     assert rules[0] == "*", "the build context must start from nothing (no .venv, .git or docker/secrets)"
     admitted = {rule[1:] for rule in rules if rule.startswith("!")}
     copied = set()
@@ -207,7 +204,8 @@ def test_sim_node_reaches_the_simulated_gateway(sim: dict[str, Any]) -> None:
     assert node["environment"]["IB_GATEWAY_HOST"] == "sim-gateway"
     assert node["environment"]["IB_GATEWAY_PORT"] == "4002"
     assert node["depends_on"]["sim-gateway"]["condition"] == "service_healthy"
-    assert gateway["command"] == ["gateway", "--host", "0.0.0.0", "--port", "4002"]
+    assert gateway["command"] == ["gateway", "--host", "0.0.0.0", "--port", "4002", "--account", "DU1234567"]
+    assert node["environment"]["TWS_ACCOUNT"] == "DU1234567"
 
 
 @pytest.mark.parametrize("profile", ["paper", "sim"])
@@ -251,10 +249,10 @@ def test_only_the_status_port_is_published_and_only_on_localhost(
     assert [(p["published"], p["target"]) for p in published[NODE_SERVICES[profile]]] == [("8001", 8001)]
 
 
-def test_ib_gateway_image_is_pinned_to_a_release() -> None:
+def test_ib_gateway_image_is_pinned_to_a_release_by_digest() -> None:
     image = re.search(r"image: (ghcr\.io/gnzsnz/ib-gateway:\S+)", COMPOSE_FILE.read_text())
     assert image is not None
-    assert re.fullmatch(r"ghcr\.io/gnzsnz/ib-gateway:\d+\.\d+\.\w+", image.group(1))
+    assert re.fullmatch(r"ghcr\.io/gnzsnz/ib-gateway:\d+\.\d+\.\w+@sha256:[0-9a-f]{64}", image.group(1))
 
 
 def test_ib_gateway_runs_in_paper_mode_whatever_docker_env_says(tmp_path: Path) -> None:

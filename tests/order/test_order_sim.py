@@ -7,13 +7,17 @@ afterwards start one in this process instead (the `gateway` fixture) and point a
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from nautilus_node.catalog.download import DownloadError
+from nautilus_node.live.contract_check import check_contracts
+from nautilus_node.settings import GatewaySettings
 from nautilus_node.simgateway import SimulatedGateway
-from tests.order.conftest import run_cli
+from tests.order.conftest import PROJECT_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -110,3 +114,34 @@ def test_an_off_tick_limit_price_is_denied_before_it_reaches_the_gateway(
     assert found["status"] == "DENIED"
     assert found["reason"] == "limit price 1.08001 is not a multiple of the tick size 0.00005"
     assert gateway.broker.open_orders() == [] and gateway.broker.executions() == []
+
+
+@pytest.mark.parametrize("command", ["order", "run"])
+def test_a_contract_the_gateway_does_not_know_ends_the_command_in_one_line_with_ibs_error(
+    command: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "sim.toml"
+    text = (
+        (PROJECT_ROOT / "configs" / "sim.toml")
+        .read_text()
+        .replace('log_directory = "logs"', f'log_directory = "{tmp_path}"')
+    )
+    config.write_text(text.replace('load = ["EUR/USD.IDEALPRO"]', 'load = ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"]'))
+    args = ["order", "BUY", "100", "AAPL.NASDAQ", "--timeout", "5", "--config"] if command == "order" else ["run"]
+    started = time.monotonic()
+    result = run_cli(*args, str(config), "--sim")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: IB does not know AAPL.NASDAQ: error 200 'No security definition has been found for the request'"
+    ]
+    assert "Traceback" not in result.stderr and "elapsed" not in result.stdout + result.stderr
+    assert elapsed < 50  # well inside the adapter's own 60-s wait for contract details (the start-up is the rest)
+
+
+def test_the_contract_check_answers_an_unknown_contract_within_10_seconds(gateway: SimulatedGateway) -> None:
+    settings = GatewaySettings(host="127.0.0.1", port=gateway.port, account=gateway.account, client_id=5)
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security definition"):
+        check_contracts(settings, ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"])
+    assert time.monotonic() - started < 10

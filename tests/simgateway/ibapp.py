@@ -44,6 +44,10 @@ class IBApp:
 
     def connect(self, port: int, client_id: int = 1, wait: bool = True) -> IBApp:
         self.client.connect("127.0.0.1", port, client_id)
+        return self.connect_started(wait)
+
+    def connect_started(self, wait: bool = False) -> IBApp:
+        """Run the message loop of a client whose ``connect`` already returned."""
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         if wait:

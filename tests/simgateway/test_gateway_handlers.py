@@ -9,7 +9,7 @@ from ibapi.order import Order as IbOrder
 
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway.handlers import handle
-from nautilus_node.simgateway.handlers.market_data import on_market
+from nautilus_node.simgateway.handlers.market_data import end_subscription, live_subscriptions, on_market
 from nautilus_node.simgateway.handlers.reply import CloseConnection, OrderEvents
 from nautilus_node.simgateway.market import Quote, Trade
 from nautilus_node.simgateway.state import SessionState
@@ -145,3 +145,90 @@ def test_the_sixth_request_for_one_contract_within_two_seconds_breaks_the_burst_
         )
     assert [r.errors() for r in replies[:5]] == [[]] * 5
     assert [code for _, code, _ in replies[5].errors()] == [162]
+
+
+def test_a_session_started_while_ib_is_out_of_reach_is_told_1100_and_no_farm_is_ok() -> None:
+    gw = SansIOGateway()
+    gw.faults.connectivity_lost()
+    calls = callbacks(gw.call(SessionState(), lambda c: c.startApi()))
+    assert _names(calls)[:2] == ["managedAccounts", "nextValidId"]
+    assert [code for _, code in _errors(calls)] == [1100]
+
+
+def test_before_the_farms_connect_data_requests_go_unanswered_and_orders_do_not() -> None:
+    gw = SansIOGateway()
+    gw.faults.awaiting_farms = True
+    session = gw.connect()
+    assert [code for _, code in _errors(callbacks(gw.call(SessionState(), lambda c: c.startApi(), 2)))] == []
+    assert gw.call(session, lambda c: c.reqContractDetails(4, spy())).messages == []
+    assert gw.call(session, lambda c: c.reqMktData(5, spy(), "", False, False, [])).messages == []
+    assert _names(callbacks(gw.call(session, lambda c: c.reqOpenOrders()))) == ["openOrderEnd"]
+
+
+def test_order_reports_held_for_a_client_id_come_after_its_start_api() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    order = IbOrder()
+    order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(3)
+    gw.call(session, lambda c: c.reqMktData(1, spy(), "", False, False, []))
+    [effect] = gw.call(session, lambda c: c.placeOrder(1, spy(), order)).effects
+    for event in effect.events:  # as the server holds them while client id 1 is away
+        gw.state.hold(1, event)
+    del gw.state.client_ids[1]  # its socket closed
+    calls = callbacks(gw.call(SessionState(), lambda c: c.startApi()))
+    assert "execDetails" in _names(calls) and "commissionAndFeesReport" in _names(calls)
+    assert [a[1] for n, a in calls if n == "orderStatus"][-1] == "Filled"
+    assert gw.state.held == {}
+
+
+def test_an_ended_bar_subscription_is_told_its_error_and_its_id_is_free_again() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    gw.call(session, lambda c: c.reqRealTimeBars(6, eurusd(), 5, "MIDPOINT", False, []))
+    [(kind, req_id)] = live_subscriptions(session, ("realtime-bars", "keepuptodate-bars"), "EUR.USD")
+    reply = end_subscription(session, kind, req_id, 10225, "Bust event occurred", gw.now)
+    assert reply.errors() == [(6, 10225, "Bust event occurred")] and session.subs.realtime_bars == {}
+    assert gw.call(session, lambda c: c.reqRealTimeBars(6, eurusd(), 5, "MIDPOINT", False, [])).errors() == []
+
+
+def test_a_request_id_still_live_is_refused_with_322_whatever_the_subscription_kind() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    gw.call(session, lambda c: c.reqRealTimeBars(3, eurusd(), 5, "MIDPOINT", False, []))
+    assert gw.call(session, lambda c: c.reqTickByTickData(3, eurusd(), "BidAsk", 0, False)).errors()[0][:2] == (3, 322)
+    assert gw.call(session, lambda c: c.reqMktData(3, eurusd(), "", False, False, [])).errors()[0][:2] == (3, 322)
+    assert gw.call(session, lambda c: c.reqRealTimeBars(3, eurusd(), 5, "MIDPOINT", False, [])).errors()[0][:2] == (
+        3,
+        322,
+    )
+
+
+def test_at_most_50_keep_up_to_date_requests_are_open_at_once() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    replies = []
+    for req_id in range(51):
+        gw.now += 3.0  # clear of the burst rule
+        replies.append(
+            gw.call(
+                session,
+                lambda c, r=req_id: c.reqHistoricalData(r, eurusd(), "", "60 S", "5 secs", "MIDPOINT", 0, 2, True, []),
+            )
+        )
+    assert all(r.errors() == [] for r in replies[:50])
+    [(req_id, code, text)] = replies[50].errors()
+    assert (req_id, code) == (50, 162) and "simultaneous" in text
+
+
+def test_market_data_type_is_per_session_and_delayed_ticks_carry_delayed_tick_types() -> None:
+    gw = SansIOGateway()
+    gw.state.realtime_entitled = False
+    delayed, realtime = gw.connect(1), gw.connect(2)
+    gw.call(delayed, lambda c: c.reqMarketDataType(3))
+    got = callbacks(gw.call(delayed, lambda c: c.reqMktData(1, eurusd(), "", False, False, [])))
+    assert ("marketDataType", (1, 3)) in got and _errors(got) == [(1, 10167)]
+    assert {a[1] for n, a in got if n == "tickPrice"} == {66, 67}
+    refused = callbacks(gw.call(realtime, lambda c: c.reqMktData(1, eurusd(), "", False, False, [])))
+    assert _errors(refused) == [(1, 354)] and "tickPrice" not in _names(refused)
+    pushed = on_market(delayed, delayed.subs.market_data[1], Quote(1.1, 1.10005, 1, 1, gw.now), None)
+    assert {f[3] for f in pushed if f[0] == m.Out.TICK_PRICE} == {66, 67}

@@ -88,7 +88,7 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path: Path):
     missing = run_cli("status", "--file", str(tmp_path / "nope.json"))
     assert (missing.returncode, missing.stderr.strip()) == (
         1,
-        f"status unavailable: {tmp_path / 'nope.json'}: no status file",
+        f"error: status unavailable: {tmp_path / 'nope.json'}: no status file",
     )
     garbage = tmp_path / "garbage.json"
     garbage.write_text('{"schema_version": 1}')

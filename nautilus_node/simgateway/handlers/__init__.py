@@ -74,6 +74,15 @@ ROUTES: dict[int, Route] = {
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
 UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
+# Data requests a session sends before the farms connect (after a restart), which IB leaves unanswered.
+FARM_REQUESTS = {
+    m.In.REQ_CONTRACT_DATA,
+    m.In.REQ_MKT_DATA,
+    m.In.REQ_TICK_BY_TICK_DATA,
+    m.In.REQ_REAL_TIME_BARS,
+    m.In.REQ_HISTORICAL_DATA,
+    m.In.REQ_HISTORICAL_TICKS,
+}
 # Requests that only exist from a server version on; below it they are treated as unsupported.
 REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLIS}
 
@@ -88,6 +97,9 @@ def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewaySta
         out = Reply(s.wire, gw.clock())
         out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - startApi has not been called")
         return out
+    if gw.faults.awaiting_farms and msg_id in FARM_REQUESTS:
+        log.info("client id %s: request %d before the farms connected, left unanswered", s.client_id, msg_id)
+        return Reply(s.wire, gw.clock())
     try:
         return route.handle(route.parse(fields, s.wire), s, gw)
     except rq.MalformedRequest as exc:

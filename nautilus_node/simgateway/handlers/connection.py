@@ -6,6 +6,8 @@ import logging
 
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
+from nautilus_node.simgateway.faults import CONNECTIVITY_LOST, SEC_DEF_OK
+from nautilus_node.simgateway.handlers import orders
 from nautilus_node.simgateway.handlers.reply import CloseConnection, Reply
 from nautilus_node.simgateway.state import GatewayState, SessionState
 
@@ -28,11 +30,18 @@ def start_api(req: rq.StartApi, s: SessionState, gw: GatewayState) -> Reply:
     s.client_id = req.client_id
     log.info("started API as client id %d", req.client_id)
     out.send(m.managed_accounts(gw.broker.account), m.next_valid_id(gw.broker.next_valid_id()))
-    if gw.faults.market_farm_ok:
+    faults = gw.faults
+    if not faults.connected_to_ib:
+        out.error(-1, *CONNECTIVITY_LOST)
+        return out
+    if faults.awaiting_farms:
+        return out  # the farm notices come when the farms connect (see FaultController.restart)
+    if faults.market_farm_ok:
         out.error(-1, 2104, "Market data farm connection is OK:usfarm")
-    if gw.faults.hmds_farm_ok:
+    if faults.hmds_farm_ok:
         out.error(-1, 2106, "HMDS data farm connection is OK:ushmds")
-    out.error(-1, 2158, "Sec-def data farm connection is OK:secdefnj")
+    out.error(-1, *SEC_DEF_OK)
+    out.send(*orders.held_reports(s, gw))
     return out
 
 
@@ -64,4 +73,6 @@ def req_market_data_type(data_type: int, s: SessionState, gw: GatewayState) -> R
     out = Reply(s.wire, gw.clock())
     if data_type not in (1, 2, 3, 4):
         out.error(-1, 321, f"Error validating request.-'59' : cause - Invalid market data type {data_type}")
+        return out
+    s.market_data_type = data_type  # for this session only, as at IB
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
-from nautilus_node.simgateway.broker import Execution, Order, OrderError, OrderRequest
+from nautilus_node.simgateway.broker import Event, Execution, Fill, Order, OrderError, OrderRequest
 from nautilus_node.simgateway.handlers.reply import OrderEvents, Reply, resolve
 from nautilus_node.simgateway.state import GatewayState, SessionState
 
@@ -134,3 +134,17 @@ def fill(s: SessionState, gw: GatewayState, order: Order, execution: Execution) 
         m.open_order(order, gw.broker.account, s.wire),
         m.commission_report(execution),
     ]
+
+
+def report(s: SessionState, gw: GatewayState, event: Event) -> list[m.Fields]:
+    """The messages one order event sends to the order's owner."""
+    if isinstance(event, Fill):
+        return fill(s, gw, event.order, event.execution)
+    return order_update(s, gw, event.order)
+
+
+def held_reports(s: SessionState, gw: GatewayState) -> list[m.Fields]:
+    """The order reports held for this session's client id (made while it was away or IB was out of reach)."""
+    if s.client_id is None:
+        return []
+    return [msg for event in gw.held.pop(s.client_id, []) for msg in report(s, gw, event)]

@@ -1,0 +1,304 @@
+"""The `sweep` command: a config's strategy over a parameter space on Dask, its results in `results/<sweep-id>/`.
+
+The sweep id is a hash of everything that defines the sweep (config file, strategy, space, search, metric, period,
+walk-forward), so the same command run again finds its folder and skips every trial that already ran to the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nautilus_node.backtest.catalog_location import CatalogLocation
+from nautilus_node.errors import InputError, UserError
+from nautilus_node.sweep.best import best_table, write_best_reports
+from nautilus_node.sweep.charts import score_chart, walk_forward_chart
+from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
+from nautilus_node.sweep.factory import TrialFactory
+from nautilus_node.sweep.space import Space, parse_space
+from nautilus_node.sweep.store import TrialStore, results_table, write_tables
+from nautilus_node.sweep.trial import METRICS, TrialResult, TrialSpec
+from nautilus_node.sweep.walkforward import Fold, make_folds, parse_length
+
+SEARCHES = ("grid", "random", "optuna")
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Everything the command line says about one sweep."""
+
+    config: Path
+    params: tuple[str, ...]
+    strategy: str | None = None
+    search: str = "grid"
+    trials: int | None = None
+    seed: int = 0
+    metric: str = "sharpe"
+    start: str | None = None
+    end: str | None = None
+    in_sample: str | None = None
+    out_of_sample: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    results: Path | None = None
+    sweep_id: str | None = None
+    report_best: int = 0
+    top: int = 5
+    chunk_size: int | None = 1_000_000
+
+    def definition(self) -> dict[str, object]:
+        """What makes two runs the same sweep (not where or how they run)."""
+        fields = asdict(self)
+        for name in ("config", "workers", "scheduler", "results", "sweep_id", "report_best", "top", "chunk_size"):
+            fields.pop(name)
+        return {**fields, "config_text": self.config.read_text(encoding="utf-8")}
+
+
+@dataclass
+class SweepOutcome:
+    """Where the results went, every trial in order, and the text printed at the end."""
+
+    directory: Path
+    results: list[TrialResult] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def sweep_command(request: SweepRequest, echo: Callable[[str], None] = print) -> SweepOutcome:
+    """Run the sweep and write its results; `InputError` on bad input, `UserError` when no trial succeeded."""
+    _check_request(request)
+    space = parse_space(request.params)
+    factory = TrialFactory.load(request.config, request.strategy, request.chunk_size)
+    factory.check_space(space)
+    start, end = factory.period(request.start, request.end)
+    folds = _folds(request, start, end)
+    sweep_id = request.sweep_id or _sweep_id(factory.name, request)
+    root = request.results or Path(factory.settings.backtest.results)
+    outcome = SweepOutcome(directory=root / sweep_id)
+    store = TrialStore(outcome.directory)
+    specs: dict[str, TrialSpec] = {}
+    sweep = _Sweep(request, space, factory, store, outcome, specs)
+    with open_cluster(request.scheduler, request.workers) as cluster:
+        echo(f"sweep {sweep_id}: {factory.name} over {', '.join(space.names)}; {_where(cluster, request)}")
+        check_catalog(cluster, CatalogLocation.parse(factory.settings.backtest.catalog))
+        try:
+            if folds is None:
+                sweep.search(cluster, start, end, fold=None, sample="all")
+            else:
+                sweep.walk_forward(cluster, folds)
+        except SweepInterrupted:
+            sweep.write(folds, echo)
+            raise
+    sweep.write(folds, echo)
+    if not any(r.ok for r in outcome.results):
+        first = next((r.error for r in outcome.results if r.error), "no trial ran")
+        raise UserError(f"no trial ran to the end ({len(outcome.results)} failed); the first error: {first}")
+    if request.report_best:
+        scored = [r for r in outcome.results if r.sample in ("all", "out")]
+        for line in write_best_reports(scored, specs, request.metric, request.report_best, outcome.directory):
+            echo(line)
+    return outcome
+
+
+@dataclass
+class _Sweep:
+    """One sweep in progress: searching windows on the cluster and collecting every result in order."""
+
+    request: SweepRequest
+    space: Space
+    factory: TrialFactory
+    store: TrialStore
+    outcome: SweepOutcome
+    specs: dict[str, TrialSpec]
+    fold_rows: list[dict[str, object]] = field(default_factory=list)
+
+    def search(
+        self, cluster: Cluster, start: pd.Timestamp, end: pd.Timestamp, fold: int | None, sample: str
+    ) -> list[TrialResult]:
+        """Search the space over one window; the results of this window's trials."""
+        label = "trials" if fold is None else f"fold {fold}"
+        if self.request.search == "optuna":
+            return self._optuna(cluster, start, end, fold, sample, label)
+        if self.request.search == "random":
+            combos = self.space.sample(self.request.trials or 0, self.request.seed)
+        else:
+            combos = self.space.grid()
+        return self._run(cluster, [self.factory.trial(p, start, end, fold, sample) for p in combos], label)
+
+    def walk_forward(self, cluster: Cluster, folds: list[Fold]) -> None:
+        """Choose on each fold's in-sample window, score the choice on its out-of-sample window."""
+        metric = self.request.metric
+        for fold in folds:
+            chosen = _best(self.search(cluster, fold.in_start, fold.in_end, fold.number, "in"), metric)
+            row: dict[str, object] = {
+                "fold": fold.number,
+                "in_start": fold.in_start.isoformat(),
+                "in_end": fold.in_end.isoformat(),
+                "out_start": fold.out_start.isoformat(),
+                "out_end": fold.out_end.isoformat(),
+            }
+            if chosen is None:
+                self.fold_rows.append(row | {"in_score": None, "out_score": None, "error": "no in-sample score"})
+                continue
+            trial = self.factory.trial(chosen.params, fold.out_start, fold.out_end, fold.number, "out")
+            [scored] = self._run(cluster, [trial], f"fold {fold.number} out-of-sample")
+            row |= {f"param_{k}": v for k, v in chosen.params.items()}
+            row |= {"in_score": chosen.score(metric), "out_score": scored.score(metric)}
+            row |= {f"out_{k}": v for k, v in scored.metrics.items()} | {"error": scored.error or ""}
+            self.fold_rows.append(row)
+
+    def write(self, folds: list[Fold] | None, echo: Callable[[str], None]) -> None:
+        """Tables, charts and the best trials, from whatever has finished."""
+        directory, metric = self.outcome.directory, self.request.metric
+        table = results_table(self.outcome.results, METRICS[metric])
+        if table.empty:
+            return
+        write_tables(table, directory)
+        ok = sum(r.ok for r in self.outcome.results)
+        echo(f"{len(table)} trials ({ok} ok, {len(table) - ok} failed): {directory / 'sweep.csv'} and sweep.parquet")
+        if folds is None:
+            chart = score_chart(table, self.space.names, metric, directory)
+            echo(best_table(table, self.space.names, metric, self.request.top))
+        else:
+            frame = pd.DataFrame(self.fold_rows)
+            if frame.empty:
+                return
+            frame.to_csv(directory / "walkforward.csv", index=False)
+            chart = walk_forward_chart(frame, metric, directory / "walkforward.png")
+            echo(_fold_summary(frame, self.space.names, metric))
+        if chart is not None:
+            echo(f"chart: {chart}")
+
+    def _optuna(
+        self, cluster: Cluster, start: pd.Timestamp, end: pd.Timestamp, fold: int | None, sample: str, label: str
+    ) -> list[TrialResult]:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=self.request.seed))
+        asked: dict[str, list[optuna.Trial]] = {}
+        window: list[TrialResult] = []
+        count = self.request.trials or 0
+
+        def tell(result: TrialResult) -> None:
+            value = result.score(self.request.metric)
+            for trial in asked.pop(result.key, []):
+                if value is None:
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                else:
+                    study.tell(trial, value)
+
+        def feed() -> Iterator[TrialSpec]:
+            for _ in range(count):
+                trial = study.ask()
+                built = self.factory.trial(self.space.suggest(trial), start, end, fold, sample)
+                already = asked.get(built.key)
+                asked.setdefault(built.key, []).append(trial)
+                if already is not None:  # the same parameters are running now: score both with one run
+                    continue
+                done = built if isinstance(built, TrialResult) else self.store.completed(built.key)
+                if done is not None:
+                    self._keep(done, window, new=False)
+                    tell(done)
+                    continue
+                self.specs[built.key] = built
+                yield built
+
+        def arrived(result: TrialResult) -> None:
+            self._keep(result, window, new=True)
+            tell(result)
+
+        run_on_cluster(cluster, feed(), arrived, total=count, label=label, in_flight=cluster.workers)
+        return window
+
+    def _run(self, cluster: Cluster, built: list[TrialSpec | TrialResult], label: str) -> list[TrialResult]:
+        """Run the trials not yet completed; all their results in the order given."""
+        window: list[TrialResult | None] = []
+        slots: dict[str, int] = {}
+        todo = []
+        for item in built:
+            done = item if isinstance(item, TrialResult) else self.store.completed(item.key)
+            if done is not None:
+                window.append(done)
+                if isinstance(item, TrialSpec):
+                    self.specs[item.key] = item
+            elif item.key not in slots:
+                slots[item.key] = len(window)
+                window.append(None)  # filled when the result arrives
+                self.specs[item.key] = item
+                todo.append(item)
+
+        def arrived(result: TrialResult) -> None:
+            window[slots[result.key]] = result
+            self.store.add(result)
+
+        try:
+            run_on_cluster(cluster, todo, arrived, total=len(todo), label=label)
+        finally:
+            finished = [r for r in window if r is not None]
+            self.outcome.results.extend(finished)
+        return finished
+
+    def _keep(self, result: TrialResult, window: list[TrialResult], new: bool) -> None:
+        if new:
+            self.store.add(result)
+        window.append(result)
+        self.outcome.results.append(result)
+
+
+def _best(results: list[TrialResult], metric: str) -> TrialResult | None:
+    scored = [r for r in results if r.score(metric) is not None]
+    return max(scored, key=lambda r: r.score(metric)) if scored else None  # first of equals: the earliest trial
+
+
+def _fold_summary(frame: pd.DataFrame, params: list[str], metric: str) -> str:
+    columns = ["fold", "out_start", "out_end", *[f"param_{p}" for p in params if f"param_{p}" in frame], "in_score"]
+    shown = frame[[c for c in [*columns, "out_score"] if c in frame]].rename(columns=lambda c: c.removeprefix("param_"))
+    scores = pd.to_numeric(frame["out_score"], errors="coerce")
+    return (
+        f"walk-forward, {len(frame)} folds, chosen by in-sample {metric}:\n{shown.to_string(index=False)}\n"
+        f"out-of-sample {metric}: mean {scores.mean():.4f}, {int((scores > 0).sum())} of {len(frame)} folds above 0"
+    )
+
+
+def _folds(request: SweepRequest, start: pd.Timestamp, end: pd.Timestamp) -> list[Fold] | None:
+    if request.in_sample is None and request.out_of_sample is None:
+        return None
+    if request.in_sample is None or request.out_of_sample is None:
+        raise InputError("--in-sample and --out-of-sample go together (e.g. --in-sample 5D --out-of-sample 2D)")
+    return make_folds(
+        start,
+        end,
+        parse_length(request.in_sample, "--in-sample"),
+        parse_length(request.out_of_sample, "--out-of-sample"),
+    )
+
+
+def _check_request(request: SweepRequest) -> None:
+    if request.search not in SEARCHES:
+        raise InputError(f"--search {request.search!r}: expected one of {', '.join(SEARCHES)}")
+    if request.metric not in METRICS:
+        raise InputError(f"--metric {request.metric!r}: expected one of {', '.join(METRICS)}")
+    if request.search != "grid" and not request.trials:
+        raise InputError(f"--search {request.search} needs --trials N (how many combinations to try)")
+    if request.search == "grid" and request.trials:
+        raise InputError("--trials is for --search random or optuna; a grid runs every combination")
+    if request.scheduler is not None and request.workers is not None:
+        raise InputError("--workers sizes the local cluster; with --scheduler the cluster has its own workers")
+    if not request.config.is_file():
+        raise InputError(f"{request.config}: no such config file")
+
+
+def _sweep_id(strategy: str, request: SweepRequest) -> str:
+    digest = hashlib.sha256(json.dumps(request.definition(), sort_keys=True, default=str).encode()).hexdigest()
+    return f"sweep-{strategy}-{digest[:10]}"
+
+
+def _where(cluster: Cluster, request: SweepRequest) -> str:
+    place = f"scheduler {request.scheduler}" if request.scheduler else "local cluster on 127.0.0.1"
+    dashboard = cluster.dashboard or "none (install bokeh for Dask's dashboard)"
+    return f"{place}, {cluster.workers} workers; dashboard: {dashboard}"

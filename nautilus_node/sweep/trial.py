@@ -1,0 +1,147 @@
+"""One trial of a sweep: a `BacktestRunConfig` (as JSON, so it travels to any worker) run through NautilusTrader's
+`BacktestNode`, reduced to a small row of metrics. It runs wherever Dask puts it; it never raises, so a failing
+trial is a row with its error, not a stopped sweep.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from nautilus_trader.backtest.config import BacktestRunConfig
+
+from nautilus_node.sweep.space import Value
+
+METRICS = {
+    "sharpe": "sharpe_ratio",
+    "sortino": "sortino_ratio",
+    "return": "total_return",
+    "drawdown": "max_drawdown",  # a negative fraction: closer to 0 is better, so higher is better for all
+    "profit_factor": "profit_factor",
+}
+METRIC_COLUMNS = [
+    "total_return",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "profit_factor",
+    "win_rate",
+    "final_balance",
+    "trades",
+    "orders",
+    "fills",
+    "events",
+]
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What a worker needs to run one trial, and its key: what identifies it across runs of the same sweep."""
+
+    key: str
+    params: dict[str, Value]
+    config_json: bytes
+    start: str
+    end: str
+    fold: int | None = None
+    sample: str = "all"  # "all"; in a walk-forward: "in" (choosing) or "out" (scoring)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A finished trial: its metrics, or the error that stopped it; wall time and the worker that ran it."""
+
+    key: str
+    params: dict[str, Value]
+    start: str
+    end: str
+    fold: int | None
+    sample: str
+    metrics: dict[str, float | int | None]
+    error: str | None
+    wall_seconds: float
+    worker: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the backtest ran to the end."""
+        return self.error is None
+
+    def score(self, metric: str) -> float | None:
+        """The value of `metric` (a `METRICS` name), None when failed or undefined."""
+        value = self.metrics.get(METRICS[metric]) if self.ok else None
+        return None if value is None else float(value)
+
+
+def trial_key(config: BacktestRunConfig) -> str:
+    """A stable name for a trial: the hash of its whole run config (strategy parameters, period, data, venue),
+    leaving out the chunk size, which changes memory use but not results."""
+    return hashlib.sha256(msgspec.structs.replace(config, chunk_size=None).json()).hexdigest()[:16]
+
+
+def failed(spec: TrialSpec, error: str, wall_seconds: float = 0.0, worker: str = "") -> TrialResult:
+    """The result of a trial that did not run to the end."""
+    return TrialResult(
+        spec.key, spec.params, spec.start, spec.end, spec.fold, spec.sample, {}, error, wall_seconds, worker
+    )
+
+
+def run_trial(spec: TrialSpec) -> TrialResult:
+    """Run the trial here and return its metrics; every failure becomes the result's error."""
+    from nautilus_node.backtest.runner import run_backtest
+
+    started = time.perf_counter()
+    worker = _worker_name()
+    try:
+        run = run_backtest(BacktestRunConfig.parse(spec.config_json))
+        try:
+            metrics = trial_metrics(run)
+        finally:
+            run.node.dispose()
+            gc.collect()  # NautilusTrader's streaming session must be dropped on this thread, not a later one
+    except Exception as exc:
+        return failed(spec, f"{type(exc).__name__}: {exc}".splitlines()[0], time.perf_counter() - started, worker)
+    return TrialResult(
+        spec.key,
+        spec.params,
+        spec.start,
+        spec.end,
+        spec.fold,
+        spec.sample,
+        metrics,
+        None,
+        time.perf_counter() - started,
+        worker,
+    )
+
+
+def trial_metrics(run: Any) -> dict[str, float | int | None]:
+    """The figures a sweep compares, from the statistics our `backtest` reports."""
+    from nautilus_node.backtest.report import equity_series, statistics
+
+    trader = run.engine.trader
+    positions = trader.generate_positions_report()
+    closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
+    stats = statistics(run, equity_series(run), fills=len(trader.generate_fills_report()), trades=closed)
+    metrics = {name: stats.get(name) for name in METRIC_COLUMNS}
+    metrics["profit_factor"] = _finite(run.result.stats_returns.get("Profit Factor"))
+    return metrics
+
+
+def _finite(value: Any) -> float | None:
+    number = None if value is None else float(value)
+    return None if number is None or math.isnan(number) or math.isinf(number) else number
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "local"
