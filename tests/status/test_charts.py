@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.objects import Price, Quantity
 
 from nautilus_node.status.charts import MAX_POINTS, ChartHistory, ChartRecorder, ChartUpdate, FeedMark, PricePoint
-from nautilus_node.status.snapshot import Pnl
+from nautilus_node.status.snapshot import Pnl, Subscription
 from tests.status.conftest import START_NS, eurusd, quotes, sample_snapshot
 
 SECOND = 1_000_000_000
@@ -44,3 +45,15 @@ def test_the_history_keeps_a_bounded_number_of_points_per_instrument():
         history.add(ChartUpdate(prices={"X.Y": [PricePoint(time=float(i), value=1.0)]}))
     kept = history.snapshot().prices["X.Y"]
     assert len(kept) == MAX_POINTS and kept[0].time == 10.0
+
+
+def test_gateway_subscriptions_join_the_strip_with_recovering_shown_as_such():
+    recorder = ChartRecorder()
+    live = Subscription(name="EUR.USD", kind="quotes", state="live", since=None, tries=0, text="live")
+    recovering = msgspec.structs.replace(live, state="recovering", tries=1, text="recovering since …")
+    key = "EUR.USD IB quotes subscription"
+    assert recorder.update(START_NS, [], [], [], None, [live]).feed_states == {key: [FeedMark(START_NS / 1e9, "fresh")]}
+    later = START_NS + SECOND
+    assert recorder.update(later, [], [], [], None, [recovering]).feed_states == {
+        key: [FeedMark(later / 1e9, "recovering")]
+    }
