@@ -147,6 +147,8 @@ def read(
     cols = Columns(path, first_line, ts, {name: _numbers(path, name, s, first_line) for name, s in text.items()})
     if seen is not None:
         keyed = {"ts": cols.ts} if bar_type is not None else {"ts": cols.ts, **cols.values}
+        if trade_ids is not None:
+            keyed["trade_id"] = trade_ids.to_numpy()
         keys = pd.util.hash_pandas_object(pd.DataFrame(keyed), index=False).to_numpy()
         seen.add_rows(path, keys, first_line)
     if spec.kind == "quotes":

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import msgspec
 import pandas as pd
+from ibapi.tag_value import TagValue
 from nautilus_trader.adapters.interactive_brokers.common import IBContract, IBContractDetails
 from nautilus_trader.adapters.interactive_brokers.parsing.instruments import (
     instrument_id_to_ib_contract,
@@ -115,12 +116,14 @@ def define(definition: InstrumentDefinition) -> Defined:
     if sec_type in ("CASH", "CRYPTO"):
         fields["symbol"], fields["currency"] = contract.localSymbol.split(".")
         default_tick = ("0.005" if fields["currency"] == "JPY" else "0.00005") if sec_type == "CASH" else None
-        details["minTick"] = float(value("tick", definition.tick, default_tick))
-        size = Decimal(value("size increment", definition.size_increment, "1" if sec_type == "CASH" else "0.00000001"))
+        details["minTick"] = _tick(definition, value("tick", definition.tick, default_tick))
+        size = _size(
+            definition, value("size increment", definition.size_increment, "1" if sec_type == "CASH" else "0.00000001")
+        )
     elif sec_type in ("FUT", "CONTFUT"):
         fields["currency"] = value("currency", definition.currency, "USD")
-        fields["multiplier"] = value("multiplier", definition.multiplier, None)
-        details["minTick"] = float(value("tick", definition.tick, None))
+        fields["multiplier"] = str(_size(definition, value("multiplier", definition.multiplier, None), "multiplier"))
+        details["minTick"] = _tick(definition, value("tick", definition.tick, None))
         fields["lastTradeDateOrContractMonth"] = _expiry(definition, value("expiry", definition.expiry, None))
         symbol = contract.localSymbol or contract.symbol
         underlying = value("underlying", definition.underlying, symbol[:-2] if sec_type == "FUT" else symbol)
@@ -129,8 +132,8 @@ def define(definition: InstrumentDefinition) -> Defined:
     elif sec_type == "STK":
         us = contract.primaryExchange in US_STOCK_VENUES
         fields["currency"] = value("currency", definition.currency, "USD" if us else None)
-        details["minTick"] = float(value("tick", definition.tick, "0.01"))
-        details["secIdList"] = [_isin(definition.isin or "-")]  # the parser insists on one
+        details["minTick"] = _tick(definition, value("tick", definition.tick, "0.01"))
+        details["secIdList"] = [TagValue("ISIN", definition.isin or "-")]  # the parser insists on one
         size = Decimal(1)
     else:
         raise DefinitionError(definition.id, f"{sec_type} contracts are not defined offline; fetch them from IB")
@@ -161,13 +164,24 @@ def describe(defined: Defined) -> str:
     return f"defined {instrument.id} as {kind}{assumed}"
 
 
-def can_define_from_id(instrument_id: str) -> bool:
-    """Whether the id alone is enough (IB's conventions supply everything else)."""
+def _tick(definition: InstrumentDefinition, text: str) -> float:
     try:
-        define(InstrumentDefinition(id=instrument_id))
-    except CatalogInputError:
-        return False
-    return True
+        tick = float(text)
+    except ValueError:
+        tick = 0.0
+    if not tick > 0:
+        raise DefinitionError(definition.id, f"tick {text!r} is not a positive number")
+    return tick
+
+
+def _size(definition: InstrumentDefinition, text: str, name: str = "size increment") -> Decimal:
+    try:
+        size = Decimal(text)
+    except ArithmeticError:
+        size = Decimal(0)
+    if not size > 0:
+        raise DefinitionError(definition.id, f"{name} {text!r} is not a positive number")
+    return size
 
 
 def _expiry(definition: InstrumentDefinition, text: str) -> str:
@@ -175,12 +189,6 @@ def _expiry(definition: InstrumentDefinition, text: str) -> str:
         return pd.Timestamp(text).strftime("%Y%m%d")
     except ValueError:
         raise DefinitionError(definition.id, f"expiry {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _isin(value: str):
-    from ibapi.tag_value import TagValue
-
-    return TagValue("ISIN", value)
 
 
 def _stamped(instrument: Instrument, isin: str | None) -> Instrument:

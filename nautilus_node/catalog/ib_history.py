@@ -100,13 +100,13 @@ class IBHistory:
     async def instrument(self, instrument_id: InstrumentId) -> Instrument:
         """The instrument as the adapter builds it from IB's contract details; a contract IB does not know
         (error 200) fails at once instead of after the adapter's 60-second wait."""
-        seen = len(self._client.errors)
-        self._client.failed.clear()
+        seen = len(self._errors)
+        self._failed.clear()
         load = asyncio.ensure_future(self._provider.load_ids_with_return_async([instrument_id]))
-        failed = asyncio.ensure_future(self._client.failed.wait())
+        failed = asyncio.ensure_future(self._failed.wait())
         await asyncio.wait({load, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
         failed.cancel()
-        errors = self._client.errors[seen:]
+        errors = self._errors[seen:]
         if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
             load.cancel()
             if errors:

@@ -9,40 +9,57 @@ provider, an unknown contract ends the command at once with IB's error text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 
 from nautilus_trader.model.identifiers import InstrumentId
 
 from nautilus_node.catalog.download import DownloadError
 from nautilus_node.catalog.ib_history import IBHistory
-from nautilus_node.errors import UserError
 from nautilus_node.settings import GatewaySettings
 
 CLIENT_ID_OFFSET = 900  # the check's connection must not take the node's client id
 ANSWER_TIMEOUT_SECS = 20  # an unknown contract fails at once; this bounds a gateway that never answers
-
-
-class UnknownContract(UserError):
-    """The gateway does not know one of the instruments to trade."""
+JOIN_POLL_SECS = 0.2
 
 
 def check_contracts(gateway: GatewaySettings, instrument_ids: list[str]) -> None:
-    """Raise `UnknownContract` naming the first instrument the gateway has no contract for, with IB's error."""
+    """Raise `DownloadError` (a one-line user error) naming the first instrument the gateway has no contract for,
+    with IB's error. A gateway that does not complete the API start within the handshake timeout is left to
+    the node's own start-up, which reports on it."""
     if not instrument_ids:
         return
 
     async def ask() -> None:
-        client_id = gateway.client_id + CLIENT_ID_OFFSET
-        async with IBHistory(
-            gateway.host,
-            gateway.port,
-            client_id,
-            connect_timeout=gateway.handshake_timeout_secs + 10,
-            request_timeout=ANSWER_TIMEOUT_SECS,
-        ) as ib:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                ib = await stack.enter_async_context(
+                    IBHistory(
+                        gateway.host,
+                        gateway.port,
+                        gateway.client_id + CLIENT_ID_OFFSET,
+                        connect_timeout=gateway.handshake_timeout_secs,
+                        request_timeout=ANSWER_TIMEOUT_SECS,
+                    )
+                )
+            except DownloadError:
+                return  # the API start did not complete in time: the node's own start-up reports on that
             for instrument_id in instrument_ids:
                 await ib.instrument(InstrumentId.from_str(instrument_id))
 
-    try:
-        asyncio.run(ask())
-    except DownloadError as exc:
-        raise UnknownContract(str(exc)) from None
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            asyncio.run(ask())
+        except BaseException as exc:  # handed to the main thread
+            failures.append(exc)
+
+    # In a thread of its own: a stop signal interrupts the main thread's wait at once and the check is left
+    # behind (the process is ending), instead of tearing its connection down halfway inside the event loop.
+    worker = threading.Thread(target=work, name="contract-check", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(JOIN_POLL_SECS)
+    if failures:
+        raise failures[0]

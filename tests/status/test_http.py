@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import msgspec
@@ -10,7 +11,7 @@ import pytest
 
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.health import assess
-from nautilus_node.status.http import StatusServer
+from nautilus_node.status.server import StatusServer
 from nautilus_node.status.snapshot import decode, iso
 from tests.status.conftest import http_get, http_json, sample_snapshot
 
@@ -59,19 +60,25 @@ def test_healthz_turns_503_when_the_snapshot_stops_being_updated(served):
     assert body["reasons"][0].startswith("status snapshot is 30 s old")
 
 
-def test_the_page_is_self_contained_html(served):
+def test_the_page_and_everything_it_loads_are_served_by_the_node(served):
     _, url = served
     status, content_type, body = http_get(f"{url}/")
     page = body.decode()
     assert (status, content_type) == (200, "text/html; charset=utf-8")
-    assert "<script>" in page and 'fetch("status"' in page
-    assert "http://" not in page and "https://" not in page and "src=" not in page
+    assert "http://" not in page and "https://" not in page  # works offline: no CDN
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert "static/vendor/lightweight-charts.standalone.production.js" in sources and "static/app.js" in sources
+    for source in sources:
+        status, _, asset = http_get(f"{url}/{source}")
+        assert status == 200 and asset, source
+    status, _, licence = http_get(f"{url}/static/vendor/lightweight-charts.LICENSE")
+    assert status == 200 and b"Apache License" in licence
 
 
 def test_unknown_paths_are_404(served):
     _, url = served
-    status, _, body = http_get(f"{url}/metrics")
-    assert status == 404 and json.loads(body) == {"error": "no such path: /metrics"}
+    status, _, body = http_get(f"{url}/nothing-here")
+    assert status == 404 and json.loads(body) == {"error": "no such path: /nothing-here"}
 
 
 def test_a_port_in_use_is_a_one_line_error_naming_the_address(served):
