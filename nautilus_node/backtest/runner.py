@@ -32,7 +32,7 @@ from nautilus_node.backtest.preflight import check_inputs, list_command
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import importable_strategy, instantiate_strategy
 
-DEFAULT_CHUNK_SIZE = 1_000_000  # records per streamed chunk: ~100 MB of quote ticks in memory at a time
+DEFAULT_CHUNK_SIZE = 1_000_000  # records per streamed chunk (docs/sweeps.md has the memory it takes)
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 _FEE_SCHEDULES = {
     "ib": "auto",

@@ -206,8 +206,10 @@ class Broker:
         first_perm_id: int | None = None,
         always_open: bool = True,
         time_zone: str = "US/Eastern",
+        partial_fills: bool = False,
     ) -> None:
         self.account = account
+        self.partial_fills = partial_fills  # True: fills take at most the displayed size at each price
         self.time_zone = time_zone
         self.always_open = always_open  # False: orders work only in their contract's trading hours
         self._book = _Book(cash=starting_cash)
@@ -456,8 +458,42 @@ class Broker:
             if req.tif in ("IOC", "FOK") and incoming:
                 return self._cancel(order)
             return []
-        quantity = order.remaining
-        return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
+        if not self.partial_fills:
+            quantity = order.remaining
+            return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
+        return self._fill_in_parts(order, quote, price, now, incoming=incoming)
+
+    def _fill_in_parts(self, order: Order, quote: Quote, price: float, now: float, *, incoming: bool) -> list[Event]:
+        """Fill against the displayed size: a marketable order walks the book one tick a level (each level
+        showing the touch's size) within its limit; a resting limit takes what the touch shows; FOK fills
+        whole or not at all, IOC cancels what is left."""
+        req = order.request
+        buy = req.action == "BUY"
+        shown = Decimal(quote.ask_size if buy else quote.bid_size)
+        tick = req.spec.min_tick
+        walks = incoming and req.tif != "FOK"
+        levels = []
+        left = order.remaining
+        level_price = price
+        limit = req.lmt_price if req.order_type in ("LMT", "STP LMT") else None
+        slack = tick * 1e-6
+        while left > 0 and shown > 0:
+            if limit is not None and (level_price > limit + slack if buy else level_price < limit - slack):
+                break
+            part = min(left, shown)
+            levels.append((part, level_price))
+            left -= part
+            if not walks:
+                break
+            level_price = req.spec.round_price(level_price + (tick if buy else -tick))
+        if req.tif == "FOK" and incoming and left > 0:
+            return self._cancel(order)
+        events: list[Event] = []
+        for part, level_price in levels:
+            events += [self._fill(order, part, level_price, now), *self._after_fill(order, part, now)]
+        if req.tif == "IOC" and incoming and order.remaining > 0:
+            events += self._cancel(order)
+        return events
 
     @staticmethod
     def _fill_price(order: Order, quote: Quote, *, incoming: bool) -> float | None:

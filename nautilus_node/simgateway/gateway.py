@@ -32,6 +32,7 @@ class SimulatedGateway:
     the standalone ``gateway`` command's default). ``state_file`` keeps the account (orders, executions,
     positions, id sequences) across processes. ``realtime_entitled=False`` is an account without real-time
     market data: real-time quote requests get 354, delayed ones (reqMarketDataType 3/4) delayed ticks with 10167.
+    ``partial_fills=True`` fills against the displayed size (a large market order in parts at successive prices).
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class SimulatedGateway:
         state_file: str | Path | None = None,
         market_hours: str = "always-open",
         realtime_entitled: bool = True,
+        partial_fills: bool = False,
     ) -> None:
         if not account:
             raise ValueError("account must not be empty")
@@ -60,7 +62,9 @@ class SimulatedGateway:
         self.market_hours = market_hours
         replay = CatalogReplay(replay_catalog, replay_speed) if replay_catalog else None
         self.universe = Universe(build_universe())
-        self.broker = Broker(account, starting_cash=starting_cash, always_open=market_hours == "always-open")
+        self.broker = Broker(
+            account, starting_cash=starting_cash, always_open=market_hours == "always-open", partial_fills=partial_fills
+        )
         self._state = StateFile(Path(state_file)) if state_file else None
         if self._state is not None:
             self._state.load_into(self.broker)

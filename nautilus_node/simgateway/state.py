@@ -89,6 +89,7 @@ class GatewayState:
     active: dict[int, ContractSpec] = field(default_factory=dict)  # contracts the quote clock moves
     client_ids: dict[int, SessionState] = field(default_factory=dict)  # client id -> the session holding it
     held: dict[int, list[Event]] = field(default_factory=dict)  # order reports a client id has not had yet
+    announced: set[tuple[int, int]] = field(default_factory=set)  # (client id, order id) reported at least once
 
     def hold(self, client_id: int, event: Event) -> None:
         """Keep an order report for its client until it can be delivered (reconnect, connectivity back)."""

@@ -163,7 +163,12 @@ class StatusActor(Actor):
         snapshot = self.build_snapshot()
         assert self._feeds is not None
         update = self._charts.update(
-            self.clock.timestamp_ns(), self._feeds.newest, self._feeds.bars, snapshot.feeds, snapshot.pnl
+            self.clock.timestamp_ns(),
+            self._feeds.newest,
+            self._feeds.bars,
+            snapshot.feeds,
+            snapshot.pnl,
+            snapshot.resilience.subscriptions if snapshot.resilience is not None else [],
         )
         data = self.board.publish(snapshot, update)
         path = self._status_config.snapshot_path

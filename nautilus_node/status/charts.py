@@ -9,18 +9,20 @@ the web server's loop) keeps a bounded history of those updates for pages that o
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import msgspec
 from nautilus_trader.core.data import Data
-from nautilus_trader.model.data import Bar, BarType, QuoteTick, TradeTick
+from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.events import OrderFilled
 
-from nautilus_node.status.snapshot import Feed, Pnl
+from nautilus_node.status.snapshot import Feed, Pnl, Subscription
 
 MAX_POINTS = 7200  # per instrument and series: two hours at one point per second
 MAX_FILLS = 1000
 MAX_FEED_MARKS = 2000
+# A gateway subscription's state (the resilient IB client's) on the same strip as the feeds' own states.
+SUBSCRIPTION_STRIP_STATES = {"waiting": "waiting", "live": "fresh", "recovering": "recovering", "dead": "stale"}
 
 
 class PricePoint(msgspec.Struct, frozen=True, array_like=True):
@@ -82,6 +84,10 @@ def feed_key(feed: Feed) -> str:
     return f"{feed.name} {feed.data_type}"
 
 
+def subscription_key(subscription: Subscription) -> str:
+    return f"{subscription.name} IB {subscription.kind} subscription"
+
+
 class ChartRecorder:
     """Collects one interval's chart points on the node's event loop."""
 
@@ -106,9 +112,10 @@ class ChartRecorder:
         bars: Iterable[Bar],
         feeds: list[Feed],
         pnl: Pnl | None,
+        subscriptions: Sequence[Subscription] = (),
     ) -> ChartUpdate:
         """The points since the last call: `newest` holds the last event of each quote or trade feed that
-        had any, `bars` every bar that arrived."""
+        had any, `bars` every bar that arrived; feed and gateway-subscription states when they changed."""
         update = ChartUpdate()
         for data in newest:
             point = _price_point(data)
@@ -130,11 +137,12 @@ class ChartRecorder:
         if pnl is not None:
             update.equity.append(EquityPoint(time=now, equity=pnl.equity, unrealized=pnl.unrealized))
             update.currency = pnl.currency
-        for feed in feeds:
-            key = feed_key(feed)
-            if self._feed_states.get(key) != feed.state:
-                self._feed_states[key] = feed.state
-                update.feed_states[key] = [FeedMark(time=now, state=feed.state)]
+        states = [(feed_key(f), f.state) for f in feeds]
+        states += [(subscription_key(s), SUBSCRIPTION_STRIP_STATES[s.state]) for s in subscriptions]
+        for key, state in states:
+            if self._feed_states.get(key) != state:
+                self._feed_states[key] = state
+                update.feed_states[key] = [FeedMark(time=now, state=state)]
         return update
 
 
@@ -145,11 +153,6 @@ def _price_point(data: Data) -> PricePoint | None:
     if isinstance(data, TradeTick):
         return PricePoint(time=data.ts_init / 1e9, value=data.price.as_double())
     return None
-
-
-def bar_instrument(feed_name: str) -> str:
-    """The instrument id of a bar feed's name (a bar type)."""
-    return str(BarType.from_str(feed_name).instrument_id)
 
 
 class ChartHistory:

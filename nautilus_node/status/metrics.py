@@ -42,9 +42,22 @@ class SnapshotCollector(Collector):
         yield _gauge("healthy", "1 when the node is healthy (as /healthz)", s.health.healthy)
         yield _gauge("uptime_seconds", "Seconds since the node started", s.node.uptime_secs)
         yield _gauge("gateway_connected", "1 while the IB Gateway connection is up", s.gateway.state == "connected")
-        yield _counter(
-            "gateway_reconnects", "Times the gateway connected again after the first connection", s.gateway.reconnects
-        )
+        resilience = s.resilience
+        # The resilient IB client counts every reconnection; the snapshot's own count sees those it polled.
+        reconnects = max(s.gateway.reconnects, resilience.reconnects if resilience is not None else 0)
+        yield _counter("gateway_reconnects", "Times the gateway connected again after the first connection", reconnects)
+        if resilience is not None:
+            yield _gauge(
+                "gateway_reconnect_attempts",
+                "Reconnection attempts in the current outage",
+                resilience.reconnect_attempts,
+            )
+            live = GaugeMetricFamily(
+                f"{PREFIX}_subscription_live", "1 while the market-data subscription is live", labels=["name", "kind"]
+            )
+            for subscription in resilience.subscriptions:
+                live.add_metric([subscription.name, subscription.kind], subscription.state == "live")
+            yield live
         age = GaugeMetricFamily(
             f"{PREFIX}_feed_age_seconds", "Seconds since the feed's last event", labels=["feed", "type"]
         )

@@ -70,6 +70,7 @@ def open_cluster(scheduler: str | None = None, workers: int | None = None) -> It
             scheduler_port=0,
             dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
+            preload=["nautilus_node.sweep.worker_setup"],
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):

@@ -153,7 +153,8 @@ def test_a_gateway_that_never_sends_accounts_gives_up_at_the_start_up_deadline(
     path = write_config(f"[gateway]\nport = {port}\naccount = 'DU1'\nstartup_timeout_secs = 4\n")
     started = time.monotonic()
     result = run_cli("run", str(path), timeout=60)
-    assert time.monotonic() - started <= 20
+    # Far below the 60 s default: the 4 s deadline, after the contract check's own bounded wait, ended it.
+    assert time.monotonic() - started <= 30
     assert_one_line_error(result, "stopped while connecting", "start-up did not finish within 4 s")
 
 

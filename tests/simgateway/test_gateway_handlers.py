@@ -6,10 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ibapi.order import Order as IbOrder
+from ibapi.order_cancel import OrderCancel
 
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway.handlers import handle
 from nautilus_node.simgateway.handlers.market_data import end_subscription, live_subscriptions, on_market
+from nautilus_node.simgateway.handlers.orders import report
 from nautilus_node.simgateway.handlers.reply import CloseConnection, OrderEvents
 from nautilus_node.simgateway.market import Quote, Trade
 from nautilus_node.simgateway.state import SessionState
@@ -232,3 +234,32 @@ def test_market_data_type_is_per_session_and_delayed_ticks_carry_delayed_tick_ty
     assert _errors(refused) == [(1, 354)] and "tickPrice" not in _names(refused)
     pushed = on_market(delayed, delayed.subs.market_data[1], Quote(1.1, 1.10005, 1, 1, gw.now), None)
     assert {f[3] for f in pushed if f[0] == m.Out.TICK_PRICE} == {66, 67}
+
+
+def _status_sequence(messages: list[m.Fields]) -> list[str]:
+    return [str(f[2]) for f in messages if f[0] == m.Out.ORDER_STATUS]
+
+
+def test_an_order_is_shown_presubmitted_then_submitted_and_a_cancel_pending_then_cancelled() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    order = IbOrder()
+    order.action, order.orderType, order.totalQuantity, order.lmtPrice = "BUY", "LMT", Decimal(1), 1.0
+    [placed] = gw.call(session, lambda c: c.placeOrder(1, spy(), order)).effects
+    reported = [msg for e in placed.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PreSubmitted", "Submitted"]
+    cancel = gw.call(session, lambda c: c.cancelOrder(1, OrderCancel()))
+    [cancelled] = cancel.effects
+    reported = cancel.messages + [msg for e in cancelled.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PendingCancel", "Cancelled"]
+
+
+def test_a_fill_reports_the_final_order_status_twice_as_ib_does() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    gw.call(session, lambda c: c.reqMktData(1, spy(), "", False, False, []))
+    order = IbOrder()
+    order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(1)
+    [placed] = gw.call(session, lambda c: c.placeOrder(2, spy(), order)).effects
+    reported = [msg for e in placed.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PreSubmitted", "Submitted", "Filled", "Filled"]
