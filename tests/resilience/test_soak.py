@@ -28,6 +28,7 @@ def node_fill_ids(live) -> list[str]:
     return sorted(e.trade_id.value for o in live.node.cache.orders() for e in o.events if isinstance(e, OrderFilled))
 
 
+@pytest.mark.timeout(SOAK_SECS + 600)
 def test_soak_random_disruptions_with_two_strategies_trading(gateway, node_factory):
     live = node_factory(True, extra_strategies=[Trader(TraderConfig(order_id_tag=tag)) for tag in ("T1", "T2")])
     rng = random.Random(20261201)
