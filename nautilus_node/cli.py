@@ -112,6 +112,9 @@ def check(config: Path | None, live: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Keep the account (orders, executions, positions, ids) in FILE across gateway restarts.",
 )
+@click.option(
+    "--always-open", is_flag=True, help="Fill orders at any hour (default: only in each contract's trading hours)."
+)
 @one_line_errors
 def gateway(
     host: str,
@@ -122,11 +125,12 @@ def gateway(
     speed: float,
     control_port: int | None,
     state: Path | None,
+    always_open: bool,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state)
+    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state, always_open=always_open)
 
 
 @main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
@@ -485,7 +489,13 @@ def backtest(
     "--report-best", type=click.IntRange(min=0), default=0, help="Write the full report of the best N trials."
 )
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many best trials to print.")
-@click.option("--chunk-size", type=click.IntRange(min=0), default=1_000_000, show_default=True, help="Streamed chunk.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=0),
+    default=1_000_000,
+    show_default=True,
+    help="Stream the catalog in chunks of this many records; 0 loads it into memory.",
+)
 @one_line_errors
 def sweep(config: Path | None, **options: Any) -> None:
     """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
@@ -504,7 +514,7 @@ def new_strategy(name: str) -> None:
 
     files = scaffold(name)
     click.echo(f"wrote {files.strategy}, {files.config}, {files.test}")
-    click.echo(f"backtest it: python -m nautilus_node backtest {files.config}")
+    click.echo(f"backtest it: python3 -m uv run nautilus-node backtest {files.config}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

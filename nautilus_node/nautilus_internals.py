@@ -1,14 +1,18 @@
 """The few NautilusTrader internals this project relies on, all here and nowhere else.
 
 NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
-client's address and API session, observe the error codes it processes, forget the cache between nodes, and
-find a node's kernel from an actor. Each function below is the only code touching the private attribute or
-undocumented hook it uses; the constants below name them all, and `tests/test_nautilus_internals.py` checks each
-one against the installed NautilusTrader, failing with its name after an upgrade that removes it.
+client's address and API session, observe the error codes it processes, forget the cache between nodes, make
+the factories build another client class, and find a node's kernel from an actor. Each function below is the
+only code touching the private attribute or undocumented hook it uses; the constants below name them all, and
+`tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
+after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py`
+overrides `InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`,
+`USED_ATTRIBUTES`, `USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +23,7 @@ from nautilus_trader.system.kernel import NautilusKernel
 
 # Every internal used below, checked by the test and kept in step with the code.
 IB_FACTORY_CACHES = ("IB_CLIENTS", "IB_INSTRUMENT_PROVIDERS")
+IB_FACTORY_CLIENT_CLASS = "InteractiveBrokersClient"  # the factories look the class up as a module attribute
 IB_CLIENT_ATTRIBUTES = ("_host", "_port", "_configured_client_id", "_eclient", "_is_ib_connected")
 IB_PROCESS_ERROR_KEYWORDS = ("req_id", "error_code", "error_string")
 ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
@@ -37,6 +42,11 @@ def cached_ib_client(host: str | None, port: int | None, client_id: int | None) 
     if host is None and port is None and len(clients) == 1:
         return next(iter(clients.values()))
     return None
+
+
+def set_factories_ib_client_class(client_class: type[InteractiveBrokersClient]) -> None:
+    """Make NautilusTrader's IB factories build `client_class` (a subclass of theirs) for new connections."""
+    setattr(factories, IB_FACTORY_CLIENT_CLASS, client_class)
 
 
 def forget_cached_ib_clients() -> None:
@@ -73,6 +83,40 @@ def observe_ib_errors(client: InteractiveBrokersClient, observer: IBErrorObserve
         await original(**kwargs)
 
     client.process_error = observed_process_error  # type: ignore[method-assign]
+
+
+ClientErrorObserver = Callable[[InteractiveBrokersClient, int, str, int], None]
+"""Called with (client, code, message, request id) for each code any IB client processes."""
+
+_CLIENT_ERROR_OBSERVERS: list[ClientErrorObserver] = []
+
+
+def observe_every_ib_clients_errors(observer: ClientErrorObserver) -> Callable[[], None]:
+    """Call `observer` for every code any IB client processes, from the client's first connection on (the
+    factories cache a client only after that connection is made, when IB already sent its farm codes); returns
+    the function that stops it.
+
+    Wraps `InteractiveBrokersClient.process_error` on the class, once per process: the wrapper shows each code
+    to the observers, then calls the adapter's own method unchanged (with no observers it only calls it).
+    """
+    original: Callable[..., Awaitable[None]] = InteractiveBrokersClient.process_error
+    if not getattr(original, "observed", False):
+
+        @functools.wraps(original)  # its signature stays the adapter's
+        async def process_error(client: InteractiveBrokersClient, **kwargs: Any) -> None:
+            for each in tuple(_CLIENT_ERROR_OBSERVERS):
+                each(client, kwargs.get("error_code", 0), kwargs.get("error_string", ""), kwargs.get("req_id", -1))
+            await original(client, **kwargs)
+
+        process_error.observed = True  # type: ignore[attr-defined]
+        InteractiveBrokersClient.process_error = process_error  # type: ignore[method-assign]
+    _CLIENT_ERROR_OBSERVERS.append(observer)
+
+    def stop() -> None:
+        if observer in _CLIENT_ERROR_OBSERVERS:
+            _CLIENT_ERROR_OBSERVERS.remove(observer)
+
+    return stop
 
 
 def stop_observing_ib_errors(client: InteractiveBrokersClient) -> None:

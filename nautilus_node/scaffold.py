@@ -135,9 +135,9 @@ class {stem}Strategy(Strategy):
 '''
 
 CONFIG_TEMPLATE = """# {stem}Strategy. The same file backtests and trades:
-#   python -m nautilus_node backtest configs/{name}.toml            # over catalog/
-#   python -m nautilus_node run configs/{name}.toml --sim --for 2m  # live, on the simulated IB Gateway
-#   python -m nautilus_node run configs/{name}.toml                 # live, on IB Gateway paper (TWS_ACCOUNT=DU...)
+#   python3 -m uv run nautilus-node backtest configs/{name}.toml            # over catalog/
+#   python3 -m uv run nautilus-node run configs/{name}.toml --sim --for 2m  # live, on the simulated IB Gateway
+#   python3 -m uv run nautilus-node run configs/{name}.toml                 # live, IB Gateway paper (TWS_ACCOUNT)
 
 [node]
 log_level = "WARNING"        # the console shows the node's own summary lines; the log file has everything

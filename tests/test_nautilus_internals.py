@@ -21,6 +21,7 @@ from nautilus_node.nautilus_internals import (
     ECLIENT_MEMBERS,
     IB_CLIENT_ATTRIBUTES,
     IB_FACTORY_CACHES,
+    IB_FACTORY_CLIENT_CLASS,
     IB_PROCESS_ERROR_KEYWORDS,
     cached_ib_client,
     find_kernel,
@@ -99,3 +100,10 @@ def test_a_kernel_is_found_through_its_own_shutdown_subscription_on_its_message_
         assert find_kernel(kernel.msgbus) is kernel, f"{RELIED_ON} the kernel subscribing its shutdown handler"
     finally:
         engine.dispose()
+
+
+def test_the_ib_factories_still_look_the_client_class_up_as_a_module_attribute() -> None:
+    client_class = getattr(factories, IB_FACTORY_CLIENT_CLASS, None)
+    assert isinstance(client_class, type) and issubclass(client_class, InteractiveBrokersClient), (
+        f"{RELIED_ON} interactive_brokers.factories.{IB_FACTORY_CLIENT_CLASS}, the class the factories build"
+    )

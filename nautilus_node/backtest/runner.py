@@ -27,12 +27,12 @@ from nautilus_trader.model.data import Bar, QuoteTick, TradeTick
 from nautilus_trader.model.identifiers import InstrumentId
 
 from nautilus_node.backtest.catalog_location import CatalogLocation
-from nautilus_node.backtest.config import load_backtest_file, parse_time
+from nautilus_node.backtest.config import parse_time
 from nautilus_node.backtest.preflight import check_inputs, list_command
 from nautilus_node.settings import BacktestSection, ConfigError, DataSettings, Settings, StrategySettings, VenueSettings
 from nautilus_node.validation import importable_strategy, instantiate_strategy
 
-DEFAULT_CHUNK_SIZE = 1_000_000  # records per streamed chunk: ~100 MB of quote ticks in memory at a time
+DEFAULT_CHUNK_SIZE = 1_000_000  # records per streamed chunk (docs/sweeps.md has the memory it takes)
 _DATA_CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 _FEE_SCHEDULES = {
     "ib": "auto",
@@ -132,21 +132,6 @@ def run_backtest(config: BacktestRunConfig) -> BacktestRun:
     node = BacktestNode(configs=[config])
     (result,) = node.run()
     return BacktestRun(config=config, engine=node.get_engine(config.id), result=result, node=node)
-
-
-def load_and_build(
-    path: Path,
-    strategy: str | None,
-    start: str | None,
-    end: str | None,
-    progress: bool | None = None,
-    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
-) -> BacktestRunConfig:
-    """Read the file at `path` and build its run config; every problem is a `ConfigError`."""
-    settings = load_backtest_file(path)
-    return build_run_config(
-        settings, str(path), strategy=strategy, start=start, end=end, progress=progress, chunk_size=chunk_size
-    )
 
 
 def _logging(level: str) -> LoggingConfig:

@@ -93,6 +93,13 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
     )
 
 
+MANUAL_ORDERS = ImportableStrategyConfig(
+    strategy_path="nautilus_node.status.manual_orders:ManualOrders",
+    config_path="nautilus_node.status.manual_orders:ManualOrdersConfig",
+    config={},
+)
+
+
 def build_node_config(
     settings: Settings,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
@@ -145,7 +152,8 @@ def build_node_config(
     if not settings.status.enabled:
         return config
     actor = status_actor_config(settings, startup_grace_secs=startup_limit_secs(config))
-    return msgspec.structs.replace(config, actors=[actor])
+    # The status page's and the control API's orders go through the node's own manual order desk.
+    return msgspec.structs.replace(config, actors=[actor], strategies=[*config.strategies, MANUAL_ORDERS])
 
 
 def create_node(

@@ -1,4 +1,4 @@
-"""One order, then stop: the strategy behind `python -m nautilus_node order`.
+"""One order, then stop: the strategy behind the `order` command.
 
 On start it submits a single market or limit order and waits for the order to reach an outcome:
 

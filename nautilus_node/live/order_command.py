@@ -1,7 +1,7 @@
 """`order`: place one order through a live node and report its outcome in one line.
 
 The node runs from a config file as `run` does (same gateway, paper-only and `--sim` handling, through
-`runner.run_from_config`), but with only the one-shot strategy (`nautilus_node.live.one_shot_order`): the config's own
+`runner.run_settings`), but with only the one-shot strategy (`nautilus_node.live.one_shot_order`): the config's own
 strategies and the status actor stay off, the order's instrument is added to the instruments to load, and the
 console shows errors only. Exit code 0: filled, or accepted and working; 1: anything else.
 """
@@ -19,8 +19,8 @@ from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.errors import InputError
 from nautilus_node.live.one_shot_order import OrderOutcome
-from nautilus_node.live.runner import Echo, RunOptions, run_from_config
-from nautilus_node.settings import Settings
+from nautilus_node.live.runner import Echo, RunOptions, run_settings
+from nautilus_node.settings import Settings, load_settings
 
 SIDES = ("BUY", "SELL")
 TIFS = ("DAY", "GTC", "IOC", "FOK")
@@ -125,16 +125,12 @@ def one_shot_strategy(args: OrderArgs, result_path: Path) -> ImportableStrategyC
 
 def place_order(config: Path, args: OrderArgs, sim: bool, live: bool, echo: Echo) -> int:
     """Run the node with the one-shot strategy; print the outcome line; return the exit code (0 or 1)."""
-    log_directory: list[str] = []
-
-    def adapt(settings: Settings) -> Settings:
-        log_directory.append(settings.node.log_directory)
-        return one_shot_settings(settings, args.instrument_id)
-
+    settings = one_shot_settings(load_settings(config), args.instrument_id)
     with tempfile.TemporaryDirectory(prefix="nautilus-node-order-") as folder:
         result_path = Path(folder) / "outcome.json"
-        run_from_config(
-            config,
+        run_settings(
+            settings,
+            str(config),
             RunOptions(
                 duration_secs=STARTUP_ALLOWANCE_SECS + args.timeout_secs,
                 duration_reason="no outcome within the start-up allowance and --timeout",
@@ -142,13 +138,12 @@ def place_order(config: Path, args: OrderArgs, sim: bool, live: bool, echo: Echo
             sim=sim,
             live=live,
             echo=echo,
-            adapt=adapt,
             extra_strategies=[one_shot_strategy(args, result_path)],
         )
         if not result_path.exists():
             echo(
                 f"NO OUTCOME  the node stopped before the order had an outcome (is {args.instrument_id} known to the "
-                f"gateway?); see the log in {log_directory[0]}/"
+                f"gateway?); see the log in {settings.node.log_directory}/"
             )
             return 1
         outcome = msgspec.json.decode(result_path.read_bytes(), type=OrderOutcome)

@@ -10,6 +10,8 @@ names the NautilusTrader behaviour it corrects:
 - after a reconnect NautilusTrader re-issues the subscriptions only. Here it waits (bounded) for the data
   farms, sends the market data type again (it is per API session), re-subscribes, then reconciles: the
   executions since the disconnection become `OrderFilled` events, and open orders their current status.
+- 326 (client id in use) while connecting: NautilusTrader waits out its 15-second handshake timeout; here
+  the attempt ends at once and the next follows after the back-off.
 - 1100 (connectivity lost) closes the socket in NautilusTrader; IB keeps it open. Here the session is kept
   until 1101/1102 (bounded). 1101 (restored, data lost) only sets the connected flag in NautilusTrader. Here
   every market-data subscription is cancelled and requested again; 1101 and 1102 reconcile orders and fills.
@@ -25,23 +27,73 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ibapi.execution import ExecutionFilter
-from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.adapters.interactive_brokers.client.common import Subscription
 from nautilus_trader.model.data import BarType
 
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
+from nautilus_node.nautilus_internals import set_factories_ib_client_class
 from nautilus_node.status.feeds import market_open
 
 PLAIN_CLIENT = InteractiveBrokersClient
+# NautilusTrader's own members this subclass overrides or uses; tests/resilience/test_nautilus_hooks.py checks
+# each against the installed version, so an upgrade that renames one fails with its name.
+OVERRIDDEN_METHODS = (
+    "_get_reconnect_delay",
+    "_connect",
+    "_handle_disconnection",
+    "_resume",
+    "set_market_data_type",
+    "_handle_connectivity_message",
+    "_handle_data_farm_ok",
+    "_handle_subscription_error",
+    "_subscribe",
+    "_unsubscribe",
+    "process_tick_price",
+    "process_tick_by_tick_bid_ask",
+    "process_tick_by_tick_all_last",
+    "process_realtime_bar",
+    "process_historical_data_update",
+    "_start",
+    "_stop",
+)
+USED_ATTRIBUTES = (
+    "_connection_attempts",
+    "_eclient",
+    "_is_ib_connected",
+    "_is_client_ready",
+    "_had_ib_connection",
+    "_last_disconnection_ns",
+    "_data_farm_degraded_since_ns",
+    "_data_farm_resubscription_task",
+    "_subscriptions",
+    "_subscription_tick_data",
+    "_event_subscriptions",
+    "_clock",
+    "_loop",
+    "_host",
+    "_port",
+)
+USED_METHODS = (
+    "_degrade",
+    "_clear_bar_tracking_state",
+    "_handle_reconnect",
+    "_create_task",
+    "_next_req_id",
+    "_is_message_processing_stopping",
+    "accounts",
+    "get_executions",
+    "get_open_orders",
+)
 MARKET_DATA_FARM_OK, HMDS_FARM_OK = 2104, 2106
 CONNECTIVITY_LOST = 1100
+CLIENT_ID_IN_USE = 326
 RESUBSCRIBE_CODES = frozenset({10182, 10225, 322})
 RECONCILE_LOOKBACK_SECS = 60.0
 FIRST_BACKOFF_SECS = 0.5
@@ -109,7 +161,8 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._liveness = LivenessBook(self.policy.liveness)
-        self._req_names: dict[int, str | tuple] = {}
+        self._req_names: dict[int, str] = {}
+        self._data_req_ids: set[int] = set()
         self._market_data_type_sent: int | None = None
         self._farms_ok: set[int] = set()
         self._farms_seen = False
@@ -126,6 +179,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
 
     def connection_status(self) -> ConnectionStatus:
         """Reconnect attempts, the next attempt's time and every subscription's liveness, now."""
+        self._note_data(self._clock.timestamp_ns())
         return ConnectionStatus(
             attempts=self._connection_attempts if self._disconnected_since_ns is not None else 0,
             next_attempt_ns=self._next_attempt_ns,
@@ -195,6 +249,9 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             await asyncio.wait_for(self._farms_ready.wait(), self.policy.farm_wait_secs)
         except TimeoutError:
             self._log.warning(f"Data farms not reported OK within {self.policy.farm_wait_secs} s; subscribing anyway")
+            # What is requested now may go unanswered: the farms' OK, when it comes, requests it again.
+            if self._data_farm_degraded_since_ns is None:
+                self._data_farm_degraded_since_ns = self._last_disconnection_ns or self._clock.timestamp_ns()
 
     async def set_market_data_type(self, market_data_type: Any) -> None:
         """Remember the type: NautilusTrader sends it once, but IB keeps it per API session only."""
@@ -208,6 +265,8 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             self._connectivity_lost()
             return
         super()._handle_connectivity_message(error_code)
+        if error_code == CLIENT_ID_IN_USE and not self.is_ready:
+            self._abandon_attempt()
         if error_code in (MARKET_DATA_FARM_OK, HMDS_FARM_OK):
             self._farms_seen = True
             self._farms_ok.add(error_code)
@@ -217,6 +276,15 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             self._create_task(self._after_restored(data_lost=True))
         elif error_code == 1102:
             self._create_task(self._after_restored(data_lost=False))
+
+    def _abandon_attempt(self) -> None:
+        """326 while connecting: the gateway refused this session, but NautilusTrader waits out its 15-second
+        handshake timeout before the next attempt. Here that wait fails at once (with a `ConnectionError`, which
+        NautilusTrader's attempt loop handles as a failed attempt), and the next attempt follows the back-off."""
+        self._log.warning("Client id in use (326): ending this connection attempt, retrying after the back-off")
+        for waiter in list(getattr(self._is_ib_connected, "_waiters", ())):
+            if not waiter.done():
+                waiter.set_exception(ConnectionError("IB error 326: client id in use"))
 
     def _connectivity_lost(self) -> None:
         """1100: NautilusTrader closes the socket and reconnects (racing the gateway's release of the client id,
@@ -334,34 +402,39 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             expected = liveness.quote_silence_secs
         self._liveness.track(subscription_label(name), kind, expected, self._clock.timestamp_ns())
 
-    def _saw(self, req_id: int) -> None:
-        name = self._req_names.get(req_id)
-        if name is None:
-            subscription = self._subscriptions.get(req_id=req_id)
-            if subscription is None:
-                return
-            name = self._req_names[req_id] = subscription_label(subscription.name)
-        self._liveness.seen(name, self._clock.timestamp_ns())
+    def _note_data(self, now_ns: int) -> None:
+        """Mark live every subscription that sent data since the last check (the request ids collected, per
+        message, by one C-level set insertion in the overrides below)."""
+        arrived, self._data_req_ids = self._data_req_ids, set()
+        for req_id in arrived:
+            name = self._req_names.get(req_id)
+            if name is None:
+                subscription = self._subscriptions.get(req_id=req_id)
+                if subscription is None:
+                    continue
+                name = self._req_names[req_id] = subscription_label(subscription.name)
+            self._liveness.seen(name, now_ns)
 
-    async def process_tick_price(self, **kwargs: Any) -> None:
-        self._saw(kwargs["req_id"])
-        await super().process_tick_price(**kwargs)
+    # Plain functions returning NautilusTrader's coroutine: no extra coroutine frame per market-data message.
+    def process_tick_price(self, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        self._data_req_ids.add(kwargs["req_id"])
+        return super().process_tick_price(**kwargs)
 
-    async def process_tick_by_tick_bid_ask(self, **kwargs: Any) -> None:
-        self._saw(kwargs["req_id"])
-        await super().process_tick_by_tick_bid_ask(**kwargs)
+    def process_tick_by_tick_bid_ask(self, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        self._data_req_ids.add(kwargs["req_id"])
+        return super().process_tick_by_tick_bid_ask(**kwargs)
 
-    async def process_tick_by_tick_all_last(self, **kwargs: Any) -> None:
-        self._saw(kwargs["req_id"])
-        await super().process_tick_by_tick_all_last(**kwargs)
+    def process_tick_by_tick_all_last(self, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        self._data_req_ids.add(kwargs["req_id"])
+        return super().process_tick_by_tick_all_last(**kwargs)
 
-    async def process_realtime_bar(self, **kwargs: Any) -> None:
-        self._saw(kwargs["req_id"])
-        await super().process_realtime_bar(**kwargs)
+    def process_realtime_bar(self, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        self._data_req_ids.add(kwargs["req_id"])
+        return super().process_realtime_bar(**kwargs)
 
-    async def process_historical_data_update(self, **kwargs: Any) -> None:
-        self._saw(kwargs["req_id"])
-        await super().process_historical_data_update(**kwargs)
+    def process_historical_data_update(self, **kwargs: Any) -> Coroutine[Any, Any, None]:
+        self._data_req_ids.add(kwargs["req_id"])
+        return super().process_historical_data_update(**kwargs)
 
     # -- the liveness watchdog -----------------------------------------------------------------------------
 
@@ -385,6 +458,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
     async def _check_liveness(self) -> None:
         """Re-request the subscriptions silent too long, while they could flow at all."""
         now = self._clock.timestamp_ns()
+        self._note_data(now)
         can_flow = (
             self.is_ready
             and self._data_farm_degraded_since_ns is None
@@ -457,9 +531,9 @@ async def _port_accepts(host: str, port: int) -> bool:
 def install(policy: ResiliencePolicy | None = None) -> None:
     """Make NautilusTrader's IB factories build the resilient client (with `policy`) for new connections."""
     ResilientInteractiveBrokersClient.policy = policy or ResiliencePolicy()
-    factories.InteractiveBrokersClient = ResilientInteractiveBrokersClient
+    set_factories_ib_client_class(ResilientInteractiveBrokersClient)
 
 
 def uninstall() -> None:
     """Make the factories build NautilusTrader's plain client again."""
-    factories.InteractiveBrokersClient = PLAIN_CLIENT
+    set_factories_ib_client_class(PLAIN_CLIENT)

@@ -80,33 +80,35 @@ def check_config(path: Path, live: bool) -> str:
     )
 
 
-def run_from_config(
-    path: Path,
+def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
+    """Load the config file at `path`, then run its node (see `run_settings`)."""
+    return run_settings(load_settings(path), str(path), options, sim=sim, live=live, echo=echo)
+
+
+def run_settings(
+    settings: Settings,
+    source: str,
     options: RunOptions,
     sim: bool,
     live: bool,
     echo: Echo,
-    adapt: Callable[[Settings], Settings] | None = None,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
 ) -> RunReport:
-    """Load and check the config, then run the node against IB Gateway or the simulated gateway.
+    """Check the settings (read from `source`), then run the node against IB Gateway or the simulated gateway.
 
-    `adapt` rewrites the loaded settings first (e.g. `order` swaps the strategies for its own one-shot strategy,
-    given as `extra_strategies`).
+    `extra_strategies` run beside the config's own (e.g. `order`'s one-shot strategy).
     """
-    settings = load_settings(path)
-    if adapt is not None:
-        settings = adapt(settings)
     summary = (lambda: echo_status_summary(Path(settings.status.file), echo)) if settings.status.enabled else None
     if not sim:
         check_paper_only(settings.gateway, live)
-        return run_node(
-            settings, options, echo, source=str(path), extra_strategies=extra_strategies, before_stop=summary
-        )
+        return run_node(settings, options, echo, source=source, extra_strategies=extra_strategies, before_stop=summary)
     from nautilus_node.simgateway import SimulatedGateway
 
     with SimulatedGateway(host="127.0.0.1", port=0) as simulated:
-        echo(f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account})")
+        echo(
+            f"simulated IB Gateway listening on 127.0.0.1:{simulated.port} (paper account {simulated.account}; "
+            f"market {simulated.market_hours}: orders fill at any hour)"
+        )
         status = msgspec.structs.replace(settings.status, market_hours="always")  # the simulated market never closes
         gateway = msgspec.structs.replace(
             settings.gateway,
@@ -118,7 +120,7 @@ def run_from_config(
             msgspec.structs.replace(settings, gateway=gateway, status=status),
             options,
             echo,
-            source=str(path),
+            source=source,
             extra_strategies=extra_strategies,
             before_stop=summary,
         )
@@ -148,6 +150,14 @@ def echo_status_summary(snapshot_path: Path, echo: Echo) -> None:
         echo(f"status unavailable: {exc}")
 
 
+def echo_page_url(node: TradingNode, echo: Echo) -> None:
+    """Print the status page's address with its control token (as Jupyter prints its own)."""
+    for actor in node.trader.actors():
+        url = getattr(actor, "page_url", None)
+        if url:
+            echo(f"status page (orders need the token in this address): {url}")
+
+
 def ensure_gateway(gateway: GatewaySettings, wait_secs: float | None, echo: Echo) -> HandshakeReply:
     """Probe the IB API handshake; with `wait_secs`, keep trying with a visible countdown."""
     address = f"{gateway.host}:{gateway.port}"
@@ -175,7 +185,6 @@ def run_node(
     echo: Echo,
     source: str = "config",
     extra_strategies: list[ImportableStrategyConfig] | None = None,
-    on_started: Callable[[TradingNode], None] | None = None,
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
     """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
@@ -214,6 +223,7 @@ def run_node(
                     loop.remove_signal_handler(sig)
             interrupts.arm_deadline(gateway.startup_timeout_secs)
             node.build()
+            echo_page_url(node, echo)
     except Interrupted as exc:
         if not answered:
             raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
@@ -246,8 +256,6 @@ def run_node(
                 report.startup_secs = time.monotonic() - command_started
                 names = ", ".join(report.started_strategies) or "none configured"
                 echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
-                if on_started is not None:
-                    on_started(node)
                 return
             await asyncio.sleep(STARTUP_POLL_SECS)
         if not report.stopped_by:

@@ -16,10 +16,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from nautilus_node.ib_rules import fees
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.hours import ZONES, WeeklyHours
 from nautilus_node.simgateway.market import Quote
 
 ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT")
@@ -113,10 +115,12 @@ class Execution:
     order_ref: str
     commission: float
     realized_pnl: float
+    time_zone: str = "US/Eastern"  # the gateway's configured zone, in which IB writes execution times
 
     @property
     def time_text(self) -> str:
-        return dt.datetime.fromtimestamp(self.ts, dt.UTC).strftime("%Y%m%d %H:%M:%S") + " UTC"
+        local = dt.datetime.fromtimestamp(self.ts, ZoneInfo(ZONES.get(self.time_zone, self.time_zone)))
+        return f"{local:%Y%m%d %H:%M:%S} {self.time_zone}"
 
 
 @dataclass(slots=True)
@@ -200,8 +204,14 @@ class Broker:
         starting_cash: float = STARTING_CASH,
         first_order_id: int = 1,
         first_perm_id: int | None = None,
+        always_open: bool = True,
+        time_zone: str = "US/Eastern",
+        partial_fills: bool = False,
     ) -> None:
         self.account = account
+        self.partial_fills = partial_fills  # True: fills take at most the displayed size at each price
+        self.time_zone = time_zone
+        self.always_open = always_open  # False: orders work only in their contract's trading hours
         self._book = _Book(cash=starting_cash)
         self._lock = threading.RLock()
         self._next_order_id = first_order_id
@@ -286,7 +296,15 @@ class Broker:
         for price in (req.lmt_price if needs_lmt else None, req.aux_price if needs_aux else None):
             if price is not None and abs(round(price / tick) * tick - price) > tick * 1e-6:
                 raise OrderError(110, "The price does not conform to the minimum price variation for this contract.")
-        return _good_till(req, now) if req.tif == "GTD" else None
+        if req.tif == "GTD":
+            return _good_till(req, now)
+        hours = self._hours(req)
+        if req.tif == "DAY" and hours is not None:
+            return hours.next_session(now)[1]  # a DAY order ends with its (current or next) session
+        return None
+
+    def _hours(self, req: OrderRequest) -> WeeklyHours | None:
+        return None if self.always_open else req.spec.hours_for(req.outside_rth)
 
     def _check_parent(self, req: OrderRequest) -> None:
         if not req.parent_id:
@@ -404,7 +422,8 @@ class Broker:
             return events
 
     def expire(self, now: float) -> list[Event]:
-        """Cancel the GTD orders whose goodTillDate has passed (the server calls this on every clock step)."""
+        """Cancel the GTD orders whose goodTillDate has passed and the DAY orders whose session ended (the server
+        calls this on every clock step)."""
         with self._lock:
             events: list[Event] = []
             for order in list(self._book.orders.values()):
@@ -425,6 +444,10 @@ class Broker:
 
     def _try_fill(self, order: Order, quote: Quote, now: float, *, incoming: bool) -> list[Event]:
         req = order.request
+        hours = self._hours(req)
+        if hours is not None and not hours.is_open(now):
+            # outside its hours an order does not fill: IOC/FOK are cancelled, the others wait for the session
+            return self._cancel(order) if req.tif in ("IOC", "FOK") and incoming else []
         buy = req.action == "BUY"
         self._marks[req.spec.con_id] = quote.mid
         if req.order_type in ("STP", "STP LMT") and not order.triggered:
@@ -435,8 +458,42 @@ class Broker:
             if req.tif in ("IOC", "FOK") and incoming:
                 return self._cancel(order)
             return []
-        quantity = order.remaining
-        return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
+        if not self.partial_fills:
+            quantity = order.remaining
+            return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
+        return self._fill_in_parts(order, quote, price, now, incoming=incoming)
+
+    def _fill_in_parts(self, order: Order, quote: Quote, price: float, now: float, *, incoming: bool) -> list[Event]:
+        """Fill against the displayed size: a marketable order walks the book one tick a level (each level
+        showing the touch's size) within its limit; a resting limit takes what the touch shows; FOK fills
+        whole or not at all, IOC cancels what is left."""
+        req = order.request
+        buy = req.action == "BUY"
+        shown = Decimal(quote.ask_size if buy else quote.bid_size)
+        tick = req.spec.min_tick
+        walks = incoming and req.tif != "FOK"
+        levels = []
+        left = order.remaining
+        level_price = price
+        limit = req.lmt_price if req.order_type in ("LMT", "STP LMT") else None
+        slack = tick * 1e-6
+        while left > 0 and shown > 0:
+            if limit is not None and (level_price > limit + slack if buy else level_price < limit - slack):
+                break
+            part = min(left, shown)
+            levels.append((part, level_price))
+            left -= part
+            if not walks:
+                break
+            level_price = req.spec.round_price(level_price + (tick if buy else -tick))
+        if req.tif == "FOK" and incoming and left > 0:
+            return self._cancel(order)
+        events: list[Event] = []
+        for part, level_price in levels:
+            events += [self._fill(order, part, level_price, now), *self._after_fill(order, part, now)]
+        if req.tif == "IOC" and incoming and order.remaining > 0:
+            events += self._cancel(order)
+        return events
 
     @staticmethod
     def _fill_price(order: Order, quote: Quote, *, incoming: bool) -> float | None:
@@ -498,6 +555,7 @@ class Broker:
             order_ref=req.order_ref,
             commission=commission,
             realized_pnl=realized - commission if realized else 0.0,
+            time_zone=self.time_zone,
         )
         self._book.executions.append(execution)
         return Fill(copy.copy(order), execution)

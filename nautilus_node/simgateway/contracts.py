@@ -6,6 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nautilus_node.simgateway.hours import (
+    CME_GLOBEX_LIQUID,
+    CME_GLOBEX_TRADING,
+    FX,
+    US_STOCK_LIQUID,
+    US_STOCK_TRADING,
+    WeeklyHours,
+)
+
+# IB's orderTypes list names order types and attributes; each contract lists only what the broker serves.
+SERVED_ORDER_TYPES = "DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT"
+
 
 @dataclass(frozen=True, slots=True)
 class ContractSpec:
@@ -26,7 +38,7 @@ class ContractSpec:
     liquid_hours: str
     market_name: str
     valid_exchanges: str
-    order_types: str = "LMT,MKT,STP,STPLMT,GTC,IOC,FOK,DAY"
+    order_types: str = SERVED_ORDER_TYPES
     multiplier: str = ""
     last_trade_date: str = ""
     industry: str = ""
@@ -36,6 +48,8 @@ class ContractSpec:
     under_sec_type: str = ""
     stock_type: str = ""
     market_rule_ids: str = ""
+    trading_week: WeeklyHours | None = None  # None: always open
+    liquid_week: WeeklyHours | None = None
     min_size: Decimal = Decimal(1)
     size_increment: Decimal = Decimal(1)
     # Random-walk parameters: starting mid, typical spread in ticks, per-step volatility, quote sizes.
@@ -51,6 +65,18 @@ class ContractSpec:
         text = f"{self.min_tick:.10f}".rstrip("0")
         return len(text.split(".")[1]) if "." in text else 0
 
+    def hours_text(self, now: float) -> tuple[str, str]:
+        """IB's tradingHours and liquidHours texts for the week from ``now``."""
+        if self.trading_week is None or self.liquid_week is None:
+            return self.trading_hours, self.liquid_hours
+        return self.trading_week.text(now), self.liquid_week.text(now)
+
+    def hours_for(self, outside_rth: bool) -> WeeklyHours | None:
+        """The sessions an order works in: a stock's regular hours unless ``outside_rth``, else trading hours."""
+        if self.sec_type == "STK" and not outside_rth:
+            return self.liquid_week
+        return self.trading_week
+
     def names(self, name: str) -> bool:
         """Whether ``name`` is this contract's local symbol, symbol or conId."""
         return name in (self.local_symbol, self.symbol, str(self.con_id))
@@ -58,20 +84,6 @@ class ContractSpec:
     def round_price(self, price: float) -> float:
         """Round to the nearest multiple of the minimum tick."""
         return round(round(price / self.min_tick) * self.min_tick, self.price_decimals)
-
-
-def _session_days(start: dt.date, days: int, open_: str, close: str, overnight: bool) -> str:
-    """IB's trading-hours text for ``days`` calendar days from ``start``, weekends closed."""
-    parts = []
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        stamp = day.strftime("%Y%m%d")
-        if day.weekday() >= 5:
-            parts.append(f"{stamp}:CLOSED")
-            continue
-        end_day = (day + dt.timedelta(days=1)).strftime("%Y%m%d") if overnight else stamp
-        parts.append(f"{stamp}:{open_}-{end_day}:{close}")
-    return ";".join(parts)
 
 
 def quarterly_expiries(today: dt.date, count: int) -> list[dt.date]:
@@ -96,6 +108,7 @@ _MONTH_CODES = "FGHJKMNQUVXZ"
 def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
     """SPY on ARCA, EUR.USD on IDEALPRO and the two front ES futures on CME."""
     today = today or dt.datetime.now(dt.UTC).date()
+    noon = dt.datetime.combine(today, dt.time(12), dt.UTC).timestamp()
     spy = ContractSpec(
         con_id=756733,
         symbol="SPY",
@@ -108,11 +121,12 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         min_tick=0.01,
         long_name="SPDR S&P 500 ETF TRUST",
         time_zone_id="US/Eastern",
-        trading_hours=_session_days(today, 7, "0400", "2000", overnight=False),
-        liquid_hours=_session_days(today, 7, "0930", "1600", overnight=False),
+        trading_hours=US_STOCK_TRADING.text(noon),
+        liquid_hours=US_STOCK_LIQUID.text(noon),
+        trading_week=US_STOCK_TRADING,
+        liquid_week=US_STOCK_LIQUID,
         market_name="SPY",
         valid_exchanges="SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,IEX",
-        order_types="ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,DAY,GTC,IOC,FOK,LIT,LMT,MIT,MKT,MOC,STP,STPLMT,TRAIL",
         industry="Funds",
         category="Equity Fund",
         subcategory="Large Cap",
@@ -136,11 +150,12 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         min_tick=0.00005,
         long_name="European Monetary Union Euro",
         time_zone_id="US/Eastern",
-        trading_hours=_session_days(today, 7, "1715", "1700", overnight=True),
-        liquid_hours=_session_days(today, 7, "1715", "1700", overnight=True),
+        trading_hours=FX.text(noon),
+        liquid_hours=FX.text(noon),
+        trading_week=FX,
+        liquid_week=FX,
         market_name="EUR.USD",
         valid_exchanges="IDEALPRO",
-        order_types="ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,DAY,GTC,IOC,FOK,LMT,MKT,STP,STPLMT,TRAIL",
         market_rule_ids="239",
         min_size=Decimal(1),
         size_increment=Decimal(1),
@@ -166,8 +181,10 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
                 min_tick=0.25,
                 long_name="E-mini S&P 500",
                 time_zone_id="US/Central",
-                trading_hours=_session_days(today, 7, "1700", "1600", overnight=True),
-                liquid_hours=_session_days(today, 7, "0830", "1500", overnight=False),
+                trading_hours=CME_GLOBEX_TRADING.text(noon),
+                liquid_hours=CME_GLOBEX_LIQUID.text(noon),
+                trading_week=CME_GLOBEX_TRADING,
+                liquid_week=CME_GLOBEX_LIQUID,
                 market_name="ES",
                 valid_exchanges="CME,QBALGO",
                 multiplier="50",

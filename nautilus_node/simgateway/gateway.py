@@ -18,6 +18,8 @@ from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import CatalogReplay, Market
 from nautilus_node.simgateway.server import GatewayServer
 
+MARKET_HOURS = ("always-open", "real")
+
 
 class SimulatedGateway:
     """A simulated IB Gateway speaking the TWS socket protocol on ``host:port`` (0 = any free port).
@@ -25,7 +27,12 @@ class SimulatedGateway:
     Prices come from a seeded random walk, or for EUR.USD from a catalog replay when ``replay_catalog``
     is given. ``control_port`` (optional) opens the fault-control endpoint on 127.0.0.1. ``clock`` is the
     gateway's time (Unix seconds) for pacing, time stamps and answers; tests may pass a virtual one.
-    ``state_file`` keeps the account (orders, executions, positions, id sequences) across processes.
+    ``market_hours``: ``always-open`` (orders fill at any hour; the default, so demos and tests work on any
+    day) or ``real`` (orders work only in each contract's trading hours, DAY orders expire at the session end;
+    the standalone ``gateway`` command's default). ``state_file`` keeps the account (orders, executions,
+    positions, id sequences) across processes. ``realtime_entitled=False`` is an account without real-time
+    market data: real-time quote requests get 354, delayed ones (reqMarketDataType 3/4) delayed ticks with 10167.
+    ``partial_fills=True`` fills against the displayed size (a large market order in parts at successive prices).
     """
 
     def __init__(
@@ -44,12 +51,20 @@ class SimulatedGateway:
         starting_cash: float = 1_000_000.0,
         clock: Callable[[], float] = time.time,
         state_file: str | Path | None = None,
+        market_hours: str = "always-open",
+        realtime_entitled: bool = True,
+        partial_fills: bool = False,
     ) -> None:
         if not account:
             raise ValueError("account must not be empty")
+        if market_hours not in MARKET_HOURS:
+            raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, got {market_hours!r}")
+        self.market_hours = market_hours
         replay = CatalogReplay(replay_catalog, replay_speed) if replay_catalog else None
         self.universe = Universe(build_universe())
-        self.broker = Broker(account, starting_cash=starting_cash)
+        self.broker = Broker(
+            account, starting_cash=starting_cash, always_open=market_hours == "always-open", partial_fills=partial_fills
+        )
         self._state = StateFile(Path(state_file)) if state_file else None
         if self._state is not None:
             self._state.load_into(self.broker)
@@ -67,6 +82,7 @@ class SimulatedGateway:
             clock=clock,
             on_orders_changed=(lambda: self._state.save(self.broker)) if self._state else None,
         )
+        self._server.state.realtime_entitled = realtime_entitled
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

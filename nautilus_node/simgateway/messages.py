@@ -100,12 +100,7 @@ class In(enum.IntEnum):
 
 
 # Tick types (IB's TickTypeEnum values used here).
-BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE, VOLUME = 0, 1, 2, 3, 4, 5, 8
-DELAYED_OFFSET = 65  # delayed bid = 66, delayed ask = 67, ...
-
-
-def _unset(value: float | None) -> object:
-    return "" if value is None else value
+BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE = 0, 1, 2, 3, 4, 5
 
 
 def _contract_head(spec: ContractSpec) -> Fields:
@@ -332,8 +327,8 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         req.action,
         req.quantity,
         req.order_type,
-        _unset(req.lmt_price),
-        _unset(req.aux_price),
+        req.lmt_price or 0.0,  # IB: 0.0 where the order type has no limit price (a market order)
+        req.aux_price or 0.0,
         req.tif,
         req.oca_group,
         req.account or account,
@@ -403,15 +398,7 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         False,  # solicited
         False,  # whatIf
         order.status,
-        "",  # initMarginBefore
-        "",  # maintMarginBefore
-        "",  # equityWithLoanBefore
-        "",  # initMarginChange
-        "",  # maintMarginChange
-        "",  # equityWithLoanChange
-        "",  # initMarginAfter
-        "",  # maintMarginAfter
-        "",  # equityWithLoanAfter
+        *(UNSET_DOUBLE,) * 9,  # init/maint margin and equity with loan before, change, after: IB's max-double text
         u,  # commissionAndFees
         u,  # minCommissionAndFees
         u,  # maxCommissionAndFees
@@ -429,12 +416,12 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         False,  # randomizePrice
         0,  # conditions count
         "",  # adjustedOrderType
-        0.0,  # triggerPrice
-        0.0,  # trailStopPrice
-        0.0,  # lmtPriceOffset
-        0.0,  # adjustedStopPrice
-        0.0,  # adjustedStopLimitPrice
-        0.0,  # adjustedTrailingAmount
+        UNSET_DOUBLE,  # triggerPrice
+        UNSET_DOUBLE,  # trailStopPrice
+        UNSET_DOUBLE,  # lmtPriceOffset
+        UNSET_DOUBLE,  # adjustedStopPrice
+        UNSET_DOUBLE,  # adjustedStopLimitPrice
+        UNSET_DOUBLE,  # adjustedTrailingAmount
         0,  # adjustableTrailingUnit
         "",  # softDollarTier name
         "",  # softDollarTier value
@@ -500,7 +487,9 @@ def commission_report(ex: Execution) -> Fields:
 
 
 def position(account: str, pos: Position) -> Fields:
-    return (Out.POSITION_DATA, 3, account, *_contract_head(pos.spec), pos.quantity, pos.avg_cost)
+    head = list(_contract_head(pos.spec))
+    head[7] = ""  # IB sends position messages with an empty exchange
+    return (Out.POSITION_DATA, 3, account, *head, pos.quantity, pos.avg_cost)
 
 
 def position_end() -> Fields:

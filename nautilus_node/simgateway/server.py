@@ -145,6 +145,7 @@ class GatewayServer:
     def drop_market_data_subscriptions(self) -> None:
         for session in self.sessions:
             session.state.subs.drop_market_data()
+            session.state.delayed.clear()
 
     def end_subscriptions(self, kinds: tuple[str, ...], error: int | None, only_one: bool, name: str | None) -> None:
         """End live subscriptions of ``kinds`` (the newest one, or all), on contract ``name`` if given."""
@@ -193,7 +194,7 @@ class GatewayServer:
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
-                self.tick(time.time())
+                self.tick(self.state.clock())
             except Exception:
                 log.exception("quote clock failed; continuing")
 

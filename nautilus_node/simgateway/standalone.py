@@ -27,6 +27,7 @@ def serve(
     control_port: int | None,
     echo: Callable[[str], None],
     state: Path | None = None,
+    always_open: bool = False,
 ) -> None:
     """Run the gateway in the foreground until SIGINT/SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,6 +43,7 @@ def serve(
             replay_speed=speed,
             control_port=control_port,
             state_file=state,
+            market_hours="always-open" if always_open else "real",
         ).start()
     except ValueError as exc:
         raise GatewayStartError(str(exc)) from None
@@ -54,6 +56,10 @@ def serve(
     control = f", control on 127.0.0.1:{gateway.control_port}" if gateway.control_port else ""
     kept = f", account kept in {state}" if state else ""
     echo(f"simulated IB Gateway on {host}:{gateway.port}, account {account}, prices from {source}{control}{kept}")
+    if always_open:
+        echo("market always open: orders fill at any hour (not as at IB)")
+    else:
+        echo("market hours as at IB: orders outside a contract's trading hours wait (IOC/FOK are cancelled)")
     stop.wait()
     gateway.stop()
     echo("simulated IB Gateway stopped")

@@ -50,6 +50,12 @@ class Subscriptions:
             "keepuptodate-bars": self.historical,
         }[kind]
 
+    def is_live(self, req_id: int) -> bool:
+        """Whether ``req_id`` names a live market data subscription of any kind (IB: reuse is error 322)."""
+        return any(
+            req_id in self.live(kind) for kind in ("quotes", "tick-by-tick", "realtime-bars", "keepuptodate-bars")
+        )
+
     def drop_market_data(self) -> None:
         self.market_data.clear()
         self.tick_by_tick.clear()
@@ -64,6 +70,8 @@ class SessionState:
     wire: Wire = LATEST
     client_id: int | None = None
     subs: Subscriptions = field(default_factory=Subscriptions)
+    market_data_type: int = 1  # reqMarketDataType: 1 real-time, 2 frozen, 3 delayed, 4 delayed frozen
+    delayed: set[int] = field(default_factory=set)  # quote subscriptions served with delayed tick types
 
 
 @dataclass(slots=True)
@@ -77,9 +85,11 @@ class GatewayState:
     pacing: HistoricalPacing = field(default_factory=HistoricalPacing)
     seed: int = 7
     clock: Callable[[], float] = time.time
+    realtime_entitled: bool = True  # False: the account has no real-time market data subscription
     active: dict[int, ContractSpec] = field(default_factory=dict)  # contracts the quote clock moves
     client_ids: dict[int, SessionState] = field(default_factory=dict)  # client id -> the session holding it
     held: dict[int, list[Event]] = field(default_factory=dict)  # order reports a client id has not had yet
+    announced: set[tuple[int, int]] = field(default_factory=set)  # (client id, order id) reported at least once
 
     def hold(self, client_id: int, event: Event) -> None:
         """Keep an order report for its client until it can be delivered (reconnect, connectivity back)."""

@@ -24,12 +24,15 @@ from nautilus_trader.system.kernel import NautilusKernel
 from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
+from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
+from nautilus_node.status.control import ControlToken, OrderDesk
 from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
-from nautilus_node.status.http import StatusServer
+from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
+from nautilus_node.status.server import StatusServer
 from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
 from nautilus_node.status.store import write_atomic
 
@@ -46,6 +49,8 @@ class StatusActor(Actor):
         self._status_config = config
         self.board = StatusBoard()
         self._fills: deque[Fill] = deque(maxlen=config.max_fills)
+        self._order_events: dict[str, int] = {}
+        self._charts = ChartRecorder()
         self._feeds: FeedMonitor | None = None
         self._gateway: GatewayMonitor | None = None
         self._server: StatusServer | None = None
@@ -67,12 +72,18 @@ class StatusActor(Actor):
         self._kernel = find_kernel(msgbus)
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
+        self._gateway.watch()
         msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
-        if config.http_port is not None:
-            self._server = StatusServer(self.board, config.http_host, config.http_port)
-            self._server.start()
         if isinstance(clock, LiveClock) and self._kernel is not None and self._kernel.loop is not None:
             self._loop = self._kernel.loop
+        if config.http_port is not None:
+            token = ControlToken()
+            if config.snapshot_path is not None:
+                token.write_beside(Path(config.snapshot_path))
+            desk = OrderDesk(self._loop, self._manual_orders)
+            self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk)
+            self._server.start()
+        if self._loop is not None:
             self._timer = self._loop.call_soon(self._tick_live)
 
     def on_start(self) -> None:
@@ -111,11 +122,29 @@ class StatusActor(Actor):
         """The (host, port) the HTTP server listens on, once started."""
         return self._server.address if self._server is not None else None
 
+    @property
+    def page_url(self) -> str | None:
+        """The status page's address with the control token, once the server started."""
+        return self._server.page_url if self._server is not None else None
+
+    @property
+    def stream_count(self) -> int:
+        """How many pages follow the node's event stream now."""
+        return self._server.stream_count if self._server is not None else 0
+
+    def _manual_orders(self) -> ManualOrders | None:
+        if self._kernel is None:
+            return None
+        return next((s for s in self._kernel.trader.strategies() if isinstance(s, ManualOrders)), None)
+
     # -- events ----------------------------------------------------------------------------------------------
 
     def _on_order_event(self, event: object) -> None:
+        kind = views.order_event_kind(event)
+        self._order_events[kind] = self._order_events.get(kind, 0) + 1
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
+            self._charts.on_fill(event)
 
     # -- snapshot --------------------------------------------------------------------------------------------
 
@@ -132,7 +161,16 @@ class StatusActor(Actor):
     def refresh(self) -> Snapshot:
         """Rebuild the snapshot now, publish it to the HTTP surface and write the file."""
         snapshot = self.build_snapshot()
-        data = self.board.publish(snapshot)
+        assert self._feeds is not None
+        update = self._charts.update(
+            self.clock.timestamp_ns(),
+            self._feeds.newest,
+            self._feeds.bars,
+            snapshot.feeds,
+            snapshot.pnl,
+            snapshot.resilience.subscriptions if snapshot.resilience is not None else [],
+        )
+        data = self.board.publish(snapshot, update)
         path = self._status_config.snapshot_path
         if path is not None:
             try:
@@ -187,6 +225,9 @@ class StatusActor(Actor):
             warnings=warnings,
             health=health,
             resilience=resilience,
+            instruments=views.instrument_rules(self.cache),
+            pnl=views.pnl(self.cache),
+            order_events=dict(self._order_events),
         )
 
     def _node_state(self, now_ns: int) -> NodeState:

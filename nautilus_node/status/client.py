@@ -12,6 +12,7 @@ import msgspec
 
 from nautilus_node.errors import UserError
 from nautilus_node.status.health import current_health
+from nautilus_node.status.resilience import resilience_lines
 from nautilus_node.status.snapshot import Snapshot, decode
 
 REQUEST_TIMEOUT_SECS = 3.0
@@ -83,9 +84,12 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         "",
         f"gateway   {f'{g.host}:{g.port} client {g.client_id}' if g.host is not None else '(no IB client found)'}: "
         f"{g.state} since {g.since}" + (f", server version {g.server_version}" if g.server_version is not None else ""),
-        f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}",
+        f"          farms: market data {g.market_data_farm or '-'}, historical {g.historical_data_farm or '-'}, "
+        f"sec-def {g.security_definition_farm or '-'}"
+        + (f"; reconnected {g.reconnects} times" if g.reconnects else ""),
     ]
     lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
+    lines += resilience_lines(s.resilience)
     lines.append("")
     if not s.accounts:
         lines.append(f"account   {s.account_id + ' ' if s.account_id else ''}not reported")
@@ -107,7 +111,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         for o in s.orders
     ]
     lines.append(f"fills     {len(s.fills) or 'none'} recent")
-    lines += [f"          {f.at} {f.instrument_id} {f.side} {f.quantity} @ {f.price}" for f in s.fills[-5:]]
+    lines += [f"          {f.at} {f.instrument_id} {f.side} {f.quantity} @ {f.price}" for f in s.fills]
     lines.append(f"feeds     {len(s.feeds) or 'none'}")
     lines += [
         f"          {f.name} {f.data_type}{' (required)' if f.required else ''}: {f.state}, "

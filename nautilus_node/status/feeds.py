@@ -83,13 +83,17 @@ class FeedCounter:
         self.pending: deque[Data] = deque()
         self.handler = self.pending.append
 
-    def drain(self) -> None:
-        """Count the events that arrived since the last drain and keep the newest."""
+    def drain(self, keep_all: bool = False) -> list[Data]:
+        """Count the events that arrived since the last drain and keep the newest; returns the drained
+        events (all of them with `keep_all`, else only the newest)."""
         pending = self.pending
-        if pending:
-            self.count += len(pending)
-            self.last = pending[-1]
-            pending.clear()
+        if not pending:
+            return []
+        self.count += len(pending)
+        self.last = pending[-1]
+        drained = list(pending) if keep_all else [self.last]
+        pending.clear()
+        return drained
 
     @property
     def last_ns(self) -> int:
@@ -103,6 +107,7 @@ class _Tracked:
     data_type: str
     required: bool
     first_seen_ns: int
+    stale_after_secs: float
     counter: FeedCounter = field(default_factory=FeedCounter)
     samples: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -112,10 +117,22 @@ class FeedMonitor:
 
     def __init__(self, msgbus: MessageBus, stale_after_secs: float, required_feeds: Iterable[str]) -> None:
         self._msgbus = msgbus
-        self._stale_after_ns = int(stale_after_secs * 1e9)
         self._stale_after_secs = stale_after_secs
         self._required = {required_feed_topic(text) for text in required_feeds}
         self._feeds: dict[str, _Tracked] = {}
+        self.newest: list[Data] = []  # the newest quote or trade of each feed that had any, at the last views()
+        self.bars: list[Data] = []  # every bar drained at the last views()
+
+    def stale_limit_secs(self, name: str, data_type: str) -> float:
+        """How long a feed may go without data: the configured limit, or for bars at least two bar intervals
+        (a 1-minute bar feed is not stale 10 s after its last bar)."""
+        if data_type != "bars":
+            return self._stale_after_secs
+        try:
+            interval = BarType.from_str(name).spec.timedelta.total_seconds()
+        except ValueError:  # a bar type without a fixed interval (ticks, volume)
+            return self._stale_after_secs
+        return max(self._stale_after_secs, 2 * interval)
 
     def discover(self, now_ns: int) -> None:
         """Follow every data topic now subscribed on the bus, and the required feeds."""
@@ -126,7 +143,14 @@ class FeedMonitor:
             described = describe_topic(topic)
             if described is None:
                 continue
-            tracked = _Tracked(*described, required=topic in self._required, first_seen_ns=now_ns)
+            name, data_type = described
+            tracked = _Tracked(
+                name,
+                data_type,
+                required=topic in self._required,
+                first_seen_ns=now_ns,
+                stale_after_secs=self.stale_limit_secs(name, data_type),
+            )
             self._feeds[topic] = tracked
             self._msgbus.subscribe(topic=topic, handler=tracked.counter.handler)
 
@@ -139,9 +163,12 @@ class FeedMonitor:
     def views(self, now_ns: int, is_open: bool, md_farm_broken: str | None, hmds_broken: str | None) -> list[Feed]:
         """Each feed's state at `now_ns`; the farm arguments name an outstanding farm outage, if any."""
         result = []
+        self.newest, self.bars = [], []
         for topic, tracked in sorted(self._feeds.items()):
             counter = tracked.counter
-            counter.drain()
+            bars = tracked.data_type == "bars"
+            drained = counter.drain(keep_all=bars)
+            (self.bars if bars else self.newest).extend(drained)
             tracked.samples.append((now_ns, counter.count))
             while now_ns - tracked.samples[0][0] > RATE_WINDOW_SECS * 1e9 and len(tracked.samples) > 2:
                 tracked.samples.popleft()
@@ -176,14 +203,15 @@ class FeedMonitor:
         if outage:
             return "degraded", outage
         counter = tracked.counter
+        limit = tracked.stale_after_secs
         if counter.count == 0:
             waited = (now_ns - tracked.first_seen_ns) / 1e9
-            if waited <= self._stale_after_secs:
+            if waited <= limit:
                 return "waiting", "no data yet"
-            return "stale", f"no data since observed {waited:.0f} s ago (threshold {self._stale_after_secs:g} s)"
-        if now_ns - counter.last_ns > self._stale_after_ns:
+            return "stale", f"no data since observed {waited:.0f} s ago (threshold {limit:g} s)"
+        if now_ns - counter.last_ns > limit * 1e9:
             age = (now_ns - counter.last_ns) / 1e9
-            return "stale", f"no data for {age:.0f} s (threshold {self._stale_after_secs:g} s)"
+            return "stale", f"no data for {age:.0f} s (threshold {limit:g} s)"
         return "fresh", None
 
 

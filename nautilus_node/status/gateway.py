@@ -3,6 +3,8 @@
 NautilusTrader's IB factories cache one client per (host, port, client id); the data and execution clients
 share it. The monitor reads its API session and observes the error/info codes it processes, through
 `nautilus_node.nautilus_internals` (the adapter itself is unchanged; each code is recorded, then handed on).
+Codes are observed from before the factories cache the client, so the farm codes IB sends while the
+connection is made (2104, 2106, 2158) are seen too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from nautilus_node.nautilus_internals import (
     cached_ib_client,
     ib_api_session,
     ib_client_address,
-    observe_ib_errors,
-    stop_observing_ib_errors,
+    observe_every_ib_clients_errors,
 )
 from nautilus_node.status.snapshot import CodeEvent, FarmCondition, Gateway, GatewayState, iso
 
@@ -29,6 +30,8 @@ _FARM_CODES: dict[int, tuple[str, FarmCondition]] = {
     2104: ("md", "ok"),
     2105: ("hmds", "broken"),
     2106: ("hmds", "ok"),
+    2157: ("secdef", "broken"),
+    2158: ("secdef", "ok"),
 }
 _STOPPED = frozenset({ComponentState.STOPPED, ComponentState.DISPOSED, ComponentState.DISPOSING})
 
@@ -43,6 +46,8 @@ class GatewayMonitor:
         self._state: GatewayState = "disconnected"
         self._since_ns: int | None = None
         self._ever_connected = False
+        self._reconnects = 0
+        self._stop_watching: Callable[[], None] | None = None
         self._server_version: int | None = None
         self._connection_time: str | None = None
         self._codes: deque[CodeEvent] = deque(maxlen=MAX_CODES)
@@ -58,23 +63,39 @@ class GatewayMonitor:
         """Whether the gateway has been seen connected since the node started."""
         return self._ever_connected
 
+    def watch(self) -> None:
+        """Record this monitor's client's codes from now on, before the node even creates the client."""
+        if self._stop_watching is None:
+            self._stop_watching = observe_every_ib_clients_errors(self._observe)
+
     def attach(self) -> bool:
-        """Find the adapter's shared client (once the node has built it) and observe its codes."""
+        """Find the adapter's shared client once the node has built it (to read its API session)."""
         if self._client is not None:
             return True
         client = cached_ib_client(self._host, self._port, self._client_id)
         if client is None:
             return False
-        observe_ib_errors(client, self.record_code)
         self._client = client
         self._host, self._port, self._client_id = ib_client_address(client)
         return True
 
     def detach(self) -> None:
-        """Stop observing codes (the client's own error handling is used alone again)."""
-        if self._client is not None:
-            stop_observing_ib_errors(self._client)
+        """Stop observing codes and reading the client."""
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
         self._client = None
+
+    def _observe(self, client: InteractiveBrokersClient, code: int, message: str, req_id: int) -> None:
+        if self._is_mine(client):
+            self.record_code(code, message, req_id)
+
+    def _is_mine(self, client: InteractiveBrokersClient) -> bool:
+        if self._client is not None:
+            return client is self._client
+        if self._host is None and self._port is None:  # the only client, whichever it is
+            return True
+        return ib_client_address(client) == (self._host, self._port, self._client_id)
 
     def record_code(self, code: int, message: str, req_id: int) -> None:
         """Record an IB code as received: connectivity and farm codes always, others only when general."""
@@ -98,7 +119,10 @@ class GatewayMonitor:
     def poll(self) -> Gateway:
         """Read the client's connection state now and describe the gateway."""
         self.attach()
+        was_connected = self._ever_connected
         state = self._read_state()
+        if state == "connected" and self._state != "connected" and was_connected:
+            self._reconnects += 1
         if state != self._state or self._since_ns is None:
             self._state, self._since_ns = state, self._now_ns()
         return Gateway(
@@ -112,6 +136,8 @@ class GatewayMonitor:
             market_data_farm=self._farm_condition("md"),
             historical_data_farm=self._farm_condition("hmds"),
             codes=list(self._codes),
+            security_definition_farm=self._farm_condition("secdef"),
+            reconnects=self._reconnects,
         )
 
     def _farm_condition(self, farm: str) -> FarmCondition | None:

@@ -64,3 +64,18 @@ def unhealthy_subscriptions(
 
 def _iso(ts_ns: int | None) -> str | None:
     return iso(ts_ns) if ts_ns is not None else None
+
+
+def resilience_lines(resilience: Resilience | None) -> list[str]:
+    """The reconnection and subscription lines of the `status` text (none for the plain client)."""
+    if resilience is None:
+        return []
+    r = resilience
+    if r.disconnected_since is not None:
+        head = f"reconnect attempt {r.reconnect_attempts} (disconnected since {r.disconnected_since})"
+        head += f", next at {r.next_attempt_at}" if r.next_attempt_at else ", connecting now"
+    else:
+        head = f"reconnects {r.reconnects}"
+    lines = [f"          {head}"]
+    lines += [f"          subscription {sub.name} ({sub.kind}): {sub.text}" for sub in r.subscriptions]
+    return lines

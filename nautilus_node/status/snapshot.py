@@ -45,6 +45,8 @@ class Gateway(_Record, kw_only=True):
     market_data_farm: FarmCondition | None = None  # from the last 2103/2104 seen
     historical_data_farm: FarmCondition | None = None  # from the last 2105/2106 seen
     codes: list[CodeEvent] = []
+    security_definition_farm: FarmCondition | None = None  # from the last 2157/2158 seen
+    reconnects: int = 0  # times connected again after the first connection
 
 
 class Balance(_Record, kw_only=True):
@@ -151,6 +153,25 @@ class Resilience(_Record, kw_only=True):
     subscriptions: list[Subscription] = []
 
 
+class InstrumentRules(_Record, kw_only=True):
+    """What an order for a loaded instrument must respect: its price and size grids."""
+
+    instrument_id: str
+    price_increment: str
+    size_increment: str
+    min_quantity: str | None
+    max_quantity: str | None
+    quote_currency: str
+
+
+class Pnl(_Record, kw_only=True):
+    """Equity (the account's reported total) and the unrealized PnL of open positions, in one currency."""
+
+    currency: str
+    equity: float | None
+    unrealized: float
+
+
 class Strategy(_Record, kw_only=True):
     strategy_id: str
     state: str
@@ -188,6 +209,9 @@ class Snapshot(_Record, kw_only=True):
     warnings: list[str]
     health: Health
     resilience: Resilience | None = None
+    instruments: list[InstrumentRules] = []
+    pnl: Pnl | None = None
+    order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
 
 
 _encoder = msgspec.json.Encoder()

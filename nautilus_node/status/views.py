@@ -3,12 +3,27 @@ from `OrderFilled` events. Only what the node holds; nothing is filled in."""
 
 from __future__ import annotations
 
+import re
+
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.model.enums import PositionSide, PriceType
 from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.objects import Money
 from nautilus_trader.model.position import Position as NautilusPosition
 
-from nautilus_node.status.snapshot import Account, Balance, Fill, Margin, Order, Position, iso
+from nautilus_node.status.snapshot import (
+    Account,
+    Balance,
+    Fill,
+    InstrumentRules,
+    Margin,
+    Order,
+    Pnl,
+    Position,
+    iso,
+)
+
+_EVENT_KINDS: dict[type, str] = {}
 
 
 def accounts(cache: Cache) -> list[Account]:
@@ -65,11 +80,63 @@ def positions(cache: Cache) -> list[Position]:
 
 
 def _unrealized(cache: Cache, position: NautilusPosition) -> str | None:
+    money = _unrealized_money(cache, position)
+    return None if money is None else money.to_formatted_str()
+
+
+def _unrealized_money(cache: Cache, position: NautilusPosition) -> Money | None:
     price_type = PriceType.BID if position.side == PositionSide.LONG else PriceType.ASK
     price = cache.price(position.instrument_id, price_type) or cache.price(position.instrument_id, PriceType.LAST)
     if price is None:
         return None
-    return position.unrealized_pnl(price).to_formatted_str()
+    return position.unrealized_pnl(price)
+
+
+def pnl(cache: Cache) -> Pnl | None:
+    """The first account's equity (its reported total) and the open positions' unrealized PnL in its
+    currency; `None` before an account is reported."""
+    accounts = sorted(cache.accounts(), key=lambda a: str(a.id))
+    if not accounts:
+        return None
+    account = accounts[0]
+    currency = account.base_currency or (account.currencies() or [None])[0]
+    if currency is None:
+        return None
+    total = account.balance_total(currency)
+    unrealized = 0.0
+    for position in cache.positions_open():
+        money = _unrealized_money(cache, position)
+        if money is not None and money.currency == currency:
+            unrealized += money.as_double()
+    return Pnl(
+        currency=str(currency),
+        equity=round(total.as_double(), 2) if total is not None else None,
+        unrealized=round(unrealized, 2),
+    )
+
+
+def instrument_rules(cache: Cache) -> list[InstrumentRules]:
+    """The price and size grids of every loaded instrument, for the order ticket."""
+    return [
+        InstrumentRules(
+            instrument_id=str(i.id),
+            price_increment=str(i.price_increment),
+            size_increment=str(i.size_increment),
+            min_quantity=_text(i.min_quantity),
+            max_quantity=_text(i.max_quantity),
+            quote_currency=str(i.quote_currency),
+        )
+        for i in sorted(cache.instruments(), key=lambda i: str(i.id))
+    ]
+
+
+def order_event_kind(event: object) -> str:
+    """`OrderPendingCancel` → `pending_cancel`: an order event's kind, as counted in the snapshot."""
+    kind = _EVENT_KINDS.get(type(event))
+    if kind is None:
+        name = type(event).__name__.removeprefix("Order")
+        kind = _EVENT_KINDS[type(event)] = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return kind
 
 
 def orders(cache: Cache) -> list[Order]:

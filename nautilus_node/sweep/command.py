@@ -200,12 +200,13 @@ class _Sweep:
                 asked.setdefault(built.key, []).append(trial)
                 if already is not None:  # the same parameters are running now: score both with one run
                     continue
+                if isinstance(built, TrialSpec):
+                    self.specs[built.key] = built
                 done = built if isinstance(built, TrialResult) else self.store.completed(built.key)
                 if done is not None:
                     self._keep(done, window, new=False)
                     tell(done)
                     continue
-                self.specs[built.key] = built
                 yield built
 
         def arrived(result: TrialResult) -> None:

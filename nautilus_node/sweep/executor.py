@@ -70,6 +70,7 @@ def open_cluster(scheduler: str | None = None, workers: int | None = None) -> It
             scheduler_port=0,
             dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
+            preload=["nautilus_node.sweep.worker_setup"],
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
@@ -152,12 +153,13 @@ def _worker_threads(client: Client) -> int:
 
 def _dashboard(client: Client) -> str | None:
     """The dashboard's address when its page answers: Dask always serves HTTP, but draws the page only where
-    bokeh is installed."""
+    bokeh is installed (elsewhere the page says that it needs bokeh)."""
     if "dashboard" not in client.scheduler_info().get("services", {}):
         return None
     link = client.dashboard_link
     try:
         with urllib.request.urlopen(link, timeout=DASHBOARD_PROBE_SECS) as response:
-            return link if response.status == 200 else None
+            page = response.read(2000)
+            return link if response.status == 200 and b"needs bokeh" not in page else None
     except (OSError, ValueError):
         return None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 import pandas as pd
+from nautilus_trader.config import StrategyConfig
 
 from nautilus_node.backtest.config import load_backtest_file
 from nautilus_node.backtest.runner import build_run_config, select_strategies, strategy_name
@@ -48,10 +49,11 @@ class TrialFactory:
         """Every swept name must be a field of the strategy's config class."""
         config_cls = resolve(self.strategy.config_path, f"{self.source}: {self.name}.config_path")
         fields = {f.name for f in msgspec.structs.fields(config_cls)}
+        own = fields - {f.name for f in msgspec.structs.fields(StrategyConfig)}  # the strategy's, not the base's
         for name in space.names:
             if name not in fields:
-                known = ", ".join(sorted(fields - {"order_id_tag", "strategy_id", "manage_contingent_orders"}))
-                raise InputError(f"--param {name}: {config_cls.__name__} has no field {name!r} (fields: {known})")
+                known = ", ".join(sorted(own or fields))
+                raise InputError(f"--param {name}: {config_cls.__name__} has no field {name!r} (its fields: {known})")
 
     def period(self, start: str | None, end: str | None) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The period the config (and `--start`/`--end`) give, completed from the catalog's data."""

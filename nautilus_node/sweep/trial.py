@@ -5,6 +5,7 @@ trial is a row with its error, not a stopped sweep.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 import time
@@ -102,6 +103,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             metrics = trial_metrics(run)
         finally:
             run.node.dispose()
+            gc.collect()  # NautilusTrader's streaming session must be dropped on this thread, not a later one
     except Exception as exc:
         return failed(spec, f"{type(exc).__name__}: {exc}".splitlines()[0], time.perf_counter() - started, worker)
     return TrialResult(

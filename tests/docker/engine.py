@@ -40,7 +40,7 @@ def install_debian_packages(*packages: str) -> None:
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
         if result.returncode != 0:
             last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise EngineError(f"{' '.join(command[:1] + command[6:])} failed: {last[0]}")
+            raise EngineError(f"apt-get {' '.join(command[len(APT) :])} failed: {last[0]}")
 
 
 def ensure_installed() -> None:

@@ -17,16 +17,31 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path = PROJECT_ROOT
-) -> subprocess.CompletedProcess:
-    """Run `python -m nautilus_node ARGS` in `cwd` (the project root) with a clean IB environment plus `env`."""
+def cli_environment(env: dict[str, str] | None = None, free_status_port: bool = True) -> dict[str, str]:
+    """This process's environment without IB or node overrides, then `env`.
+
+    With `free_status_port`, a node's status server takes a free port (`NAUTILUS_NODE_STATUS_PORT=0`), so a
+    node already running on this machine (status on 8001) does not get in the way.
+    """
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
+    if free_status_port:
+        environ["NAUTILUS_NODE_STATUS_PORT"] = "0"
     environ.update(env or {})
+    return environ
+
+
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    cwd: Path = PROJECT_ROOT,
+    free_status_port: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run `python -m nautilus_node ARGS` in `cwd` (the project root) in `cli_environment(env)`."""
     return subprocess.run(
         [sys.executable, "-m", "nautilus_node", *args],
         cwd=cwd,
-        env=environ,
+        env=cli_environment(env, free_status_port),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.conftest import PROJECT_ROOT, free_port, run_cli, wait_for_output
+from tests.node.conftest import PROJECT_ROOT, cli_environment, free_port, run_cli, wait_for_output
 
 GOOD_STRATEGY = """
 [[strategies]]
@@ -125,11 +124,10 @@ def test_sigterm_at_each_start_up_stage_stops_within_ten_seconds(
 ) -> None:
     listener = request.getfixturevalue(listener_kind)
     path = write_config(f"[gateway]\nport = {listener.port}\naccount = 'DU1'\n")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("IB_", "TWS_", "NAUTILUS_NODE_"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "nautilus_node", "run", str(path), "--wait-gateway", "120"],
         cwd=PROJECT_ROOT,
-        env=environ,
+        env=cli_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -155,7 +153,8 @@ def test_a_gateway_that_never_sends_accounts_gives_up_at_the_start_up_deadline(
     path = write_config(f"[gateway]\nport = {port}\naccount = 'DU1'\nstartup_timeout_secs = 4\n")
     started = time.monotonic()
     result = run_cli("run", str(path), timeout=60)
-    assert time.monotonic() - started <= 20
+    # Far below the 60 s default: the 4 s deadline, after the contract check's own bounded wait, ended it.
+    assert time.monotonic() - started <= 30
     assert_one_line_error(result, "stopped while connecting", "start-up did not finish within 4 s")
 
 

@@ -65,7 +65,9 @@ def test_a_signal_during_a_handler_swap_is_neither_lost_nor_fatal() -> None:
 
 
 def test_the_deadline_interrupts_a_blocking_call() -> None:
-    assert run_python(DEADLINE) == "interrupted: start-up did not finish within 0.2 s after 0.2 s"
+    output = run_python(DEADLINE)
+    assert output.startswith("interrupted: start-up did not finish within 0.2 s after "), output
+    assert float(output.split()[-2]) < 4, "the 5 s blocking call was cut short"  # however busy the machine
 
 
 def test_handlers_timer_and_signal_mask_come_back_afterwards() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.node.conftest import PROJECT_ROOT, run_cli, wait_for_output
+from tests.node.conftest import PROJECT_ROOT, cli_environment, run_cli, wait_for_output
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +66,7 @@ enabled = false
     process = subprocess.Popen(
         [sys.executable, "-m", "nautilus_node", "run", str(path), "--sim"],
         cwd=PROJECT_ROOT,
+        env=cli_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -87,7 +88,7 @@ def test_a_taken_status_port_is_one_line_before_connecting(write_config, tmp_pat
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         path = write_config(f'[node]\nlog_directory = "{tmp_path / "logs"}"\n[status]\nport = {port}\n')
-        result = run_cli("run", str(path), "--sim", "--for", "5s")
+        result = run_cli("run", str(path), "--sim", "--for", "5s", free_status_port=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

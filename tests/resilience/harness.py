@@ -18,7 +18,6 @@ from nautilus_trader.live.node import TradingNode
 from nautilus_node.live.node import build_node_config, create_node, dispose_node, resilience_policy
 from nautilus_node.settings import Settings, parse_settings
 from nautilus_node.simgateway import SimulatedGateway
-from nautilus_node.simgateway.market import Quote
 from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.snapshot import Snapshot
 from tests.resilience.probe import FEED_KINDS, FeedProbe
@@ -87,7 +86,9 @@ class LiveNode:
         dispose_node(self.node)
 
 
-def start_node(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> LiveNode:
+def start_node(
+    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, extra_strategies: list | None = None
+) -> LiveNode:
     """Build and run the node in a thread; with `resilient` False it is plain NautilusTrader (no checks)."""
     settings = settings_for(gateway, tmp_path, resilient)
     config = build_node_config(settings)
@@ -103,6 +104,8 @@ def start_node(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> Li
     node = create_node(config, asyncio.new_event_loop(), resilience_policy(settings))
     probe = FeedProbe()
     node.trader.add_strategy(probe)
+    for strategy in extra_strategies or []:
+        node.trader.add_strategy(strategy)
     node.build()
     [actor] = node.trader.actors()
     thread = threading.Thread(target=node.run, name="trading-node", daemon=True)
@@ -140,18 +143,8 @@ def first_event_after(live: LiveNode, moment: float) -> dict[str, float]:
 
 
 def trade_through(gateway: SimulatedGateway, local_symbol: str, price: float) -> None:
-    """The market trades through `price` once (a quote at it on both sides), so resting limits there fill,
-    whether or not their client is connected."""
-    server = gateway._server
-    spec = gateway.universe.by_local_symbol(local_symbol)
-    assert spec is not None
-
-    def cross() -> None:
-        now = time.time()
-        quote = Quote(bid=price - 0.00005, ask=price, bid_size=10_000_000, ask_size=10_000_000, ts=now)
-        server.route(gateway.broker.on_quote(spec, quote, now))
-
-    server.call_soon(cross)
+    """The market jumps to `price`, so resting limits there fill, whether or not their client is connected."""
+    gateway.faults.set_price(local_symbol, price)
 
 
 def broker_order_refs(gateway: SimulatedGateway) -> list[str]:
@@ -184,39 +177,13 @@ def assert_status_truthful(live: LiveNode) -> None:
         )
 
 
-BAR_KINDS = {"bars": "realtime_bars", "live_bars": "historical"}
+BAR_KINDS = {"bars": "realtime-bars", "live_bars": "keepuptodate-bars"}
 
 
 def kill_bars(gateway: SimulatedGateway, kind: str, code: int | None) -> None:
-    """End every `kind` bar subscription at the gateway ("bars" 5-second real-time, "live_bars"
-    keepUpToDate), silently or with IB's error `code` (10182, 10225), as IB does after a farm blip."""
-    texts = {
-        10182: "Failed to request live updates (disconnected).",
-        10225: "Bust event occurred, current subscription is deactivated. Please resubscribe real-time bars "
-        "immediately.",
-    }
-
-    def kill() -> None:
-        for session in list(gateway._server.sessions):
-            subscriptions = getattr(session.subs, BAR_KINDS[kind])
-            for req_id in list(subscriptions):
-                del subscriptions[req_id]
-                if code is not None:
-                    session.error(req_id, code, texts[code])
-
-    gateway._server.call_soon(kill)
-
-
-def reuse_market_data_id(gateway: SimulatedGateway) -> None:
-    """IB's 322 for the quotes subscription: the gateway reports its request id as a duplicate and drops it."""
-
-    def duplicate() -> None:
-        for session in list(gateway._server.sessions):
-            for req_id in list(session.subs.market_data):
-                del session.subs.market_data[req_id]
-                session.error(req_id, 322, f"Error processing request.-'bW' : cause - Duplicate ticker id {req_id}")
-
-    gateway._server.call_soon(duplicate)
+    """End the `kind` bar subscription at the gateway ("bars" 5-second real-time, "live_bars" keepUpToDate),
+    silently or with IB's error `code` (10182, 10225)."""
+    gateway.faults.kill_subscription(BAR_KINDS[kind], code)
 
 
 @dataclass(frozen=True)
@@ -257,10 +224,11 @@ def _connectivity(data_kept: bool) -> Callable[[SimulatedGateway, Callable[[], N
     return run
 
 
-def _farm_blip(kind: str, code: int | None) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+def _farm_blip(code: int | None) -> Callable[[SimulatedGateway, Callable[[], None]], float]:
+    """2103 kills the bar subscriptions (silently or with `code`), as at IB; 2104 three seconds later."""
+
     def run(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
-        gateway.faults.farm_status(2103)
-        kill_bars(gateway, kind, code)
+        gateway.faults.farm_status(2103, bars_error=code)
         time.sleep(3.0)
         gateway.faults.farm_status(2104)
         return time.monotonic()
@@ -277,8 +245,27 @@ def _bars_die(kind: str, code: int | None) -> Callable[[SimulatedGateway, Callab
 
 
 def _duplicate_id(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
-    reuse_market_data_id(gateway)
+    gateway.faults.kill_subscription("quotes", 322, "EUR.USD")
     return time.monotonic()
+
+
+def _one_dead(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+    gateway.faults.kill_subscription("tick-by-tick", None, "SPY")
+    return time.monotonic()
+
+
+def _restart_late_farms(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+    """The gateway accepts after 2 s, its farms report OK 4 s later (requests before that go unanswered)."""
+    gateway.faults.restart(refuse_for=2.0, farms_after=4.0)
+    time.sleep(0.3)
+    during()
+    return time.monotonic() + 2.0
+
+
+def _restart_held_client_id(gateway: SimulatedGateway, during: Callable[[], None]) -> float:
+    """A restart after which the old client id stays in use for 2 s (326)."""
+    gateway.faults.hold_client_ids(2.0)
+    return _restart(1.0)(gateway, during)
 
 
 DISRUPTIONS = {
@@ -289,9 +276,12 @@ DISRUPTIONS = {
         Disruption("drop", _drop),
         Disruption("1100+1101", _connectivity(data_kept=False)),
         Disruption("1100+1102", _connectivity(data_kept=True)),
-        Disruption("blip-silent", _farm_blip("bars", None), outage=False),
-        Disruption("blip-10182", _farm_blip("live_bars", 10182), outage=False),
-        Disruption("blip-10225", _farm_blip("bars", 10225), outage=False),
+        Disruption("restart-late-farms", _restart_late_farms),
+        Disruption("restart-client-id-held", _restart_held_client_id),
+        Disruption("blip-silent", _farm_blip(None), outage=False),
+        Disruption("blip-10182", _farm_blip(10182), outage=False),
+        Disruption("blip-10225", _farm_blip(10225), outage=False),
+        Disruption("one-dead-subscription", _one_dead, outage=False),
         Disruption("bars-die-silently", _bars_die("bars", None), outage=False),
         Disruption("bars-10225", _bars_die("bars", 10225), outage=False),
         Disruption("live-bars-10182", _bars_die("live_bars", 10182), outage=False),

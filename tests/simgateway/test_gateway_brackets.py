@@ -266,3 +266,33 @@ def test_open_order_echoes_the_links_and_goodtilldate(version: int) -> None:
     assert (echoed.tif, echoed.goodTillDate, state.status) == ("GTD", "20300103-12:00:00", "PreSubmitted")
     [(_, (_, _, echoed, _))] = decoded(version, m.open_order(plain, "DU1234567", wire(version)))
     assert (echoed.parentId, echoed.ocaGroup, echoed.ocaType, echoed.goodTillDate) == (0, "", 3, "")
+
+
+# --- partial fills against the displayed size (Broker(partial_fills=True)) ------------------------------------
+def _partial_broker() -> Broker:
+    return Broker("DU1", partial_fills=True)
+
+
+def test_a_market_order_larger_than_the_top_of_book_fills_in_parts_at_successive_prices() -> None:
+    events = _partial_broker().place(_req(1, "BUY", 25, "MKT"), CALM, NOON)
+    fills = [(e.execution.shares, e.execution.price) for e in events if isinstance(e, Fill)]
+    assert fills == [(Decimal(10), 99.60), (Decimal(10), 99.61), (Decimal(5), 99.62)]
+    assert events[-1].order.status == "Filled" and events[-1].order.avg_fill_price == pytest.approx(99.608)
+
+
+def test_a_resting_limit_part_fills_what_the_touch_shows_and_works_on() -> None:
+    broker = _partial_broker()
+    broker.place(_req(1, "BUY", 25, lmt_price=99.40), CALM, NOON)
+    crossed = Quote(99.30, 99.40, 10, 8, NOON)
+    events = broker.on_quote(SPY, crossed, NOON)
+    assert [(e.execution.shares, e.execution.price) for e in events if isinstance(e, Fill)] == [(Decimal(8), 99.40)]
+    assert broker.order(1, 1).status == "Submitted" and broker.order(1, 1).remaining == Decimal(17)
+
+
+def test_a_fok_larger_than_the_touch_is_cancelled_and_an_ioc_keeps_what_filled() -> None:
+    broker = _partial_broker()
+    fok = broker.place(_req(1, "BUY", 25, lmt_price=99.60, tif="FOK"), CALM, NOON)
+    ioc = broker.place(_req(2, "BUY", 25, lmt_price=99.61, tif="IOC"), CALM, NOON)
+    assert not any(isinstance(e, Fill) for e in fok) and fok[-1].order.status == "Cancelled"
+    assert [e.execution.shares for e in ioc if isinstance(e, Fill)] == [Decimal(10), Decimal(10)]
+    assert ioc[-1].order.status == "Cancelled" and ioc[-1].order.filled == Decimal(20)

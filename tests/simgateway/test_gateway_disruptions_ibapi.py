@@ -126,7 +126,7 @@ def _start_outcome(app: IBApp, timeout: float = 5.0) -> str:
 
 
 def test_a_client_id_stays_in_use_for_a_moment_after_its_socket_closed(gateway: SimulatedGateway) -> None:
-    gateway.faults.hold_client_ids(1.5)
+    gateway.faults.hold_client_ids(4.0)
     IBApp().connect(gateway.port, 8).disconnect()
     closed_at = time.monotonic()
     outcomes: list[tuple[str, float]] = []
@@ -138,8 +138,8 @@ def test_a_client_id_stays_in_use_for_a_moment_after_its_socket_closed(gateway: 
             assert "already in use" in app.errors(326)[0][3]
         app.disconnect()
         time.sleep(0.2)
-    assert outcomes[0][0] == "in use" and outcomes[0][1] < 1.5  # in use at first, free after the hold
-    assert outcomes[-1][1] >= 1.5
+    assert outcomes[0][0] == "in use"  # in use at first, free after the hold
+    assert outcomes[-1][1] >= 4.0
 
 
 def test_kill_subscription_stops_one_feed_with_the_given_error_and_its_id_can_be_reused(

@@ -25,7 +25,7 @@ from .ibapp import IBApp, spy
 @contextmanager
 def standalone_gateway(*args: str) -> Iterator[tuple[subprocess.Popen, int]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nautilus_node", "gateway", "--port", "0", *args],
+        [sys.executable, "-m", "nautilus_node", "gateway", "--port", "0", "--always-open", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

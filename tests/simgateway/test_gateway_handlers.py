@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from ibapi.order import Order as IbOrder
+from ibapi.order_cancel import OrderCancel
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway.control import apply_action
 from nautilus_node.simgateway.handlers import handle
 from nautilus_node.simgateway.handlers.market_data import end_subscription, live_subscriptions, on_market
+from nautilus_node.simgateway.handlers.orders import report
 from nautilus_node.simgateway.handlers.reply import CloseConnection, OrderEvents
 from nautilus_node.simgateway.market import Quote, Trade
 from nautilus_node.simgateway.state import SessionState
@@ -189,3 +193,87 @@ def test_an_ended_bar_subscription_is_told_its_error_and_its_id_is_free_again() 
     reply = end_subscription(session, kind, req_id, 10225, "Bust event occurred", gw.now)
     assert reply.errors() == [(6, 10225, "Bust event occurred")] and session.subs.realtime_bars == {}
     assert gw.call(session, lambda c: c.reqRealTimeBars(6, eurusd(), 5, "MIDPOINT", False, [])).errors() == []
+
+
+def test_a_request_id_still_live_is_refused_with_322_whatever_the_subscription_kind() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    gw.call(session, lambda c: c.reqRealTimeBars(3, eurusd(), 5, "MIDPOINT", False, []))
+    assert gw.call(session, lambda c: c.reqTickByTickData(3, eurusd(), "BidAsk", 0, False)).errors()[0][:2] == (3, 322)
+    assert gw.call(session, lambda c: c.reqMktData(3, eurusd(), "", False, False, [])).errors()[0][:2] == (3, 322)
+    assert gw.call(session, lambda c: c.reqRealTimeBars(3, eurusd(), 5, "MIDPOINT", False, [])).errors()[0][:2] == (
+        3,
+        322,
+    )
+
+
+def test_at_most_50_keep_up_to_date_requests_are_open_at_once() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    replies = []
+    for req_id in range(51):
+        gw.now += 3.0  # clear of the burst rule
+        replies.append(
+            gw.call(
+                session,
+                lambda c, r=req_id: c.reqHistoricalData(r, eurusd(), "", "60 S", "5 secs", "MIDPOINT", 0, 2, True, []),
+            )
+        )
+    assert all(r.errors() == [] for r in replies[:50])
+    [(req_id, code, text)] = replies[50].errors()
+    assert (req_id, code) == (50, 162) and "simultaneous" in text
+
+
+def test_market_data_type_is_per_session_and_delayed_ticks_carry_delayed_tick_types() -> None:
+    gw = SansIOGateway()
+    gw.state.realtime_entitled = False
+    delayed, realtime = gw.connect(1), gw.connect(2)
+    gw.call(delayed, lambda c: c.reqMarketDataType(3))
+    got = callbacks(gw.call(delayed, lambda c: c.reqMktData(1, eurusd(), "", False, False, [])))
+    assert ("marketDataType", (1, 3)) in got and _errors(got) == [(1, 10167)]
+    assert {a[1] for n, a in got if n == "tickPrice"} == {66, 67}
+    refused = callbacks(gw.call(realtime, lambda c: c.reqMktData(1, eurusd(), "", False, False, [])))
+    assert _errors(refused) == [(1, 354)] and "tickPrice" not in _names(refused)
+    pushed = on_market(delayed, delayed.subs.market_data[1], Quote(1.1, 1.10005, 1, 1, gw.now), None)
+    assert {f[3] for f in pushed if f[0] == m.Out.TICK_PRICE} == {66, 67}
+
+
+def _status_sequence(messages: list[m.Fields]) -> list[str]:
+    return [str(f[2]) for f in messages if f[0] == m.Out.ORDER_STATUS]
+
+
+def test_an_order_is_shown_presubmitted_then_submitted_and_a_cancel_pending_then_cancelled() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    order = IbOrder()
+    order.action, order.orderType, order.totalQuantity, order.lmtPrice = "BUY", "LMT", Decimal(1), 1.0
+    [placed] = gw.call(session, lambda c: c.placeOrder(1, spy(), order)).effects
+    reported = [msg for e in placed.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PreSubmitted", "Submitted"]
+    cancel = gw.call(session, lambda c: c.cancelOrder(1, OrderCancel()))
+    [cancelled] = cancel.effects
+    reported = cancel.messages + [msg for e in cancelled.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PendingCancel", "Cancelled"]
+
+
+def test_a_fill_reports_the_final_order_status_twice_as_ib_does() -> None:
+    gw = SansIOGateway()
+    session = gw.connect()
+    gw.call(session, lambda c: c.reqMktData(1, spy(), "", False, False, []))
+    order = IbOrder()
+    order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(1)
+    [placed] = gw.call(session, lambda c: c.placeOrder(2, spy(), order)).effects
+    reported = [msg for e in placed.events for msg in report(session, gw.state, e)]
+    assert _status_sequence(reported) == ["PreSubmitted", "Submitted", "Filled", "Filled"]
+
+
+def test_fault_actions_take_positional_arguments_and_named_options_as_the_cli_sends_them() -> None:
+    gw = SansIOGateway()
+    apply_action(gw.faults, "restart", ["2", "--farms-after", "3"])
+    apply_action(gw.faults, "kill-subscription", ["quotes", "--error", "10197", "--symbol", "SPY"])
+    assert gw.server.calls[0] == ("restart", (2.0, 3.0))
+    assert gw.server.calls[1] == ("end_subscriptions", (("quotes",), 10197, True, "SPY"))
+    with pytest.raises(ValueError, match="unknown option '--farms'"):
+        apply_action(gw.faults, "restart", ["2", "--farms", "3"])
+    with pytest.raises(ValueError, match="no contract named 'NOPE'"):
+        apply_action(gw.faults, "set-price", ["NOPE", "1"])

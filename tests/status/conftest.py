@@ -25,7 +25,7 @@ from nautilus_trader.test_kit.providers import TestInstrumentProvider
 from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.config import StatusActorConfig
-from nautilus_node.status.http import StatusServer
+from nautilus_node.status.server import StatusServer
 from nautilus_node.status.snapshot import (
     Account,
     Balance,
@@ -101,9 +101,9 @@ def record_snapshots(actor: StatusActor) -> list[Snapshot]:
     recorded: list[Snapshot] = []
     publish = actor.board.publish
 
-    def record(snapshot: Snapshot) -> bytes:
+    def record(snapshot: Snapshot, update=None) -> bytes:
         recorded.append(snapshot)
-        return publish(snapshot)
+        return publish(snapshot, update)
 
     actor.board.publish = record  # type: ignore[method-assign]
     return recorded
@@ -142,6 +142,39 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str, bytes]:
 def http_json(url: str) -> tuple[int, dict]:
     status, _, body = http_get(url)
     return status, json.loads(body)
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path):
+    """Debian's chromium driven by Playwright (its own browser download is never used). Per module: while
+    Playwright's sync API runs, this thread's asyncio loop counts as running, so nodes cannot be built here."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (its own context: no storage shared between tests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1800})
+    opened = context.new_page()
+    yield opened
+    context.close()
 
 
 @pytest.fixture(scope="session")

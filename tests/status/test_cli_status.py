@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from nautilus_node.status.client import render
 from nautilus_node.status.health import assess
 from nautilus_node.status.snapshot import encode, iso
 from nautilus_node.status.store import write_atomic
@@ -97,3 +98,12 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path: Path):
     both = run_cli("status", "--url", "http://127.0.0.1:1", "--file", str(garbage))
     assert both.returncode == 2 and "give --url or --file, not both" in both.stderr
     assert "Traceback" not in missing.stderr + bad.stderr + both.stderr
+
+
+def test_the_fills_line_lists_as_many_fills_as_it_counts():
+    fill = sample_snapshot().fills[0]
+    fills = [msgspec.structs.replace(fill, trade_id=f"T-{i}", at=f"2026-11-25T12:30:0{i}.000Z") for i in range(7)]
+    text = render(sample_snapshot(fills=fills), time.time())
+    lines = text.splitlines()
+    start = lines.index("fills     7 recent")
+    assert [line.split()[0] for line in lines[start + 1 : start + 8]] == [f.at for f in fills]

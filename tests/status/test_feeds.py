@@ -110,3 +110,18 @@ def test_required_feeds_name_quotes_by_instrument_id_and_bars_by_bar_type():
 def test_fx_market_hours_run_from_sunday_to_friday_five_pm_new_york(local: str, is_open: bool):
     moment = datetime.fromisoformat(local).replace(tzinfo=NY)
     assert fx_market_open(moment) is is_open
+
+
+def test_a_bar_feed_may_wait_two_bar_intervals_before_it_is_stale():
+    bus = _bus()
+    minute = "data.bars.EUR/USD.SIM-1-MINUTE-BID-EXTERNAL"
+    second = "data.bars.EUR/USD.SIM-1-SECOND-BID-INTERNAL"
+    for topic in (minute, second, TOPIC):
+        bus.subscribe(topic=topic, handler=lambda _: None)
+    monitor = FeedMonitor(bus, stale_after_secs=10, required_feeds=[])
+    monitor.discover(START_NS)
+    at_30_s = _states(monitor, START_NS + 30 * SECOND)
+    assert at_30_s[minute].state == "waiting"  # a 1-minute bar feed is not stale 30 s in
+    assert at_30_s[second].state == "stale" and at_30_s[TOPIC].state == "stale"  # the configured 10 s
+    at_130_s = _states(monitor, START_NS + 130 * SECOND)
+    assert at_130_s[minute].state == "stale" and "(threshold 120 s)" in at_130_s[minute].reason

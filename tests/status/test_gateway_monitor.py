@@ -15,6 +15,7 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
+from nautilus_node import nautilus_internals
 from nautilus_node.status.gateway import GatewayMonitor
 
 KEY = ("127.0.0.1", 47999, 7)
@@ -35,6 +36,7 @@ def ib_client():
     )
     factories.IB_CLIENTS[KEY] = client
     yield client, loop
+    nautilus_internals._CLIENT_ERROR_OBSERVERS.clear()  # monitors a test left watching
     factories.IB_CLIENTS.pop(KEY, None)
     loop.close()
 
@@ -58,6 +60,7 @@ def test_before_the_node_builds_its_ib_client_the_gateway_is_disconnected_withou
 def test_codes_are_recorded_and_still_reach_the_adapter(ib_client):
     client, loop = ib_client
     monitor = GatewayMonitor(*KEY, LiveClock().timestamp_ns)
+    monitor.watch()
     assert monitor.attach()
     _process(loop, client, 2103, "Market data farm connection is broken:usfarm")
     assert client._data_farm_degraded_since_ns is not None  # the adapter handled it as before
@@ -75,17 +78,42 @@ def test_codes_are_recorded_and_still_reach_the_adapter(ib_client):
 def test_request_errors_other_than_connectivity_are_not_recorded(ib_client):
     client, loop = ib_client
     monitor = GatewayMonitor(*KEY, LiveClock().timestamp_ns)
+    monitor.watch()
     monitor.attach()
     _process(loop, client, 200, "No security definition has been found", req_id=10001)
     _process(loop, client, 1100, "Connectivity between IB and Trader Workstation has been lost.")
     assert [c.code for c in monitor.poll().codes] == [1100]
 
 
-def test_detaching_gives_the_client_back_its_own_error_handler(ib_client):
-    client, _ = ib_client
+def test_codes_are_recorded_before_the_factory_caches_the_client_and_not_after_detaching(ib_client):
+    client, loop = ib_client
     monitor = GatewayMonitor(*KEY, LiveClock().timestamp_ns)
-    monitor.attach()
-    assert "process_error" in vars(client)
+    monitor.watch()
+    other = GatewayMonitor("127.0.0.1", 47999, 8, LiveClock().timestamp_ns)  # another client id
+    other.watch()
+    _process(loop, client, 2104, "Market data farm connection is OK:usfarm")  # not attached yet: as at start-up
+    assert monitor.poll().market_data_farm == "ok"
+    assert other.poll().codes == []
     monitor.detach()
-    assert "process_error" not in vars(client)
-    assert client.process_error.__func__ is InteractiveBrokersClient.process_error
+    other.detach()
+    _process(loop, client, 2103, "Market data farm connection is broken:usfarm")
+    assert [c.code for c in monitor.poll().codes] == [2104]
+    assert client._data_farm_degraded_since_ns is not None  # the adapter handled every code as before
+
+
+@pytest.mark.usefixtures("ib_client")
+def test_farm_codes_of_the_connection_set_every_farm_and_reconnects_start_at_zero():
+    monitor = GatewayMonitor(*KEY, now_ns=LiveClock().timestamp_ns)
+    assert monitor.attach()
+    for code in (2104, 2106, 2158):
+        monitor.record_code(code, "farm connection is OK", -1)
+    gateway = monitor.poll()
+    assert (gateway.market_data_farm, gateway.historical_data_farm, gateway.security_definition_farm) == (
+        "ok",
+        "ok",
+        "ok",
+    )
+    assert gateway.reconnects == 0
+    monitor.record_code(2157, "Sec-def data farm connection is broken", -1)
+    assert monitor.poll().security_definition_farm == "broken"
+    monitor.detach()

@@ -58,7 +58,7 @@ def test_a_grid_on_the_local_cluster_equals_sequential_runs_and_a_rerun_skips_ev
     assert (outcome.directory / "heatmap.png").stat().st_size > 10_000
     assert pd.read_csv(outcome.directory / "sweep.csv")["total_return"].tolist() == table["total_return"].tolist()
     assert any(line.startswith("best 4 of 4 by return") for line in printed)
-    assert "local cluster on 127.0.0.1, 2 workers" in printed[0]
+    assert "local cluster on 127.0.0.1, 2 workers; dashboard: none (install bokeh" in printed[0]
 
     lines = (outcome.directory / "trials.jsonl").read_text().splitlines()
     again = sweep_command(request, echo=lambda _: None)

@@ -73,4 +73,6 @@ def req_market_data_type(data_type: int, s: SessionState, gw: GatewayState) -> R
     out = Reply(s.wire, gw.clock())
     if data_type not in (1, 2, 3, 4):
         out.error(-1, 321, f"Error validating request.-'59' : cause - Invalid market data type {data_type}")
+        return out
+    s.market_data_type = data_type  # for this session only, as at IB
     return out

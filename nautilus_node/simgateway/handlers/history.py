@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -16,6 +17,7 @@ from nautilus_node.simgateway.bars import (
     parse_duration,
     parse_end_time,
 )
+from nautilus_node.simgateway.handlers.market_data import duplicate_id
 from nautilus_node.simgateway.handlers.reply import NO_SECURITY, Reply, resolve
 from nautilus_node.simgateway.state import GatewayState, LiveBars, SessionState
 from nautilus_node.simgateway.ticks import historical_ticks, tick_query
@@ -33,7 +35,9 @@ def req_contract_data(req: rq.ContractDetailsRequest, s: SessionState, gw: Gatew
         return out
     for spec in matches:
         exchange = req.contract.exchange if req.contract.exchange else spec.exchange
-        out.send(m.contract_data(req.req_id, spec, exchange, s.wire))
+        trading, liquid = spec.hours_text(out.now)
+        dated = dataclasses.replace(spec, trading_hours=trading, liquid_hours=liquid)
+        out.send(m.contract_data(req.req_id, dated, exchange, s.wire))
     out.send(m.contract_data_end(req.req_id))
     return out
 
@@ -63,6 +67,11 @@ def req_historical_data(req: rq.HistoricalDataRequest, s: SessionState, gw: Gate
         return out
     if req.keep_up_to_date and req.end.strip():
         out.error(req.req_id, 321, "Error validating request.-'bX' : cause - End date not supported with live updates")
+        return out
+    if req.keep_up_to_date and duplicate_id(out, s, req.req_id, "bX"):
+        return out
+    if len(s.subs.historical) >= gw.pacing.rules.max_open:
+        out.error(req.req_id, 162, f"{HMDS_ERROR}Max number of simultaneous requests exceeded")
         return out
     if _paced_out(out, gw, req.req_id, req.pacing, req.keep_up_to_date):
         return out

@@ -16,36 +16,60 @@ TICK_BY_TICK_TYPES = ("Last", "AllLast", "BidAsk", "MidPoint")
 REALTIME_BAR_TYPES = ("TRADES", "MIDPOINT", "BID", "ASK")
 
 
-def quote_ticks(req_id: int, quote: Quote) -> list[m.Fields]:
+# IB's delayed tick types for the real-time ones (TickTypeEnum: DELAYED_BID 66 .. DELAYED_LAST_SIZE 71).
+DELAYED_TICKS = {m.BID: 66, m.ASK: 67, m.LAST: 68, m.BID_SIZE: 69, m.ASK_SIZE: 70, m.LAST_SIZE: 71}
+NOT_SUBSCRIBED = "Requested market data is not subscribed."
+DELAYED_INSTEAD = "Requested market data is not subscribed. Displaying delayed market data."
+
+
+def quote_ticks(req_id: int, quote: Quote, delayed: bool = False) -> list[m.Fields]:
+    t = DELAYED_TICKS.get if delayed else (lambda tick_type: tick_type)
     return [
-        m.tick_price(req_id, m.BID, quote.bid, quote.bid_size, 1),
-        m.tick_price(req_id, m.ASK, quote.ask, quote.ask_size, 1),
-        m.tick_size(req_id, m.BID_SIZE, quote.bid_size),
-        m.tick_size(req_id, m.ASK_SIZE, quote.ask_size),
+        m.tick_price(req_id, t(m.BID), quote.bid, quote.bid_size, 1),
+        m.tick_price(req_id, t(m.ASK), quote.ask, quote.ask_size, 1),
+        m.tick_size(req_id, t(m.BID_SIZE), quote.bid_size),
+        m.tick_size(req_id, t(m.ASK_SIZE), quote.ask_size),
     ]
+
+
+def duplicate_id(out: Reply, s: SessionState, req_id: int, request: str) -> bool:
+    """IB's error 322 for a request id still live in this session; True if refused."""
+    if not s.subs.is_live(req_id):
+        return False
+    out.error(req_id, 322, f"Error processing request.-'{request}' : cause - Duplicate ticker id {req_id}")
+    return True
 
 
 def req_mkt_data(req: rq.MarketDataRequest, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
-    if req.req_id in s.subs.market_data:
-        out.error(req.req_id, 322, f"Error processing request.-'bW' : cause - Duplicate ticker id {req.req_id}")
+    if duplicate_id(out, s, req.req_id, "bW"):
         return out
     spec = resolve(out, gw, req.req_id, req.contract)
     if spec is None:
         return out
-    out.send(m.market_data_type(req.req_id, 1), m.tick_req_params(req.req_id, spec.min_tick, "9c0001", 3))
+    delayed = s.market_data_type in (3, 4) and not gw.realtime_entitled
+    if not gw.realtime_entitled and not delayed:
+        out.error(req.req_id, 354, NOT_SUBSCRIBED)  # real-time asked for without the subscription
+        return out
+    if delayed:
+        out.error(req.req_id, 10167, DELAYED_INSTEAD)
+    out.send(m.market_data_type(req.req_id, 3 if delayed else 1))
+    out.send(m.tick_req_params(req.req_id, spec.min_tick, "9c0001", 3))
     if gw.feed_alive(spec):
-        out.send(*quote_ticks(req.req_id, gw.market.quote(spec, out.now)))
+        out.send(*quote_ticks(req.req_id, gw.market.quote(spec, out.now), delayed))
     if req.snapshot:
         out.send(m.tick_snapshot_end(req.req_id))
         return out
     s.subs.market_data[req.req_id] = spec
+    if delayed:
+        s.delayed.add(req.req_id)
     gw.activate(spec)
     return out
 
 
 def cancel_mkt_data(req_id: int, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
+    s.delayed.discard(req_id)
     if s.subs.market_data.pop(req_id, None) is None:
         out.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
     return out
@@ -55,6 +79,8 @@ def req_tick_by_tick(req: rq.TickByTickRequest, s: SessionState, gw: GatewayStat
     out = Reply(s.wire, gw.clock())
     if req.tick_type not in TICK_BY_TICK_TYPES:
         out.error(req.req_id, 321, f"Error validating request.-'cP' : cause - Invalid tick type '{req.tick_type}'")
+        return out
+    if duplicate_id(out, s, req.req_id, "cP"):
         return out
     spec = resolve(out, gw, req.req_id, req.contract)
     if spec is None:
@@ -76,6 +102,8 @@ def req_real_time_bars(req: rq.RealTimeBarsRequest, s: SessionState, gw: Gateway
         return out
     if req.what_to_show not in REALTIME_BAR_TYPES:
         out.error(req.req_id, 321, f"Error validating request.-'bN' : cause - Invalid whatToShow {req.what_to_show}")
+        return out
+    if duplicate_id(out, s, req.req_id, "bN"):
         return out
     spec = resolve(out, gw, req.req_id, req.contract)
     if spec is None:
@@ -99,11 +127,15 @@ def on_market(s: SessionState, spec: ContractSpec, quote: Quote, trade: Trade | 
     out: list[m.Fields] = []
     for req_id, sub in s.subs.market_data.items():
         if sub.con_id == spec.con_id:
-            out += quote_ticks(req_id, quote)
+            delayed = req_id in s.delayed
+            out += quote_ticks(req_id, quote, delayed)
             if trade is not None:
+                last, last_size = (
+                    (DELAYED_TICKS[m.LAST], DELAYED_TICKS[m.LAST_SIZE]) if delayed else (m.LAST, m.LAST_SIZE)
+                )
                 out += [
-                    m.tick_price(req_id, m.LAST, trade.price, trade.size, 0),
-                    m.tick_size(req_id, m.LAST_SIZE, trade.size),
+                    m.tick_price(req_id, last, trade.price, trade.size, 0),
+                    m.tick_size(req_id, last_size, trade.size),
                 ]
     ts = int(quote.ts)
     for req_id, (sub, kind) in s.subs.tick_by_tick.items():
@@ -180,6 +212,7 @@ def end_subscription(s: SessionState, kind: str, req_id: int, error: int | None,
     """The subscription stops (a later request may reuse its id); the client is told ``error`` or nothing."""
     out = Reply(s.wire, now)
     del s.subs.live(kind)[req_id]
+    s.delayed.discard(req_id)
     if error is not None:
         out.error(req_id, error, text)
     return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
@@ -57,6 +60,8 @@ def cancel_order(order_id: int, s: SessionState, gw: GatewayState) -> Reply:
     except OrderError as exc:
         out.error(order_id, exc.code, exc.message)
         return out
+    pending = dataclasses.replace(events[0].order, status="PendingCancel")
+    out.send(m.order_status(pending))  # IB: PendingCancel until the cancel is confirmed
     out.effects.append(OrderEvents(events))
     return out
 
@@ -121,19 +126,38 @@ def execution_matches(ex: Execution, flt: rq.ExecutionFilter) -> bool:
 
 # --- what an order event sends to the order's owner --------------------------------------------------------
 def order_update(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fields]:
-    out = [m.open_order(order, gw.broker.account, s.wire), m.order_status(order)]
+    out = _announce(s, gw, order)
+    out += [m.open_order(order, gw.broker.account, s.wire), m.order_status(order)]
     if order.status == "Cancelled":
         out.append(m.error(order.order_id, 202, "Order Canceled - reason:", int(gw.clock() * 1000), v=s.wire))
     return out
 
 
 def fill(s: SessionState, gw: GatewayState, order: Order, execution: Execution) -> list[m.Fields]:
-    return [
+    out = _announce(s, gw, order)
+    out += [
         m.exec_details(-1, execution, s.wire),
         m.order_status(order),
         m.open_order(order, gw.broker.account, s.wire),
-        m.commission_report(execution),
     ]
+    if order.status == "Filled":
+        out.append(m.order_status(order))  # IB sends the final orderStatus more than once
+    out.append(m.commission_report(execution))
+    return out
+
+
+def _announce(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fields]:
+    """An order first reported past PreSubmitted is first shown PreSubmitted, as IB sends a new order."""
+    key = (order.client_id, order.order_id)
+    if key in gw.announced:
+        return []
+    gw.announced.add(key)
+    if order.status == "PreSubmitted":
+        return []
+    first = dataclasses.replace(
+        order, status="PreSubmitted", filled=Decimal(0), avg_fill_price=0.0, last_fill_price=0.0
+    )
+    return [m.open_order(first, gw.broker.account, s.wire), m.order_status(first)]
 
 
 def report(s: SessionState, gw: GatewayState, event: Event) -> list[m.Fields]:

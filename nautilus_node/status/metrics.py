@@ -1,0 +1,111 @@
+"""`/metrics`: the latest snapshot in Prometheus' text format, through the official `prometheus_client`.
+
+A collector reads the board at each scrape, so the figures are the snapshot's (the same truth as `/status`),
+and the snapshot's own age tells a scraper when the node stopped updating it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from nautilus_node.status.board import StatusBoard
+from nautilus_node.status.snapshot import parse_iso
+
+PREFIX = "nautilus_node"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class SnapshotCollector(Collector):
+    """Gauges and counters from the board's latest snapshot."""
+
+    def __init__(self, board: StatusBoard) -> None:
+        self._board = board
+
+    def collect(self) -> Iterator[Metric]:
+        latest = self._board.latest()
+        up = GaugeMetricFamily(f"{PREFIX}_snapshot_available", "1 once the node has published a status snapshot")
+        up.add_metric([], 0 if latest is None else 1)
+        yield up
+        if latest is None:
+            return
+        s = latest[0]
+        yield _gauge(
+            "snapshot_age_seconds",
+            "Seconds since the node built its latest snapshot",
+            time.time() - parse_iso(s.generated_at),
+        )
+        yield _gauge("healthy", "1 when the node is healthy (as /healthz)", s.health.healthy)
+        yield _gauge("uptime_seconds", "Seconds since the node started", s.node.uptime_secs)
+        yield _gauge("gateway_connected", "1 while the IB Gateway connection is up", s.gateway.state == "connected")
+        resilience = s.resilience
+        # The resilient IB client counts every reconnection; the snapshot's own count sees those it polled.
+        reconnects = max(s.gateway.reconnects, resilience.reconnects if resilience is not None else 0)
+        yield _counter("gateway_reconnects", "Times the gateway connected again after the first connection", reconnects)
+        if resilience is not None:
+            yield _gauge(
+                "gateway_reconnect_attempts",
+                "Reconnection attempts in the current outage",
+                resilience.reconnect_attempts,
+            )
+            live = GaugeMetricFamily(
+                f"{PREFIX}_subscription_live", "1 while the market-data subscription is live", labels=["name", "kind"]
+            )
+            for subscription in resilience.subscriptions:
+                live.add_metric([subscription.name, subscription.kind], subscription.state == "live")
+            yield live
+        age = GaugeMetricFamily(
+            f"{PREFIX}_feed_age_seconds", "Seconds since the feed's last event", labels=["feed", "type"]
+        )
+        rate = GaugeMetricFamily(
+            f"{PREFIX}_feed_rate_per_second", "Events per second over the last 10 s", labels=["feed", "type"]
+        )
+        fresh = GaugeMetricFamily(f"{PREFIX}_feed_fresh", "1 while the feed is fresh", labels=["feed", "type"])
+        events = CounterMetricFamily(f"{PREFIX}_feed_events", "Events received on the feed", labels=["feed", "type"])
+        for feed in s.feeds:
+            labels = [feed.name, feed.data_type]
+            if feed.age_secs is not None:
+                age.add_metric(labels, feed.age_secs)
+            rate.add_metric(labels, feed.rate_per_sec)
+            fresh.add_metric(labels, feed.state == "fresh")
+            events.add_metric(labels, feed.count)
+        yield from (age, rate, fresh, events)
+        orders = CounterMetricFamily(f"{PREFIX}_order_events", "Order events since start, by outcome", labels=["event"])
+        for event, count in sorted(s.order_events.items()):
+            orders.add_metric([event], count)
+        yield orders
+        yield _counter("fills", "Fills since start", s.order_events.get("filled", 0))
+        yield _gauge("open_orders", "Open orders", len(s.orders))
+        yield _gauge("open_positions", "Open positions", len(s.positions))
+        if s.pnl is not None:
+            equity = GaugeMetricFamily(f"{PREFIX}_equity", "Account equity as reported", labels=["currency"])
+            if s.pnl.equity is not None:
+                equity.add_metric([s.pnl.currency], s.pnl.equity)
+            yield equity
+            unrealized = GaugeMetricFamily(
+                f"{PREFIX}_unrealized_pnl", "Unrealized PnL of open positions", labels=["currency"]
+            )
+            unrealized.add_metric([s.pnl.currency], s.pnl.unrealized)
+            yield unrealized
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(f"{PREFIX}_{name}", documentation, value=float(value))
+
+
+def _counter(name: str, documentation: str, value: float) -> CounterMetricFamily:
+    return CounterMetricFamily(f"{PREFIX}_{name}", documentation, value=float(value))
+
+
+def metrics_registry(board: StatusBoard) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(board))
+    return registry
+
+
+def render(registry: CollectorRegistry) -> bytes:
+    return generate_latest(registry)

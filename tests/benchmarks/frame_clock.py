@@ -1,0 +1,86 @@
+"""A relay in front of the simulated gateway that timestamps TWS frames on the wire, for tick → order latency.
+
+Gateway → client: each burst of quote frames (tickPrice/tickSize closer than `BURST_GAP_SECS` apart) is
+stamped when its first frame is forwarded. Client → gateway: each placeOrder frame is stamped on arrival; its
+latency is the time since the start of the latest quote burst. The relay adds the same copy to every client
+measured through it, so the three clients compare fairly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+TICK_PRICE, TICK_SIZE, PLACE_ORDER = b"1", b"2", b"3"
+BURST_GAP_SECS = 0.005
+
+
+class FrameClock:
+    """Listens on 127.0.0.1 (a free port), relays to the gateway at `upstream_port`, records latencies."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self._upstream_port = upstream_port
+        self.port = 0
+        self.latencies: list[float] = []
+        self._burst_start = 0.0
+        self._last_quote = 0.0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="frame-clock", daemon=True)
+
+    def __enter__(self) -> FrameClock:
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def reset(self) -> None:
+        self.latencies = []
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(asyncio.start_server(self._on_client, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+        server.close()
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._upstream_port)
+        except OSError:
+            writer.close()
+            return
+        prefix = await reader.readexactly(4)  # "API\0", then length-prefixed frames both ways
+        up_writer.write(prefix)
+        await asyncio.gather(
+            self._pump(reader, up_writer, self._on_client_frame),
+            self._pump(up_reader, writer, self._on_gateway_frame),
+            return_exceptions=True,
+        )
+        writer.close()
+        up_writer.close()
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stamp) -> None:
+        while True:
+            header = await reader.readexactly(4)
+            payload = await reader.readexactly(int.from_bytes(header, "big"))
+            stamp(payload)
+            writer.write(header + payload)
+            await writer.drain()
+
+    def _on_gateway_frame(self, payload: bytes) -> None:
+        msg_id = payload[: payload.find(b"\0")]
+        if msg_id in (TICK_PRICE, TICK_SIZE):
+            now = time.perf_counter()
+            if now - self._last_quote > BURST_GAP_SECS:
+                self._burst_start = now
+            self._last_quote = now
+
+    def _on_client_frame(self, payload: bytes) -> None:
+        if payload[: payload.find(b"\0")] == PLACE_ORDER and self._burst_start:
+            self.latencies.append(time.perf_counter() - self._burst_start)

@@ -1,0 +1,168 @@
+"""Three clients that react to a EUR/USD quote with one far-away limit order (at most one per quote burst):
+IB's bare `ibapi` client (the floor), a raw NautilusTrader node, and our node (status actor on)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import msgspec
+from ibapi.client import EClient
+from ibapi.contract import Contract
+from ibapi.order import Order
+from ibapi.wrapper import EWrapper
+from nautilus_trader.adapters.interactive_brokers.common import IB
+from nautilus_trader.adapters.interactive_brokers.factories import (
+    InteractiveBrokersLiveDataClientFactory,
+    InteractiveBrokersLiveExecClientFactory,
+)
+from nautilus_trader.config import LiveExecEngineConfig, StrategyConfig
+from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.enums import OrderSide, TimeInForce
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price, Quantity
+from nautilus_trader.trading.strategy import Strategy
+
+from nautilus_node.live import resilient_client
+from nautilus_node.live.node import build_node_config, create_node, dispose_node, resilience_policy
+from nautilus_node.nautilus_internals import forget_cached_ib_clients
+from nautilus_node.settings import parse_settings
+
+EURUSD = InstrumentId.from_str("EUR/USD.IDEALPRO")
+MIN_GAP_SECS = 0.03  # one order per quote burst
+
+
+class ReactConfig(StrategyConfig, frozen=True):
+    orders: int = 300
+
+
+class ReactToQuotes(Strategy):
+    """One IOC BUY limit far under the market (cancelled at once, so nothing piles up) per quote burst."""
+
+    def __init__(self, config: ReactConfig | None = None) -> None:
+        super().__init__(config or ReactConfig())
+        self.sent = 0
+        self.done = threading.Event()
+        self._last = 0.0
+        self._qty = Quantity.from_int(20_000)
+        self._price = Price(0.5, 5)
+
+    def on_start(self) -> None:
+        self.subscribe_quote_ticks(EURUSD)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        now = time.perf_counter()
+        if self.sent >= self.config.orders or now - self._last < MIN_GAP_SECS:
+            return
+        self._last = now
+        self.sent += 1
+        order = self.order_factory.limit(EURUSD, OrderSide.BUY, self._qty, self._price, time_in_force=TimeInForce.IOC)
+        self.submit_order(order)
+        if self.sent >= self.config.orders:
+            self.done.set()
+
+
+def run_node(
+    port: int, account: str, tmp: Path, *, status: bool, resilience: bool, orders: int, timeout: float
+) -> None:
+    """Run a node against `port` until its strategy has sent `orders` orders: with the status actor and the
+    resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node)."""
+    settings = parse_settings(
+        {
+            "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
+            "gateway": {"port": port, "account": account, "client_id": 41},
+            "instruments": {"load": ["EUR/USD.IDEALPRO"]},
+            "status": {
+                "enabled": status,
+                "port": 0,
+                "file": str(tmp / "status.json"),
+                "required_feeds": ["EUR/USD.IDEALPRO"],
+                "market_hours": "always",
+            },
+            "resilience": {"enabled": resilience},
+        },
+        source="benchmark",
+    )
+    config = build_node_config(settings)
+    if status or resilience:
+        node = create_node(config, asyncio.new_event_loop(), resilience_policy(settings))
+    else:
+        config = msgspec.structs.replace(config, exec_engine=LiveExecEngineConfig(reconciliation=True))
+        resilient_client.uninstall()
+        forget_cached_ib_clients()
+        node = TradingNode(config=config, loop=asyncio.new_event_loop())
+        node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
+        node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
+    strategy = ReactToQuotes(ReactConfig(orders=orders))
+    node.trader.add_strategy(strategy)
+    node.build()
+    thread = threading.Thread(target=node.run, daemon=True)
+    thread.start()
+    try:
+        if not strategy.done.wait(timeout):
+            raise AssertionError(f"node sent {strategy.sent} of {orders} orders in {timeout} s")
+        time.sleep(0.5)
+    finally:
+        node.get_event_loop().call_soon_threadsafe(node.stop)
+        thread.join(30)
+        dispose_node(node)
+        resilient_client.uninstall()
+
+
+class _Reacting(EWrapper):
+    def __init__(self, client: EClient, orders: int) -> None:
+        super().__init__()
+        self.client = client
+        self.orders = orders
+        self.sent = 0
+        self.next_id = 0
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self._last = 0.0
+        self._contract = Contract()
+        self._contract.symbol, self._contract.secType = "EUR", "CASH"
+        self._contract.currency, self._contract.exchange = "USD", "IDEALPRO"
+
+    def nextValidId(self, orderId: int) -> None:
+        self.next_id = max(self.next_id, orderId)
+        self.ready.set()
+
+    def tickPrice(self, reqId, tickType, price, attrib) -> None:
+        now = time.perf_counter()
+        if self.sent >= self.orders or now - self._last < MIN_GAP_SECS:
+            return
+        self._last = now
+        order = Order()
+        order.action, order.orderType, order.totalQuantity = "BUY", "LMT", 20_000
+        order.lmtPrice, order.tif = 0.5, "IOC"
+        self.client.placeOrder(self.next_id, self._contract, order)
+        self.next_id += 1
+        self.sent += 1
+        if self.sent >= self.orders:
+            self.done.set()
+
+    def error(self, *args: object) -> None:
+        pass
+
+
+def run_ibapi(port: int, orders: int, timeout: float) -> None:
+    """IB's bare client: the same reaction, no framework."""
+    client = EClient(None)
+    wrapper = _Reacting(client, orders)
+    client.wrapper = wrapper
+    client.connect("127.0.0.1", port, 51)
+    thread = threading.Thread(target=client.run, daemon=True)
+    thread.start()
+    try:
+        if not wrapper.ready.wait(10):
+            raise AssertionError("ibapi client got no nextValidId")
+        client.reqMktData(1, wrapper._contract, "", False, False, [])
+        if not wrapper.done.wait(timeout):
+            raise AssertionError(f"ibapi client sent {wrapper.sent} of {orders} orders in {timeout} s")
+        time.sleep(0.5)
+    finally:
+        client.disconnect()
+        thread.join(5)
