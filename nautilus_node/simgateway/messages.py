@@ -100,8 +100,7 @@ class In(enum.IntEnum):
 
 
 # Tick types (IB's TickTypeEnum values used here).
-BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE, VOLUME = 0, 1, 2, 3, 4, 5, 8
-DELAYED_OFFSET = 65  # delayed bid = 66, delayed ask = 67, ...
+BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE = 0, 1, 2, 3, 4, 5
 
 
 def _contract_head(spec: ContractSpec) -> Fields:

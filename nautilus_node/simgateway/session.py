@@ -149,6 +149,10 @@ class Session:
         if delay > 0:
             await asyncio.sleep(delay)
         reply = handle(req.msg_id, req.fields, self.state, self._gw)
+        for req_id, code, text in reply.errors():
+            log.info(
+                "client id %s, request %d (id %d): answered error %d %s", self.client_id, req.msg_id, req_id, code, text
+            )
         self.send(reply.messages)
         if any(isinstance(e, CloseConnection) for e in reply.effects):
             self.close()

@@ -34,14 +34,26 @@ class RecordedCalls:
     def drop_all(self) -> None:
         self.calls.append(("drop_all", ()))
 
-    def restart(self, refuse_for: float) -> None:
-        self.calls.append(("restart", (refuse_for,)))
+    def restart(self, refuse_for: float, farms_after: float) -> None:
+        self.calls.append(("restart", (refuse_for, farms_after)))
 
     def broadcast_error(self, code: int, text: str) -> None:
         self.calls.append(("broadcast_error", (code, text)))
 
     def drop_market_data_subscriptions(self) -> None:
         self.calls.append(("drop_market_data_subscriptions", ()))
+
+    def end_subscriptions(self, kinds: tuple[str, ...], error: int | None, only_one: bool, name: str | None) -> None:
+        self.calls.append(("end_subscriptions", (kinds, error, only_one, name)))
+
+    def knows(self, name: str) -> bool:
+        return name in ("SPY", "EUR.USD")
+
+    def set_price(self, name: str, price: float) -> None:
+        self.calls.append(("set_price", (name, price)))
+
+    def deliver_held_reports(self) -> None:
+        self.calls.append(("deliver_held_reports", ()))
 
 
 class SansIOGateway:

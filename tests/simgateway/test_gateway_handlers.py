@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from ibapi.order import Order as IbOrder
 from ibapi.order_cancel import OrderCancel
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway.control import apply_action
 from nautilus_node.simgateway.handlers import handle
 from nautilus_node.simgateway.handlers.market_data import end_subscription, live_subscriptions, on_market
 from nautilus_node.simgateway.handlers.orders import report
@@ -263,3 +265,15 @@ def test_a_fill_reports_the_final_order_status_twice_as_ib_does() -> None:
     [placed] = gw.call(session, lambda c: c.placeOrder(2, spy(), order)).effects
     reported = [msg for e in placed.events for msg in report(session, gw.state, e)]
     assert _status_sequence(reported) == ["PreSubmitted", "Submitted", "Filled", "Filled"]
+
+
+def test_fault_actions_take_positional_arguments_and_named_options_as_the_cli_sends_them() -> None:
+    gw = SansIOGateway()
+    apply_action(gw.faults, "restart", ["2", "--farms-after", "3"])
+    apply_action(gw.faults, "kill-subscription", ["quotes", "--error", "10197", "--symbol", "SPY"])
+    assert gw.server.calls[0] == ("restart", (2.0, 3.0))
+    assert gw.server.calls[1] == ("end_subscriptions", (("quotes",), 10197, True, "SPY"))
+    with pytest.raises(ValueError, match="unknown option '--farms'"):
+        apply_action(gw.faults, "restart", ["2", "--farms", "3"])
+    with pytest.raises(ValueError, match="no contract named 'NOPE'"):
+        apply_action(gw.faults, "set-price", ["NOPE", "1"])

@@ -4,6 +4,7 @@ state sequence."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from ibapi.order import Order
@@ -71,3 +72,12 @@ def test_ibapi_sees_a_large_market_order_fill_in_parts_each_with_its_commission(
     prices = [p.price for p in parts]
     assert len(parts) >= 7 and sum(p.shares for p in parts) == Decimal(200)  # SPY shows at most 30 a level
     assert prices == sorted(prices) and len(set(prices)) == len(prices)
+
+
+def test_the_gateway_log_names_each_error_it_answered(ib, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="nautilus_node.simgateway.session")
+    unknown = eurusd()
+    unknown.symbol = "XXX"
+    ib.client.reqMktData(7, unknown, "", False, False, [])
+    ib.wait_error(200, req_id=7)
+    assert any("(id 7): answered error 200 No security definition" in r.getMessage() for r in caplog.records)
