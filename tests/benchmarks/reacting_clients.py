@@ -110,6 +110,7 @@ def run_node(
         thread.join(30)
         dispose_node(node)
         resilient_client.uninstall()
+        forget_cached_ib_clients()
 
 
 class _Reacting(EWrapper):
