@@ -3,11 +3,11 @@
 NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
 client's address and API session, observe the error codes it processes, forget the cache between nodes, make
 the factories build another client class, and find a node's kernel from an actor. Each function below is the
-only code touching the private attribute or undocumented hook it uses. The one exception is by nature a
-subclass: `live/resilient_client.py` overrides `InteractiveBrokersClient` methods (`RESILIENT_CLIENT_OVERRIDES`)
-and reads its parent's attributes. The constants below name every internal, and
-`tests/test_nautilus_internals.py` checks each one (and the subclass's attribute reads) against the installed
-NautilusTrader, failing with its name after an upgrade that removes it.
+only code touching the private attribute or undocumented hook it uses; the constants below name them all, and
+`tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
+after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py`
+overrides `InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`,
+`USED_ATTRIBUTES`, `USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
 """
 
 from __future__ import annotations
@@ -28,27 +28,6 @@ IB_CLIENT_ATTRIBUTES = ("_host", "_port", "_configured_client_id", "_eclient", "
 IB_PROCESS_ERROR_KEYWORDS = ("req_id", "error_code", "error_string")
 ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
 KERNEL_SHUTDOWN_TOPIC = "commands.system.shutdown"  # the kernel subscribes its own handler here
-# The InteractiveBrokersClient methods live/resilient_client.py overrides: renamed upstream, an override would
-# silently stop being called.
-RESILIENT_CLIENT_OVERRIDES = (
-    "_connect",
-    "_get_reconnect_delay",
-    "_handle_connectivity_message",
-    "_handle_data_farm_ok",
-    "_handle_disconnection",
-    "_handle_subscription_error",
-    "_resume",
-    "_start",
-    "_stop",
-    "_subscribe",
-    "_unsubscribe",
-    "process_historical_data_update",
-    "process_realtime_bar",
-    "process_tick_by_tick_all_last",
-    "process_tick_by_tick_bid_ask",
-    "process_tick_price",
-    "set_market_data_type",
-)
 
 IBErrorObserver = Callable[[int, str, int], None]
 """Called with (code, message, request id) for each error or info code an IB client processes."""

@@ -5,10 +5,8 @@ After a NautilusTrader upgrade that removes one, the failing test says which, on
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import inspect
-from pathlib import Path
 
 import nautilus_trader
 import pytest
@@ -19,15 +17,12 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
-from nautilus_node.live import resilient_client
-from nautilus_node.live.resilient_client import ResilientInteractiveBrokersClient
 from nautilus_node.nautilus_internals import (
     ECLIENT_MEMBERS,
     IB_CLIENT_ATTRIBUTES,
     IB_FACTORY_CACHES,
     IB_FACTORY_CLIENT_CLASS,
     IB_PROCESS_ERROR_KEYWORDS,
-    RESILIENT_CLIENT_OVERRIDES,
     cached_ib_client,
     find_kernel,
     ib_api_session,
@@ -112,37 +107,3 @@ def test_the_ib_factories_still_look_the_client_class_up_as_a_module_attribute()
     assert isinstance(client_class, type) and issubclass(client_class, InteractiveBrokersClient), (
         f"{RELIED_ON} interactive_brokers.factories.{IB_FACTORY_CLIENT_CLASS}, the class the factories build"
     )
-
-
-@pytest.mark.parametrize("name", RESILIENT_CLIENT_OVERRIDES)
-def test_the_ib_client_still_has_the_method_the_resilient_client_overrides(name: str) -> None:
-    assert callable(getattr(InteractiveBrokersClient, name, None)), (
-        f"{RELIED_ON} InteractiveBrokersClient.{name}, overridden by live/resilient_client.py, which is gone"
-    )
-
-
-def test_the_overrides_listed_are_exactly_the_resilient_clients_overrides() -> None:
-    overrides = {
-        name
-        for name, member in vars(ResilientInteractiveBrokersClient).items()
-        if callable(member) and not name.startswith("__") and hasattr(InteractiveBrokersClient, name)
-    }
-    assert overrides == set(RESILIENT_CLIENT_OVERRIDES)
-
-
-def _parent_attributes_read() -> list[str]:
-    """The `self._…` attributes live/resilient_client.py reads but neither sets nor defines: its parent's."""
-    tree = ast.parse(Path(resilient_client.__file__).read_text(encoding="utf-8"))
-    read, written = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            (written if isinstance(node.ctx, ast.Store) else read).add(node.attr)
-    own = set(vars(ResilientInteractiveBrokersClient)) - set(dir(InteractiveBrokersClient))
-    return sorted(name for name in read - written - own if name.startswith("_"))
-
-
-@pytest.mark.parametrize("name", _parent_attributes_read())
-def test_the_ib_client_still_has_what_the_resilient_client_reads(
-    ib_client: InteractiveBrokersClient, name: str
-) -> None:
-    assert hasattr(ib_client, name), f"{RELIED_ON} InteractiveBrokersClient.{name} (read by live/resilient_client.py)"

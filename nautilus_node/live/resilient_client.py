@@ -10,6 +10,8 @@ names the NautilusTrader behaviour it corrects:
 - after a reconnect NautilusTrader re-issues the subscriptions only. Here it waits (bounded) for the data
   farms, sends the market data type again (it is per API session), re-subscribes, then reconciles: the
   executions since the disconnection become `OrderFilled` events, and open orders their current status.
+- 326 (client id in use) while connecting: NautilusTrader waits out its 15-second handshake timeout; here
+  the attempt ends at once and the next follows after the back-off.
 - 1100 (connectivity lost) closes the socket in NautilusTrader; IB keeps it open. Here the session is kept
   until 1101/1102 (bounded). 1101 (restored, data lost) only sets the connected flag in NautilusTrader. Here
   every market-data subscription is cancelled and requested again; 1101 and 1102 reconcile orders and fills.
@@ -91,6 +93,7 @@ USED_METHODS = (
 )
 MARKET_DATA_FARM_OK, HMDS_FARM_OK = 2104, 2106
 CONNECTIVITY_LOST = 1100
+CLIENT_ID_IN_USE = 326
 RESUBSCRIBE_CODES = frozenset({10182, 10225, 322})
 RECONCILE_LOOKBACK_SECS = 60.0
 FIRST_BACKOFF_SECS = 0.5
@@ -246,6 +249,9 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             await asyncio.wait_for(self._farms_ready.wait(), self.policy.farm_wait_secs)
         except TimeoutError:
             self._log.warning(f"Data farms not reported OK within {self.policy.farm_wait_secs} s; subscribing anyway")
+            # What is requested now may go unanswered: the farms' OK, when it comes, requests it again.
+            if self._data_farm_degraded_since_ns is None:
+                self._data_farm_degraded_since_ns = self._last_disconnection_ns or self._clock.timestamp_ns()
 
     async def set_market_data_type(self, market_data_type: Any) -> None:
         """Remember the type: NautilusTrader sends it once, but IB keeps it per API session only."""
@@ -259,6 +265,8 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             self._connectivity_lost()
             return
         super()._handle_connectivity_message(error_code)
+        if error_code == CLIENT_ID_IN_USE and not self.is_ready:
+            self._abandon_attempt()
         if error_code in (MARKET_DATA_FARM_OK, HMDS_FARM_OK):
             self._farms_seen = True
             self._farms_ok.add(error_code)
@@ -268,6 +276,15 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
             self._create_task(self._after_restored(data_lost=True))
         elif error_code == 1102:
             self._create_task(self._after_restored(data_lost=False))
+
+    def _abandon_attempt(self) -> None:
+        """326 while connecting: the gateway refused this session, but NautilusTrader waits out its 15-second
+        handshake timeout before the next attempt. Here that wait fails at once (with a `ConnectionError`, which
+        NautilusTrader's attempt loop handles as a failed attempt), and the next attempt follows the back-off."""
+        self._log.warning("Client id in use (326): ending this connection attempt, retrying after the back-off")
+        for waiter in list(getattr(self._is_ib_connected, "_waiters", ())):
+            if not waiter.done():
+                waiter.set_exception(ConnectionError("IB error 326: client id in use"))
 
     def _connectivity_lost(self) -> None:
         """1100: NautilusTrader closes the socket and reconnects (racing the gateway's release of the client id,

@@ -6,7 +6,9 @@ Playwright) showing the page, subscribed to `/events`. In both, a thread publish
 chart point ten times a second (ten times the live cadence), so the difference is what an open page adds:
 the web thread encoding and writing each update to the page, and the browser drawing it on the same two
 cores. The quotes run in chunks alternating closed / open; the figure is the median of the chunk pairs'
-throughput ratios (open / closed), which discounts bursts of load from other processes.
+throughput ratios (open / closed), which discounts bursts of load from other processes. Beside it, the same
+ratio from the node process's CPU time per chunk (all its threads: the node's and the web server's), which a
+loaded machine disturbs far less than wall-clock time, though it leaves out the browser's own drawing.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.charts import ChartUpdate, PricePoint
 from nautilus_node.status.config import StatusActorConfig
 from tests.benchmarks.status_actor_nodes import NO_SNAPSHOT_WITHIN_SECS, VENUE, load_quotes, node
-from tests.status.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.status.conftest import CHROMIUM_FLAGS, ensure_chromium
 
 pytestmark = pytest.mark.benchmark
 
@@ -30,7 +32,7 @@ WARM_UP = 1_000
 CHUNK = 5_000
 PAIRS = 10
 PUBLISH_HZ = 10
-FLOOR = 0.5  # an open page must never halve the node's throughput
+CPU_FLOOR = 0.8  # the node process's own work per quote grows by under a quarter with a page open
 
 
 class Publisher(threading.Thread):
@@ -62,8 +64,7 @@ def _wait_streams(actor: StatusActor, count: int) -> None:
 
 
 def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (the status page tests install it)")
+    chromium = ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     quotes = load_quotes(limit=WARM_UP + 2 * PAIRS * CHUNK)
@@ -80,8 +81,9 @@ def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path:
     )
     engine = node(actor)
     rates: dict[str, list[float]] = {"closed": [], "open": []}
+    cpu_rates: dict[str, list[float]] = {"closed": [], "open": []}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         host, port = actor.http_address
         engine.add_data(chunks[0])
@@ -100,9 +102,10 @@ def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path:
                     page.goto("about:blank")
                     _wait_streams(actor, 0)
                 engine.add_data(chunk)
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 engine.run(streaming=True)
                 rates[state].append(len(chunk) / (time.perf_counter() - started))
+                cpu_rates[state].append(len(chunk) / (time.process_time() - cpu_started))
                 engine.clear_data()
         finally:
             publisher.stop()
@@ -113,9 +116,12 @@ def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path:
     ratios = [opened / closed for closed, opened in zip(rates["closed"], rates["open"], strict=True)]
     ratio = statistics.median(ratios)
     closed, opened = statistics.median(rates["closed"]), statistics.median(rates["open"])
+    cpu_ratio = statistics.median(o / c for c, o in zip(cpu_rates["closed"], cpu_rates["open"], strict=True))
     print(
         f"\ndashboard cost ({PAIRS} chunk pairs of {CHUNK:,} real EUR/USD quotes, snapshot pushed {PUBLISH_HZ}/s):\n"
         f"  page closed {closed:,.0f} quotes/s   page open and streaming {opened:,.0f} quotes/s   "
-        f"ratio open/closed {ratio:.3f} (pairs: {', '.join(f'{r:.3f}' for r in ratios)})",
+        f"ratio open/closed {ratio:.3f} (pairs: {', '.join(f'{r:.3f}' for r in ratios)})\n"
+        f"  by the node process's CPU time: page closed {statistics.median(cpu_rates['closed']):,.0f} quotes/CPU-s   "
+        f"page open {statistics.median(cpu_rates['open']):,.0f} quotes/CPU-s   ratio open/closed {cpu_ratio:.3f}",
     )
-    assert ratio > FLOOR
+    assert cpu_ratio > CPU_FLOOR  # wall-clock is printed, not asserted: on a loaded machine it is mostly noise

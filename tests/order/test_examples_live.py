@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 
 EMA_CROSS = "EMACrossStrategy-000"
 QUOTE_REVERSION = "QuoteReversionStrategy-001"
+MANUAL_ORDERS = "ManualOrders-002"
 
 
 def test_both_example_strategies_trade_on_the_simulated_gateway(tmp_path: Path) -> None:
@@ -28,7 +29,8 @@ def test_both_example_strategies_trade_on_the_simulated_gateway(tmp_path: Path) 
         assert f"{strategy}: RUNNING" in result.stdout
 
     snapshot = decode((tmp_path / "status" / "status.json").read_bytes())  # the last one, written at stop
-    assert {s.strategy_id for s in snapshot.strategies} == {EMA_CROSS, QUOTE_REVERSION}
+    # Beside them, the node's manual order desk (the status page's and the control API's orders).
+    assert {s.strategy_id for s in snapshot.strategies} == {EMA_CROSS, QUOTE_REVERSION, MANUAL_ORDERS}
     assert snapshot.fills, "at least one order filled"
     # Evidence that a strategy's orders reached the gateway: a fill (its client order id carries the strategy's
     # order id tag), an order the gateway acknowledged, or a position.

@@ -31,8 +31,8 @@ def gateway() -> Iterator[SimulatedGateway]:
 def node_factory(gateway: SimulatedGateway, tmp_path: Path) -> Iterator:
     started: list[LiveNode] = []
 
-    def start(resilient: bool = True) -> LiveNode:
-        live = start_node(gateway, tmp_path / f"node{len(started)}", resilient)
+    def start(resilient: bool = True, extra_strategies: list | None = None) -> LiveNode:
+        live = start_node(gateway, tmp_path / f"node{len(started)}", resilient, extra_strategies)
         started.append(live)
         return live
 

@@ -86,7 +86,9 @@ class LiveNode:
         dispose_node(self.node)
 
 
-def start_node(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> LiveNode:
+def start_node(
+    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, extra_strategies: list | None = None
+) -> LiveNode:
     """Build and run the node in a thread; with `resilient` False it is plain NautilusTrader (no checks)."""
     settings = settings_for(gateway, tmp_path, resilient)
     config = build_node_config(settings)
@@ -102,6 +104,8 @@ def start_node(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> Li
     node = create_node(config, asyncio.new_event_loop(), resilience_policy(settings))
     probe = FeedProbe()
     node.trader.add_strategy(probe)
+    for strategy in extra_strategies or []:
+        node.trader.add_strategy(strategy)
     node.build()
     [actor] = node.trader.actors()
     thread = threading.Thread(target=node.run, name="trading-node", daemon=True)

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import defaultdict
 
+import pandas as pd
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import Bar, BarType, QuoteTick
 from nautilus_trader.model.enums import OrderSide, TimeInForce
@@ -76,3 +77,40 @@ class FeedProbe(Strategy):
 
     def buy_market(self) -> None:
         self.submit_order(self.order_factory.market(EURUSD, OrderSide.BUY, Quantity.from_int(self.config.order_qty)))
+
+
+class TraderConfig(StrategyConfig, frozen=True):
+    interval_secs: float = 3.0
+    order_qty: int = 20_000
+
+
+class Trader(Strategy):
+    """Trades EUR/USD all the time: a market order every interval (alternating sides) and one resting limit
+    a few ticks under the bid, placed again whenever it is gone."""
+
+    def __init__(self, config: TraderConfig) -> None:
+        super().__init__(config)
+        self._side = OrderSide.BUY
+        self._last_quote: QuoteTick | None = None
+
+    def on_start(self) -> None:
+        self.subscribe_quote_ticks(EURUSD)
+        self.clock.set_timer("trade", pd.Timedelta(seconds=self.config.interval_secs), callback=self._trade)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        self._last_quote = tick
+
+    def _trade(self, _event: object) -> None:
+        if self._last_quote is None:
+            return
+        qty = Quantity.from_int(self.config.order_qty)
+        self.submit_order(self.order_factory.market(EURUSD, self._side, qty))
+        self._side = OrderSide.SELL if self._side == OrderSide.BUY else OrderSide.BUY
+        if not self.cache.orders_open(strategy_id=self.id) and not self.cache.orders_inflight(strategy_id=self.id):
+            instrument = self.cache.instrument(EURUSD)
+            price = Price(
+                self._last_quote.bid_price.as_double() - 3 * instrument.price_increment.as_double(),
+                instrument.price_precision,
+            )
+            limit = self.order_factory.limit(EURUSD, OrderSide.BUY, qty, price, time_in_force=TimeInForce.GTC)
+            self.submit_order(limit)

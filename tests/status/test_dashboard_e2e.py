@@ -104,9 +104,9 @@ def dashboard(tmp_path_factory) -> Dashboard:
         yield Dashboard(gateway, node, actor, f"http://{host}:{port}", token)
         node.get_event_loop().call_soon_threadsafe(node.stop)
         thread.join(30)
-        disposing = threading.Thread(target=dispose_node, args=(node,))  # off the browser driver's loop
-        disposing.start()
-        disposing.join(30)
+        # On this thread (its signal handlers are removed here): the browser, requested after this fixture,
+        # is closed by now, so no other loop runs on it.
+        dispose_node(node)
     forget_cached_ib_clients()
     if previous is None:
         os.environ.pop("IB_MAX_CONNECTION_ATTEMPTS", None)
