@@ -24,7 +24,7 @@ from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.charts import ChartUpdate, PricePoint
 from nautilus_node.status.config import StatusActorConfig
 from tests.benchmarks.status_actor_nodes import NO_SNAPSHOT_WITHIN_SECS, VENUE, load_quotes, node
-from tests.status.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.status.conftest import CHROMIUM_FLAGS, ensure_chromium
 
 pytestmark = pytest.mark.benchmark
 
@@ -64,8 +64,7 @@ def _wait_streams(actor: StatusActor, count: int) -> None:
 
 
 def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (the status page tests install it)")
+    chromium = ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     quotes = load_quotes(limit=WARM_UP + 2 * PAIRS * CHUNK)
@@ -84,7 +83,7 @@ def test_an_open_streaming_page_costs_the_node_little_quote_throughput(tmp_path:
     rates: dict[str, list[float]] = {"closed": [], "open": []}
     cpu_rates: dict[str, list[float]] = {"closed": [], "open": []}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         host, port = actor.http_address
         engine.add_data(chunks[0])

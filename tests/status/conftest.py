@@ -177,8 +177,7 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Path:
+def ensure_chromium() -> Path:
     """Debian's chromium, installed with apt-get when missing and running as root (as the project's setup)."""
     if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -189,6 +188,12 @@ def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.fail("chromium is not installed: run `apt-get install -y chromium` as root")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium (see `ensure_chromium`)."""
+    return ensure_chromium()
 
 
 def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides: object) -> Snapshot:
