@@ -81,8 +81,8 @@ class SimulatedGateway:
             pacing=pacing,
             clock=clock,
             on_orders_changed=(lambda: self._state.save(self.broker)) if self._state else None,
+            realtime_entitled=realtime_entitled,
         )
-        self._server.state.realtime_entitled = realtime_entitled
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -39,6 +39,7 @@ class GatewayServer:
         pacing: PacingRules | None = None,
         clock: Callable[[], float] = time.time,
         on_orders_changed: Callable[[], None] | None = None,
+        realtime_entitled: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -46,7 +47,14 @@ class GatewayServer:
         self.max_msg_rate = max_msg_rate
         self.faults = FaultController(self)
         self.state = GatewayState(
-            universe, market, broker, self.faults, HistoricalPacing(pacing), seed=seed, clock=clock
+            universe,
+            market,
+            broker,
+            self.faults,
+            HistoricalPacing(pacing),
+            seed=seed,
+            clock=clock,
+            realtime_entitled=realtime_entitled,
         )
         self.sessions: set[Session] = set()
         self._on_orders_changed = on_orders_changed

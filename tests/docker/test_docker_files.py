@@ -204,7 +204,16 @@ def test_sim_node_reaches_the_simulated_gateway(sim: dict[str, Any]) -> None:
     assert node["environment"]["IB_GATEWAY_HOST"] == "sim-gateway"
     assert node["environment"]["IB_GATEWAY_PORT"] == "4002"
     assert node["depends_on"]["sim-gateway"]["condition"] == "service_healthy"
-    assert gateway["command"] == ["gateway", "--host", "0.0.0.0", "--port", "4002", "--account", "DU1234567"]
+    assert gateway["command"] == [
+        "gateway",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "4002",
+        "--account",
+        "DU1234567",
+        "--always-open",
+    ]
     assert node["environment"]["TWS_ACCOUNT"] == "DU1234567"
 
 

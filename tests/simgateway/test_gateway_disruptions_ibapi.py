@@ -127,8 +127,9 @@ def _start_outcome(app: IBApp, timeout: float = 5.0) -> str:
 
 def test_a_client_id_stays_in_use_for_a_moment_after_its_socket_closed(gateway: SimulatedGateway) -> None:
     gateway.faults.hold_client_ids(4.0)
-    IBApp().connect(gateway.port, 8).disconnect()
-    closed_at = time.monotonic()
+    first = IBApp().connect(gateway.port, 8)
+    closed_at = time.monotonic()  # before the socket closes: the hold starts no earlier
+    first.disconnect()
     outcomes: list[tuple[str, float]] = []
     while not outcomes or outcomes[-1][0] != "accepted":
         assert time.monotonic() - closed_at < 15, outcomes
