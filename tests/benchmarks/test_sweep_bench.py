@@ -10,14 +10,9 @@ may be shared: the figures say how loaded it was (load average) beside them.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +23,7 @@ from nautilus_node.backtest.catalog_location import CatalogLocation
 from nautilus_node.sweep.executor import Cluster, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.trial import TrialResult, TrialSpec, run_trial
+from tests.sweep.dask_processes import external_dask_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 TRIALS = 8
@@ -81,45 +77,6 @@ def _small_result(number: int) -> dict[str, int]:
     return {"trial": number}
 
 
-@contextlib.contextmanager
-def external_scheduler(folder: Path) -> Iterator[str]:
-    scheduler_file = folder / "scheduler.json"
-    log = (folder / "dask.log").open("w")
-    dask = [sys.executable, "-m", "dask"]
-    scheduler = subprocess.Popen(
-        [
-            *dask,
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            scheduler_file,
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=log,
-    )
-    workers = subprocess.Popen(
-        [*dask, "worker", "--scheduler-file", scheduler_file, "--nworkers", "2", "--nthreads", "1",
-         "--host", "127.0.0.1", "--no-dashboard"],
-        cwd=REPO,
-        stdout=log,
-        stderr=log,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        yield json.loads(scheduler_file.read_text())["address"]
-    finally:
-        for process in (workers, scheduler):
-            process.terminate()
-            process.wait(timeout=60)
-
-
 def metrics_by_key(results: list[TrialResult]) -> dict[str, dict]:
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     return {r.key: r.metrics for r in results}
@@ -141,7 +98,7 @@ def test_sweep_bench_8_ema_cross_trials_on_2_workers_against_sequential_backtest
         startup = time.perf_counter() - started
         local, local_results = on_cluster(cluster, trials)
         overhead_noop = noop_overhead(cluster)
-    with external_scheduler(tmp_path) as address, open_cluster(scheduler=address) as cluster:
+    with external_dask_cluster(tmp_path) as address, open_cluster(scheduler=address) as cluster:
         check_catalog(cluster, CatalogLocation.parse(str(REPO / "catalog")))
         warm_up(cluster, trials[0])
         external, external_results = on_cluster(cluster, trials)

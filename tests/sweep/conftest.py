@@ -3,17 +3,15 @@ chosen by the OS) and the shipped EUR/USD catalog over a few days, so each trial
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from distributed import Client
+
+from tests.sweep.dask_processes import external_dask_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "catalog"
@@ -45,58 +43,8 @@ def sweep_config(tmp_path: Path) -> Callable[..., Path]:
 def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Dask scheduler and one `dask worker` process with 2 single-threaded worker processes, over TCP on
     127.0.0.1; yields the scheduler's address."""
-    folder = tmp_path_factory.mktemp("dask")
-    scheduler_file = folder / "scheduler.json"
-    dask = [sys.executable, "-m", "dask"]
-    common = {"cwd": REPO, "stdout": subprocess.DEVNULL, "stderr": (folder / "log").open("w")}
-    scheduler = subprocess.Popen(
-        [
-            *dask,
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            scheduler_file,
-        ],
-        **common,
-    )
-    workers = subprocess.Popen(
-        [
-            *dask,
-            "worker",
-            "--scheduler-file",
-            scheduler_file,
-            "--nworkers",
-            "2",
-            "--nthreads",
-            "1",
-            "--host",
-            "127.0.0.1",
-            "--no-dashboard",
-        ],
-        **common,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not scheduler_file.exists() and time.monotonic() < deadline and scheduler.poll() is None:
-            time.sleep(0.2)
-        assert scheduler_file.exists(), (folder / "log").read_text()
-        address = json.loads(scheduler_file.read_text())["address"]
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=120)
+    with external_dask_cluster(tmp_path_factory.mktemp("dask")) as address:
         yield address
-    finally:
-        for process in (workers, scheduler):
-            process.terminate()
-        for process in (workers, scheduler):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=30)
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
