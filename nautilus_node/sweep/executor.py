@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import dask
 from distributed import Client, Future, LocalCluster, as_completed
 from tqdm import tqdm
 
@@ -20,6 +21,9 @@ from nautilus_node.errors import UserError
 from nautilus_node.sweep.trial import TrialResult, TrialSpec, failed, run_trial
 
 WORKER_WAIT_SECS = 60
+# Dask's statistical profiler samples every worker thread's stack every 10 ms: CPU taken from the trials, and the
+# frames it holds can drop NautilusTrader's Rust catalog session on the wrong thread (a RuntimeError at exit).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 DASHBOARD_PROBE_SECS = 3
 
 
@@ -62,6 +66,7 @@ def open_cluster(scheduler: str | None = None, workers: int | None = None) -> It
             client.close()
         return
     with (
+        dask.config.set(LOCAL_WORKER_CONFIG),
         LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,

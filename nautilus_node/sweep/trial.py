@@ -97,6 +97,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
 
     started = time.perf_counter()
     worker = _worker_name()
+    gc.freeze()  # what lives before the trial (modules, the worker) stays out of the collection after it: 0.1 s
     try:
         run = run_backtest(BacktestRunConfig.parse(spec.config_json))
         try:

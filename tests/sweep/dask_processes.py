@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -22,7 +23,8 @@ def external_dask_cluster(folder: Path) -> Iterator[str]:
     address; stop every process on exit."""
     scheduler_file = folder / "scheduler.json"
     dask = [sys.executable, "-m", "dask"]
-    common = {"cwd": REPO, "stdout": subprocess.DEVNULL, "stderr": (folder / "log").open("w")}
+    environment = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}  # as docs/sweeps.md advises
+    common = {"cwd": REPO, "env": environment, "stdout": subprocess.DEVNULL, "stderr": (folder / "log").open("w")}
     scheduler = subprocess.Popen(
         [*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
          scheduler_file],
