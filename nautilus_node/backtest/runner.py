@@ -128,9 +128,14 @@ def build_run_config(
 
 
 def run_backtest(config: BacktestRunConfig) -> BacktestRun:
-    """Run one `BacktestRunConfig` through NautilusTrader's `BacktestNode`; the engine stays open."""
+    """Run one `BacktestRunConfig` through NautilusTrader's `BacktestNode`; the engine stays open (it is disposed
+    when the run raises)."""
     node = BacktestNode(configs=[config])
-    (result,) = node.run()
+    try:
+        (result,) = node.run()
+    except BaseException:
+        node.dispose()
+        raise
     return BacktestRun(config=config, engine=node.get_engine(config.id), result=result, node=node)
 
 

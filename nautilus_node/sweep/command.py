@@ -160,6 +160,10 @@ class _Sweep:
         write_tables(table, directory)
         ok = sum(r.ok for r in self.outcome.results)
         echo(f"{len(table)} trials ({ok} ok, {len(table) - ok} failed): {directory / 'sweep.csv'} and sweep.parquet")
+        failure = next((r for r in self.outcome.results if not r.ok), None)
+        if failure is not None:
+            shown = ", ".join(f"{name}={value}" for name, value in failure.params.items())
+            echo(f"first failed trial ({shown}): {failure.error}")
         if folds is None:
             chart = score_chart(table, self.space.names, metric, directory)
             echo(best_table(table, self.space.names, metric, self.request.top))
@@ -176,44 +180,60 @@ class _Sweep:
     def _optuna(
         self, cluster: Cluster, start: pd.Timestamp, end: pd.Timestamp, fold: int | None, sample: str, label: str
     ) -> list[TrialResult]:
+        """`--trials` asks of Optuna's TPE sampler, as many running at once as there are workers. Parameters asked
+        again in this window are scored with the result they had (or will have), without a second run; the
+        window's rows are its distinct trials, in the order first asked."""
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=self.request.seed))
-        asked: dict[str, list[optuna.Trial]] = {}
-        window: list[TrialResult] = []
-        count = self.request.trials or 0
+        waiting: dict[str, list[optuna.Trial]] = {}  # asked trials by key, told when the key's result is in
+        order: dict[str, int] = {}
+        kept: dict[str, TrialResult] = {}
+        running: set[str] = set()
 
-        def tell(result: TrialResult) -> None:
+        def tell(result: TrialResult) -> int:
             value = result.score(self.request.metric)
-            for trial in asked.pop(result.key, []):
+            trials = waiting.pop(result.key, [])
+            for trial in trials:
                 if value is None:
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 else:
                     study.tell(trial, value)
+            return len(trials)
 
-        def feed() -> Iterator[TrialSpec]:
-            for _ in range(count):
+        def feed() -> Iterator[TrialSpec | TrialResult]:
+            for _ in range(self.request.trials or 0):
                 trial = study.ask()
                 built = self.factory.trial(self.space.suggest(trial), start, end, fold, sample)
-                already = asked.get(built.key)
-                asked.setdefault(built.key, []).append(trial)
-                if already is not None:  # the same parameters are running now: score both with one run
+                if built.key in waiting:  # running now: told with that run's result
+                    waiting[built.key].append(trial)
                     continue
+                waiting[built.key] = [trial]
+                order.setdefault(built.key, len(order))
                 if isinstance(built, TrialSpec):
                     self.specs[built.key] = built
-                done = built if isinstance(built, TrialResult) else self.store.completed(built.key)
-                if done is not None:
-                    self._keep(done, window, new=False)
-                    tell(done)
-                    continue
-                yield built
+                earlier = kept.get(built.key) or (
+                    built if isinstance(built, TrialResult) else self.store.completed(built.key)
+                )
+                if earlier is None:
+                    running.add(built.key)
+                yield earlier or built
 
-        def arrived(result: TrialResult) -> None:
-            self._keep(result, window, new=True)
-            tell(result)
+        def arrived(result: TrialResult) -> int:
+            if result.key in running:
+                running.discard(result.key)
+                self.store.add(result)
+            kept.setdefault(result.key, result)
+            return tell(result)
 
-        run_on_cluster(cluster, feed(), arrived, total=count, label=label, in_flight=cluster.workers)
+        try:
+            run_on_cluster(
+                cluster, feed(), arrived, total=self.request.trials or 0, label=label, in_flight=cluster.workers
+            )
+        finally:
+            window = sorted(kept.values(), key=lambda r: order[r.key])
+            self.outcome.results.extend(window)
         return window
 
     def _run(self, cluster: Cluster, built: list[TrialSpec | TrialResult], label: str) -> list[TrialResult]:
@@ -233,9 +253,10 @@ class _Sweep:
                 self.specs[item.key] = item
                 todo.append(item)
 
-        def arrived(result: TrialResult) -> None:
+        def arrived(result: TrialResult) -> int:
             window[slots[result.key]] = result
             self.store.add(result)
+            return 1
 
         try:
             run_on_cluster(cluster, todo, arrived, total=len(todo), label=label)
@@ -243,12 +264,6 @@ class _Sweep:
             finished = [r for r in window if r is not None]
             self.outcome.results.extend(finished)
         return finished
-
-    def _keep(self, result: TrialResult, window: list[TrialResult], new: bool) -> None:
-        if new:
-            self.store.add(result)
-        window.append(result)
-        self.outcome.results.append(result)
 
 
 def _best(results: list[TrialResult], metric: str) -> TrialResult | None:

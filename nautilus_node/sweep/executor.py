@@ -108,31 +108,36 @@ def catalog_problem(catalog: CatalogLocation) -> str | None:
 
 def run_on_cluster(
     cluster: Cluster,
-    specs: Iterable[TrialSpec],
-    on_result: Callable[[TrialResult], None],
+    specs: Iterable[TrialSpec | TrialResult],
+    on_result: Callable[[TrialResult], int],
     total: int,
     label: str = "trials",
     in_flight: int | None = None,
 ) -> None:
     """Run the trials on the cluster, at most `in_flight` at a time (default: all queued at once), handing each
-    result to `on_result` as it arrives, with a progress bar. `specs` is drawn lazily, after the results so far
-    (an adaptive search asks for its next trial then). A trial whose worker died is a failed result; Ctrl-C
-    cancels what is left and raises `SweepInterrupted`."""
+    result to `on_result` as it arrives, with a progress bar of `total` steps; `on_result` returns how many steps
+    the result makes (a search may count one run as several of its trials). `specs` is drawn lazily, after the
+    results so far (an adaptive search asks for its next trial then); a `TrialResult` among them is a trial that
+    finished on an earlier run, handed on at once. A trial whose worker died is a failed result; Ctrl-C cancels
+    what is left and raises `SweepInterrupted`."""
     feed = iter(specs)
     pending: dict[Future, TrialSpec] = {}
     queue = as_completed(loop=cluster.client.loop)
     submitted = 0
+    bar = tqdm(total=total, desc=label, unit="trial", disable=None, dynamic_ncols=True)
 
     def submit_next() -> None:
         nonlocal submitted
-        spec = next(feed, None)
-        if spec is not None:
-            future = cluster.client.submit(run_trial, spec, key=f"trial-{spec.key}-{submitted}", pure=False)
+        for item in feed:
+            if isinstance(item, TrialResult):
+                bar.update(on_result(item))
+                continue
+            future = cluster.client.submit(run_trial, item, key=f"trial-{item.key}-{submitted}", pure=False)
             submitted += 1
-            pending[future] = spec
+            pending[future] = item
             queue.add(future)
+            return
 
-    bar = tqdm(total=total, desc=label, unit="trial", disable=None, dynamic_ncols=True)
     try:
         for _ in range(in_flight or total):
             submit_next()
@@ -142,8 +147,7 @@ def run_on_cluster(
                 result = future.result()
             except Exception as exc:  # the worker died, or the task could not be sent or received
                 result = failed(spec, f"{type(exc).__name__}: {exc}".splitlines()[0])
-            on_result(result)
-            bar.update(1)
+            bar.update(on_result(result))
             submit_next()
     except KeyboardInterrupt:
         cluster.client.cancel(list(pending))

@@ -104,21 +104,23 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             metrics = trial_metrics(run)
         finally:
             run.node.dispose()
-            gc.collect()  # NautilusTrader's streaming session must be dropped on this thread, not a later one
     except Exception as exc:
-        return failed(spec, f"{type(exc).__name__}: {exc}".splitlines()[0], time.perf_counter() - started, worker)
-    return TrialResult(
-        spec.key,
-        spec.params,
-        spec.start,
-        spec.end,
-        spec.fold,
-        spec.sample,
-        metrics,
-        None,
-        time.perf_counter() - started,
-        worker,
-    )
+        result = failed(spec, f"{type(exc).__name__}: {exc}".splitlines()[0], time.perf_counter() - started, worker)
+    else:
+        result = TrialResult(
+            spec.key,
+            spec.params,
+            spec.start,
+            spec.end,
+            spec.fold,
+            spec.sample,
+            metrics,
+            None,
+            time.perf_counter() - started,
+            worker,
+        )
+    gc.collect()  # NautilusTrader's streaming session must be dropped on this thread, not a later one
+    return result
 
 
 def trial_metrics(run: Any) -> dict[str, float | int | None]:
