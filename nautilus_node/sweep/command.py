@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from nautilus_node.sweep.best import best_table, write_best_reports
 from nautilus_node.sweep.charts import score_chart, walk_forward_chart
 from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
+from nautilus_node.sweep.optuna_search import OptunaSearch, Window
 from nautilus_node.sweep.space import Space, parse_space
 from nautilus_node.sweep.store import TrialStore, results_table, write_tables
 from nautilus_node.sweep.trial import METRICS, TrialResult, TrialSpec
@@ -180,61 +181,11 @@ class _Sweep:
     def _optuna(
         self, cluster: Cluster, start: pd.Timestamp, end: pd.Timestamp, fold: int | None, sample: str, label: str
     ) -> list[TrialResult]:
-        """`--trials` asks of Optuna's TPE sampler, as many running at once as there are workers. Parameters asked
-        again in this window are scored with the result they had (or will have), without a second run; the
-        window's rows are its distinct trials, in the order first asked."""
-        import optuna
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=self.request.seed))
-        waiting: dict[str, list[optuna.Trial]] = {}  # asked trials by key, told when the key's result is in
-        order: dict[str, int] = {}
-        kept: dict[str, TrialResult] = {}
-        running: set[str] = set()
-
-        def tell(result: TrialResult) -> int:
-            value = result.score(self.request.metric)
-            trials = waiting.pop(result.key, [])
-            for trial in trials:
-                if value is None:
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                else:
-                    study.tell(trial, value)
-            return len(trials)
-
-        def feed() -> Iterator[TrialSpec | TrialResult]:
-            for _ in range(self.request.trials or 0):
-                trial = study.ask()
-                built = self.factory.trial(self.space.suggest(trial), start, end, fold, sample)
-                if built.key in waiting:  # running now: told with that run's result
-                    waiting[built.key].append(trial)
-                    continue
-                waiting[built.key] = [trial]
-                order.setdefault(built.key, len(order))
-                if isinstance(built, TrialSpec):
-                    self.specs[built.key] = built
-                earlier = kept.get(built.key) or (
-                    built if isinstance(built, TrialResult) else self.store.completed(built.key)
-                )
-                if earlier is None:
-                    running.add(built.key)
-                yield earlier or built
-
-        def arrived(result: TrialResult) -> int:
-            if result.key in running:
-                running.discard(result.key)
-                self.store.add(result)
-            kept.setdefault(result.key, result)
-            return tell(result)
-
-        try:
-            run_on_cluster(
-                cluster, feed(), arrived, total=self.request.trials or 0, label=label, in_flight=cluster.workers
-            )
-        finally:
-            window = sorted(kept.values(), key=lambda r: order[r.key])
-            self.outcome.results.extend(window)
-        return window
+        search = OptunaSearch(
+            self.factory, self.store, self.space, self.request.trials or 0, self.request.seed, self.request.metric
+        )
+        window = Window(start, end, fold, sample, study=_study_name(self.request, fold, sample, start, end))
+        return search.run(cluster, window, label, self.specs, self.outcome.results)
 
     def _run(self, cluster: Cluster, built: list[TrialSpec | TrialResult], label: str) -> list[TrialResult]:
         """Run the trials not yet completed; all their results in the order given."""
@@ -312,6 +263,12 @@ def _check_request(request: SweepRequest) -> None:
 def _sweep_id(strategy: str, request: SweepRequest) -> str:
     digest = hashlib.sha256(json.dumps(request.definition(), sort_keys=True, default=str).encode()).hexdigest()
     return f"sweep-{strategy}-{digest[:10]}"
+
+
+def _study_name(request: SweepRequest, fold: int | None, sample: str, start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """The Optuna study of one window: its place and period, and the space (a changed space is a new study)."""
+    space = hashlib.sha256(json.dumps(sorted(request.params)).encode()).hexdigest()[:10]
+    return f"{sample}-{fold or 0}-{start.isoformat()}-{end.isoformat()}-{space}"
 
 
 def _where(cluster: Cluster, request: SweepRequest) -> str:
