@@ -25,12 +25,15 @@ from tests.resilience.probe import FEED_KINDS, FeedProbe
 STALE_AFTER_SECS = 4.0
 
 
-def settings_for(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> Settings:
-    """A node for `gateway`: both EUR/USD and SPY, the status actor on, short resilience intervals."""
+def settings_for(
+    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, gateway_options: dict | None = None
+) -> Settings:
+    """A node for `gateway`: both EUR/USD and SPY, the status actor on, short resilience intervals;
+    `gateway_options` adds to the `[gateway]` section."""
     return parse_settings(
         {
             "node": {"trader_id": "RES-001", "log_level": "ERROR", "log_directory": str(tmp_path / "logs")},
-            "gateway": {"port": gateway.port, "account": gateway.account, "client_id": 21},
+            "gateway": {"port": gateway.port, "account": gateway.account, "client_id": 21, **(gateway_options or {})},
             "instruments": {"load": ["EUR/USD.IDEALPRO", "SPY.ARCA"]},
             "status": {
                 "port": 0,
@@ -87,10 +90,14 @@ class LiveNode:
 
 
 def start_node(
-    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, extra_strategies: list | None = None
+    gateway: SimulatedGateway,
+    tmp_path: Path,
+    resilient: bool,
+    extra_strategies: list | None = None,
+    gateway_options: dict | None = None,
 ) -> LiveNode:
     """Build and run the node in a thread; with `resilient` False it is plain NautilusTrader (no checks)."""
-    settings = settings_for(gateway, tmp_path, resilient)
+    settings = settings_for(gateway, tmp_path, resilient, gateway_options)
     config = build_node_config(settings)
     [status] = config.actors
     actor_config = ImportableActorConfig(
