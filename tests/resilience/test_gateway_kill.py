@@ -25,7 +25,7 @@ from nautilus_node.live import resilient_client
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.durable import StateFile
-from tests.resilience.harness import LiveNode, flowing_since, start_node, wait_until
+from tests.resilience.harness import TRADE_THROUGH_BY, LiveNode, flowing_since, start_node, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,7 @@ def test_gateway_killed_and_started_again_on_its_state_loses_no_fill_and_duplica
     wait_until(lambda: node.client is not None and not node.client.is_ready, 10, "the node to see the gateway gone")
     gateway_process.start()
     back = time.monotonic()
-    gateway_process.fault("set-price", "EUR.USD", f"{order.price.as_double() - 0.0005:.5f}")
+    gateway_process.fault("set-price", "EUR.USD", f"{order.price.as_double() - TRADE_THROUGH_BY:.5f}")
 
     wait_until(flowing_since(node, back), 20, "every feed kind after the gateway process came back", node)
     wait_until(lambda: len(node.probe.fills) == 1, 15, "the strategy to see the fill", node)
