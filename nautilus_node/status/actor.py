@@ -111,6 +111,8 @@ class StatusActor(Actor):
             self._timer.cancel()
         if self._server is not None:
             self._server.stop()
+            if self._status_config.snapshot_path is not None:
+                self._server.token.remove_beside(Path(self._status_config.snapshot_path))
         if self._gateway is not None:
             self._gateway.detach()
         if self._feeds is not None:  # registered

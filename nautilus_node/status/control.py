@@ -38,6 +38,16 @@ class ControlToken:
             os.close(fd)
         return path
 
+    def remove_beside(self, snapshot_path: Path) -> None:
+        """Remove `control.token` beside the snapshot file if it still holds this token (a node started since,
+        with the same file, keeps its own)."""
+        path = snapshot_path.parent / TOKEN_FILE
+        try:
+            if path.read_text(encoding="utf-8").strip() == self.value:
+                path.unlink()
+        except OSError:
+            pass
+
     def accepts(self, authorization: str | None) -> bool:
         """Whether an `Authorization` header carries this token (`Bearer <token>`)."""
         if not authorization:

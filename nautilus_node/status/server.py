@@ -1,6 +1,8 @@
 """The status web surface: an aiohttp server on its own thread and event loop, never on the node's.
 
-Read-only and open locally: `/` (the page), `/static/…`, `/status`, `/healthz`, `/metrics`, `/api/history` and
+Listening on a loopback address, it answers only requests addressed to it by a loopback name (`Host`
+localhost, 127.0.0.1 or [::1]), so a web page elsewhere cannot reach it through DNS rebinding. Read-only and
+open locally: `/` (the page), `/static/…`, `/status`, `/healthz`, `/metrics`, `/api/history` and
 `/events` (Server-Sent Events: each snapshot and its new chart points as the node publishes them). Acting needs
 the bearer token: `POST /api/orders`, `DELETE /api/orders/{client_order_id}`. The node's loop only hands each
 published snapshot over (`call_soon_threadsafe`); encoding for and writing to pages happens here.
@@ -9,10 +11,12 @@ published snapshot over (`call_soon_threadsafe`); encoding for and writing to pa
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import socket
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import msgspec
@@ -123,7 +127,8 @@ class StatusServer:
         self._loop.close()
 
     async def _startup(self) -> None:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[_json_not_found])
+        middlewares = [_loopback_host_only, _json_not_found] if _is_loopback(self._address[0]) else [_json_not_found]
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
         app.add_routes(
             [
                 web.get("/", self._page),
@@ -260,6 +265,24 @@ class StatusServer:
     def _refused(self, status: int, message: str) -> web.Response:
         self._log.warning(f"control: refused ({status}): {message}")
         return _error(status, message)
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@web.middleware
+async def _loopback_host_only(request: web.Request, handler) -> web.StreamResponse:  # type: ignore[no-untyped-def]
+    name = urllib.parse.urlsplit(f"//{request.host}").hostname or ""
+    if name not in LOOPBACK_NAMES:
+        return _error(421, f"this node answers only requests for localhost, not for Host {request.host!r}")
+    return await handler(request)
 
 
 @web.middleware

@@ -25,12 +25,15 @@ from tests.resilience.probe import FEED_KINDS, FeedProbe
 STALE_AFTER_SECS = 4.0
 
 
-def settings_for(gateway: SimulatedGateway, tmp_path: Path, resilient: bool) -> Settings:
-    """A node for `gateway`: both EUR/USD and SPY, the status actor on, short resilience intervals."""
+def settings_for(
+    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, gateway_options: dict | None = None
+) -> Settings:
+    """A node for `gateway`: both EUR/USD and SPY, the status actor on, short resilience intervals;
+    `gateway_options` adds to the `[gateway]` section."""
     return parse_settings(
         {
             "node": {"trader_id": "RES-001", "log_level": "ERROR", "log_directory": str(tmp_path / "logs")},
-            "gateway": {"port": gateway.port, "account": gateway.account, "client_id": 21},
+            "gateway": {"port": gateway.port, "account": gateway.account, "client_id": 21, **(gateway_options or {})},
             "instruments": {"load": ["EUR/USD.IDEALPRO", "SPY.ARCA"]},
             "status": {
                 "port": 0,
@@ -87,10 +90,14 @@ class LiveNode:
 
 
 def start_node(
-    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, extra_strategies: list | None = None
+    gateway: SimulatedGateway,
+    tmp_path: Path,
+    resilient: bool,
+    extra_strategies: list | None = None,
+    gateway_options: dict | None = None,
 ) -> LiveNode:
     """Build and run the node in a thread; with `resilient` False it is plain NautilusTrader (no checks)."""
-    settings = settings_for(gateway, tmp_path, resilient)
+    settings = settings_for(gateway, tmp_path, resilient, gateway_options)
     config = build_node_config(settings)
     [status] = config.actors
     actor_config = ImportableActorConfig(
@@ -142,9 +149,14 @@ def first_event_after(live: LiveNode, moment: float) -> dict[str, float]:
     return {kind: next(t for t in live.probe.events[kind] if t > moment) - moment for kind in FEED_KINDS}
 
 
-def trade_through(gateway: SimulatedGateway, local_symbol: str, price: float) -> None:
-    """The market jumps to `price`, so resting limits there fill, whether or not their client is connected."""
-    gateway.faults.set_price(local_symbol, price)
+TRADE_THROUGH_BY = 0.001  # 20 EUR.USD ticks: the ask (mid + half the spread) is then below the limit, whatever
+# the random walk does next
+
+
+def trade_through(gateway: SimulatedGateway, local_symbol: str, limit: float) -> None:
+    """The market jumps below `limit`, so a resting BUY limit there fills, whether or not its client is
+    connected. (A jump to the limit itself would leave the ask above it, and the fill to the random walk.)"""
+    gateway.faults.set_price(local_symbol, limit - TRADE_THROUGH_BY)
 
 
 def broker_order_refs(gateway: SimulatedGateway) -> list[str]:
@@ -308,6 +320,8 @@ def run_row(
             pass
 
     back = disruption.run(gateway, during)
+    if disruption.outage:
+        wait_until(lambda: len(gateway.broker.executions()) == 1, 5, "the order to fill at the gateway")
     wait_until(flowing_since(live, back, at_least), timeout, f"every feed kind after {disruption.name}", live)
     if disruption.outage:
         wait_until(lambda: len(live.probe.fills) == 1, 15, "the strategy to see the fill made during the outage", live)

@@ -53,6 +53,49 @@ def test_1101_data_lost_requests_every_subscription_again(gateway, node_factory,
     wait_until(flowing_since(live, time.monotonic()), 15, "every feed kind after 1101", live)
 
 
+@pytest.mark.parametrize("resilient", BOTH)
+def test_1100_keeps_the_session_and_its_subscriptions_until_1102(gateway, node_factory, resilient):
+    """NautilusTrader closes the socket at 1100 and reconnects; IB keeps it open and says 1101/1102, so ours
+    keeps the session: with 1102 its subscriptions carry on, and no new connection is made."""
+    live = node_factory(resilient)
+    sessions = set(gateway._server.sessions)  # the node's one connection to the gateway
+    gateway.faults.connectivity_lost()
+    time.sleep(3.0)
+    gateway.faults.connectivity_restored(data_kept=True)
+    wait_until(flowing_since(live, time.monotonic()), 10, "every feed kind after 1102", live)
+    assert set(gateway._server.sessions) == sessions, "the session open before 1100 must be the one in use"
+
+
+@pytest.mark.parametrize("resilient", BOTH)
+def test_after_a_restart_the_new_session_gets_the_market_data_type_again(gateway, node_factory, resilient):
+    """NautilusTrader sends reqMarketDataType once, at start; IB keeps it per API session, so after a restart
+    the new session would serve real-time data (or refuse it: 354) to a node configured for delayed data."""
+    live = node_factory(resilient, gateway_options={"market_data_type": "DELAYED"})
+
+    def session_types() -> list[int]:
+        return [s.state.market_data_type for s in list(gateway._server.sessions) if s.state.client_id == 21]
+
+    assert session_types() == [3]
+    gateway.faults.restart(refuse_for=1.0)
+    time.sleep(0.3)
+    wait_until(flowing_since(live, time.monotonic()), 20, "every feed kind after the restart", live)
+    wait_until(lambda: session_types() == [3], 5, "the new session set to delayed data (3)", live)
+
+
+@pytest.mark.parametrize("resilient", BOTH)
+def test_a_client_id_still_in_use_after_a_restart_costs_seconds_not_a_handshake_timeout(
+    gateway, node_factory, resilient
+):
+    """The gateway holds the client id for 8 s after the restart (326 to a new session meanwhile). NautilusTrader
+    waits out its 15-second handshake timeout after a 326, then backs off; ours ends the attempt at once."""
+    live = node_factory(resilient)
+    gateway.faults.hold_client_ids(8.0)
+    gateway.faults.restart(refuse_for=1.0)
+    free = time.monotonic() + 8.0
+    waited = wait_until(flowing_since(live, free), 40, "every feed kind once the client id is free", live)
+    assert time.monotonic() - free < 6.0, f"feeds flowed {waited:.1f} s after the restart"
+
+
 # NautilusTrader alone also gets keepUpToDate bars back after a 10182 here, so that row runs with ours only.
 ROWS_ENDED = ("bars-die-silently", "bars-10225", "quotes-322")
 ENDED = [pytest.param(row, True, id=f"{row}-resilient") for row in (*ROWS_ENDED, "live-bars-10182")] + [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import urllib.error
 import urllib.request
 
 import pytest
@@ -72,6 +73,39 @@ def test_control_requests_without_the_token_are_401_and_do_nothing(node, token):
     status, _ = api.call("DELETE", "/api/orders/O-1", token=token)
     assert status == 401
     assert len(desk.cache.orders()) == before
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8000", "192.168.1.7"])
+def test_a_request_for_another_host_name_is_421_even_with_the_token(node, host):
+    """A page elsewhere that rebinds its own name to 127.0.0.1 sends its name in `Host`: refused."""
+    api, desk, _, _ = node
+    before = len(desk.cache.orders())
+    for method, path, body in (("GET", "/status", None), ("POST", "/api/orders", ORDER)):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{api.base}{path}", data=data, method=method)
+        request.add_header("Host", host)
+        request.add_header("Authorization", f"Bearer {api.token}")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 421
+        assert f"not for Host {host!r}" in json.loads(refused.value.read())["error"]
+    assert len(desk.cache.orders()) == before
+    for name in ("localhost", "127.0.0.1"):
+        request = urllib.request.Request(f"{api.base}/status", headers={"Host": f"{name}:{api.base.rsplit(':', 1)[1]}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+
+
+def test_the_token_file_is_removed_when_the_node_stops(tmp_path):
+    engine: BacktestEngine = backtest_engine(with_strategy=False)
+    actor = StatusActor(status_config(tmp_path))
+    engine.add_actor(actor)
+    engine.add_data(quotes(eurusd().id, 20))
+    engine.run(streaming=True)
+    assert (tmp_path / "control.token").read_text().strip() == actor.page_url.split("token=")[1]
+    actor.close()
+    engine.dispose()
+    assert not (tmp_path / "control.token").exists()
 
 
 def test_a_token_in_another_scheme_is_refused():
