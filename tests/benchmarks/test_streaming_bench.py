@@ -49,6 +49,7 @@ def measure(config: Path, chunk: int) -> dict:
 
 @pytest.mark.benchmark
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # beyond the suite's 300 s: generating and running 20M ticks twice takes ~12 min
 def test_streaming_bench_20m_quote_ticks_streamed_against_in_memory(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog"
     started = time.perf_counter()
