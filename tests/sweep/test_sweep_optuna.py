@@ -6,11 +6,14 @@ import io
 import json
 import re
 import sys
+from dataclasses import replace
 
+import optuna
 import pandas as pd
 import pytest
 
 from nautilus_node.sweep.command import SweepRequest, sweep_command
+from nautilus_node.sweep.optuna_search import OPTUNA_JOURNAL
 
 from .test_sweep_cluster import rows, sequential_metrics
 
@@ -104,3 +107,35 @@ def test_a_rerun_optuna_sweep_skips_its_completed_trials_and_its_bar_reaches_the
     pd.testing.assert_frame_equal(rows(resumed.directory).drop(columns=["wall_seconds", "worker"]),
                                   table.drop(columns=["wall_seconds", "worker"]))  # fmt: skip
     assert final_bar_counts(terminal.getvalue()) == [(12, 12)] * 3
+
+
+def test_a_trial_cut_short_runs_again_when_its_optuna_study_is_resumed(sweep_config, dask_scheduler) -> None:
+    request = SweepRequest(
+        config=sweep_config(), strategy="ema_cross", params=SPACE, search="optuna", trials=3, seed=7,
+        scheduler=dask_scheduler, sweep_id="cut",
+    )  # fmt: skip
+    directory = sweep_command(request, echo=lambda _: None).directory
+    ran = (directory / "trials.jsonl").read_text().splitlines()
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(directory / OPTUNA_JOURNAL))
+    )
+    [summary] = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    tried = [json.loads(line)["params"] for line in ran]
+    untried = next(
+        {"fast_ema_period": fast, "slow_ema_period": slow}
+        for fast in range(5, 31, 5)
+        for slow in range(60, 181, 20)
+        if {"fast_ema_period": fast, "slow_ema_period": slow} not in tried
+    )
+    study.enqueue_trial(untried)
+    study.ask({"fast_ema_period": optuna.distributions.IntDistribution(5, 30, step=5),
+               "slow_ema_period": optuna.distributions.IntDistribution(60, 180, step=20)})  # fmt: skip
+    # asked, never told: a trial that was running when its sweep stopped
+
+    table = rows(sweep_command(replace(request, trials=4), echo=lambda _: None).directory)
+    added = [json.loads(line) for line in (directory / "trials.jsonl").read_text().splitlines()[len(ran) :]]
+    assert [row["params"] for row in added] == [untried]  # it ran, and only it
+    states = [t.state for t in optuna.load_study(study_name=summary.study_name, storage=storage).trials]
+    assert states == [optuna.trial.TrialState.COMPLETE] * 4
+    assert table["key"].tolist()[-1] == added[0]["key"] and len(table) == len(ran) + 1
