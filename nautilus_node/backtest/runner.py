@@ -128,14 +128,9 @@ def build_run_config(
 
 
 def run_backtest(config: BacktestRunConfig) -> BacktestRun:
-    """Run one `BacktestRunConfig` through NautilusTrader's `BacktestNode`; the engine stays open (it is disposed
-    when the run raises)."""
+    """Run one `BacktestRunConfig` through NautilusTrader's `BacktestNode`; the engine stays open."""
     node = BacktestNode(configs=[config])
-    try:
-        (result,) = node.run()
-    except BaseException:
-        node.dispose()
-        raise
+    (result,) = node.run()
     return BacktestRun(config=config, engine=node.get_engine(config.id), result=result, node=node)
 
 

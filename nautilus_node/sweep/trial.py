@@ -119,7 +119,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             time.perf_counter() - started,
             worker,
         )
-    gc.collect()  # NautilusTrader's streaming session must be dropped on this thread, not a later one
+    gc.collect()  # NautilusTrader's streaming session (of a failed run too) must be dropped on this thread, not later
     return result
 
 
