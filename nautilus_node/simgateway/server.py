@@ -189,12 +189,16 @@ class GatewayServer:
                 session.send(market_data.on_market(session.state, spec, quote, None))
 
     def deliver_held_reports(self) -> None:
-        """Send each connected client the order reports held for it."""
+        """Send each connected client the order reports held for it; those of a client id no session holds now
+        are dropped, as IB does not replay them (its executions are still there for reqExecutions)."""
         if not self.faults.connected_to_ib or self.faults.awaiting_farms:
             return
         for session in list(self.sessions):
             if session.client_id is not None:
                 session.send(orders.held_reports(session.state, self.state))
+        for client_id, events in self.state.held.items():
+            log.info("client id %d is away: %d order report(s) not delivered", client_id, len(events))
+        self.state.held.clear()
 
     # --- market clock ------------------------------------------------------------------------------------
 
@@ -238,10 +242,13 @@ class GatewayServer:
             if isinstance(event, Fill):
                 changed.add(event.execution.spec.con_id)
             owner = self._owner(event.order.client_id)
-            if owner is None or not reachable:
-                gw.hold(event.order.client_id, event)  # reported when the client is back (IB: 1100, reconnect)
-            else:
+            if owner is not None and reachable:
                 owner.send(orders.report(owner.state, gw, event))
+            elif owner is not None or not self.faults.connected_to_ib:
+                # 1100, or a session waiting for the farms: the reports reach the client when IB is reachable again
+                gw.hold(event.order.client_id, event)
+            # else: the client is away (socket closed). IB does not replay order reports when it comes back
+            # (docs/simulated-gateway-ib-fidelity.md); reqExecutions and reqOpenOrders show what happened.
         if changed and reachable:
             for session in list(self.sessions):
                 if session.client_id is not None:

@@ -92,7 +92,7 @@ class GatewayState:
     announced: set[tuple[int, int]] = field(default_factory=set)  # (client id, order id) reported at least once
 
     def hold(self, client_id: int, event: Event) -> None:
-        """Keep an order report for its client until it can be delivered (reconnect, connectivity back)."""
+        """Keep an order report for its connected client until IB is reachable again (after 1100, or the farms)."""
         self.held.setdefault(client_id, []).append(event)
 
     def activate(self, spec: ContractSpec) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from ibapi.execution import ExecutionFilter
 from ibapi.order import Order as IbOrder
 from ibapi.order_cancel import OrderCancel
 
@@ -169,20 +170,20 @@ def test_before_the_farms_connect_data_requests_go_unanswered_and_orders_do_not(
     assert _names(callbacks(gw.call(session, lambda c: c.reqOpenOrders()))) == ["openOrderEnd"]
 
 
-def test_order_reports_held_for_a_client_id_come_after_its_start_api() -> None:
+def test_a_fill_made_while_its_client_was_away_is_not_replayed_at_start_api_but_is_in_req_executions() -> None:
     gw = SansIOGateway()
     session = gw.connect()
     order = IbOrder()
     order.action, order.orderType, order.totalQuantity = "BUY", "MKT", Decimal(3)
     gw.call(session, lambda c: c.reqMktData(1, spy(), "", False, False, []))
-    [effect] = gw.call(session, lambda c: c.placeOrder(1, spy(), order)).effects
-    for event in effect.events:  # as the server holds them while client id 1 is away
-        gw.state.hold(1, event)
+    gw.call(session, lambda c: c.placeOrder(1, spy(), order))  # fills; the server finds client id 1 away
     del gw.state.client_ids[1]  # its socket closed
-    calls = callbacks(gw.call(SessionState(), lambda c: c.startApi()))
-    assert "execDetails" in _names(calls) and "commissionAndFeesReport" in _names(calls)
-    assert [a[1] for n, a in calls if n == "orderStatus"][-1] == "Filled"
-    assert gw.state.held == {}
+    back = SessionState()
+    calls = callbacks(gw.call(back, lambda c: c.startApi()))
+    assert not {"orderStatus", "execDetails", "commissionAndFeesReport"} & set(_names(calls))
+    calls = callbacks(gw.call(back, lambda c: c.reqExecutions(7, ExecutionFilter())))
+    assert [a[2].orderId for n, a in calls if n == "execDetails"] == [1]
+    assert "commissionAndFeesReport" in _names(calls) and _names(calls)[-1] != "openOrder"
 
 
 def test_an_ended_bar_subscription_is_told_its_error_and_its_id_is_free_again() -> None:

@@ -7,7 +7,6 @@ import logging
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.faults import CONNECTIVITY_LOST, SEC_DEF_OK
-from nautilus_node.simgateway.handlers import orders
 from nautilus_node.simgateway.handlers.reply import CloseConnection, Reply
 from nautilus_node.simgateway.state import GatewayState, SessionState
 
@@ -41,7 +40,6 @@ def start_api(req: rq.StartApi, s: SessionState, gw: GatewayState) -> Reply:
     if faults.hmds_farm_ok:
         out.error(-1, 2106, "HMDS data farm connection is OK:ushmds")
     out.error(-1, *SEC_DEF_OK)
-    out.send(*orders.held_reports(s, gw))
     return out
 
 

@@ -168,7 +168,7 @@ def report(s: SessionState, gw: GatewayState, event: Event) -> list[m.Fields]:
 
 
 def held_reports(s: SessionState, gw: GatewayState) -> list[m.Fields]:
-    """The order reports held for this session's client id (made while it was away or IB was out of reach)."""
+    """The order reports held for this session's client id while IB was out of reach."""
     if s.client_id is None:
         return []
     return [msg for event in gw.held.pop(s.client_id, []) for msg in report(s, gw, event)]
