@@ -176,8 +176,12 @@ def create_node(
 
 def dispose_node(node: TradingNode) -> None:
     """Dispose of a node whose `run()` has returned, first letting its leftover tasks finish cancelling
-    (NautilusTrader's `dispose()` closes a stopped loop with them still pending)."""
+    (NautilusTrader's `dispose()` closes a stopped loop with them still pending). Then NautilusTrader's IB
+    factories are reset: their cached client forgotten (it would hand the next node this node's connection) and
+    the plain client class back in place."""
     loop = node.get_event_loop()
     if loop is not None and not loop.is_closed() and not loop.is_running():
         node.kernel.cancel_all_tasks()
     node.dispose()
+    forget_cached_ib_clients()
+    resilient_client.uninstall()

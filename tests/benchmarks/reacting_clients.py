@@ -109,8 +109,6 @@ def run_node(
         node.get_event_loop().call_soon_threadsafe(node.stop)
         thread.join(30)
         dispose_node(node)
-        resilient_client.uninstall()
-        forget_cached_ib_clients()
 
 
 class _Reacting(EWrapper):

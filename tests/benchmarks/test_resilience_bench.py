@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.live import resilient_client
-from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
 from tests.benchmarks.frame_clock import FrameClock
 from tests.benchmarks.reacting_clients import run_ibapi, run_node
@@ -82,8 +80,6 @@ def test_recovery_per_row_ours_beside_plain_nautilus(tmp_path: Path, row: str):
                 figures[label] = f"not recovered ({str(exc).split(':')[0]})"
             finally:
                 live.stop()
-                resilient_client.uninstall()
-                forget_cached_ib_clients()
     print()
     for label, value in figures.items():
         text = value if isinstance(value, str) else ", ".join(f"{k} {v:.2f} s" for k, v in value.items())

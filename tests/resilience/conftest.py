@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.live import resilient_client
-from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
 from tests.resilience.harness import LiveNode, start_node
 
@@ -42,5 +40,3 @@ def node_factory(gateway: SimulatedGateway, tmp_path: Path) -> Iterator:
     yield start
     for live in started:
         live.stop()
-    resilient_client.uninstall()
-    forget_cached_ib_clients()  # later tests in this process must not find this node's client

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.live import resilient_client
-from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.durable import StateFile
 from tests.resilience.harness import TRADE_THROUGH_BY, LiveNode, flowing_since, start_node, wait_until
@@ -96,8 +94,6 @@ def node(gateway_process: GatewayProcess, tmp_path: Path) -> Iterator[LiveNode]:
     live = start_node(gateway_process, tmp_path / "node", resilient=True)  # type: ignore[arg-type]
     yield live
     live.stop()
-    resilient_client.uninstall()
-    forget_cached_ib_clients()
 
 
 def test_gateway_killed_and_started_again_on_its_state_loses_no_fill_and_duplicates_no_order(

@@ -25,7 +25,7 @@ from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 from prometheus_client.parser import text_string_to_metric_families
 
-from nautilus_node.live.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import build_node_config, create_node, dispose_node
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.status.actor import StatusActor
@@ -107,7 +107,6 @@ def dashboard(tmp_path_factory) -> Dashboard:
         # On this thread (its signal handlers are removed here): the browser, requested after this fixture,
         # is closed by now, so no other loop runs on it.
         dispose_node(node)
-    forget_cached_ib_clients()
     if previous is None:
         os.environ.pop("IB_MAX_CONNECTION_ATTEMPTS", None)
     else:

@@ -20,7 +20,7 @@ import pytest
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
 
-from nautilus_node.live.node import build_node_config, create_node, dispose_node, forget_cached_ib_clients
+from nautilus_node.live.node import build_node_config, create_node, dispose_node
 from nautilus_node.settings import parse_settings
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway import messages as m
@@ -178,7 +178,6 @@ def live_node(gateway: SimulatedGateway, tmp_path: Path, monkeypatch: pytest.Mon
         host, port = handle.actor.http_address
         with pytest.raises(OSError):  # disposing the node closed the status server
             socket.create_connection((host, port), timeout=2).close()
-    forget_cached_ib_clients()
 
 
 def test_dropped_gateway_is_reported_within_5_s_then_connected_and_fresh_after_restart(live_node, gateway):
