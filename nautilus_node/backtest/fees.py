@@ -1,4 +1,4 @@
-"""IB's commission schedule (`nautilus_node.ib_rules.fees`) as a NautilusTrader fee model for backtest venues.
+"""IB's commission schedule (`nautilus_node.ib.fees`) as a NautilusTrader fee model for backtest venues.
 
 `IBFeeModel` picks the schedule from the instrument (a currency pair pays IDEALPRO FX, an equity the US-stock
 rate, a future per contract, a crypto instrument the crypto rate) or uses the one its config names. Each fill
@@ -25,7 +25,7 @@ from nautilus_trader.model.instruments import (
 from nautilus_trader.model.objects import Currency, Money, Price, Quantity
 from nautilus_trader.model.orders import Order
 
-from nautilus_node.ib_rules import fees
+from nautilus_node.ib import fees
 
 _SCHEDULES = {"fx": fees.FX, "us_stock": fees.US_STOCK, "us_future": fees.US_FUTURE, "crypto": fees.CRYPTO}
 

@@ -1,4 +1,4 @@
-"""Obeying IB's historical-data pacing (``ib_rules.pacing``): how long to wait before the next request may go.
+"""Obeying IB's historical-data pacing (``ib.pacing``): how long to wait before the next request may go.
 
 The policy keeps ``margin_secs`` under each limit. It reads time only through an injected clock, so tests can
 drive it with a fake one.
@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from nautilus_node.ib_rules.pacing import IB_PACING, HistoricalRequest, PacingRules, violation
+from nautilus_node.ib.pacing import IB_PACING, HistoricalRequest, PacingRules, violation
 
 
 class Pacer:

@@ -1,4 +1,4 @@
-"""A pure paper broker: orders, fills against the quote, IB fixed-rate commissions (`ib_rules.fees`), positions with
+"""A pure paper broker: orders, fills against the quote, IB fixed-rate commissions (`ib.fees`), positions with
 average cost, and account values that move with fills. Thread-safe; no I/O.
 
 Order links follow IB: an order sent with ``transmit=False`` is held (PreSubmitted, not working) until an
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from nautilus_node.ib_rules import fees
+from nautilus_node.ib import fees
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.hours import ZONES, WeeklyHours

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
+from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.control import ControlServer

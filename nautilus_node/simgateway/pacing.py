@@ -1,11 +1,11 @@
-"""Enforcing IB's request limits (``ib_rules.pacing``): the per-client message rate (error 100) and
+"""Enforcing IB's request limits (``ib.pacing``): the per-client message rate (error 100) and
 historical-data pacing (error 162)."""
 
 from __future__ import annotations
 
 from collections import deque
 
-from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, HistoricalRequest, PacingRules, violation
+from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, HistoricalRequest, PacingRules, violation
 
 
 class MessageRateLimiter:

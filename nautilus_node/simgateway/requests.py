@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from nautilus_node.ib_rules.pacing import HistoricalRequest
+from nautilus_node.ib.pacing import HistoricalRequest
 from nautilus_node.simgateway.codec import UNSET_DOUBLE, UNSET_INTEGER
 from nautilus_node.simgateway.contracts import ContractQuery
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable
 
-from nautilus_node.ib_rules.pacing import MESSAGES_PER_SECOND, PacingRules
+from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker, Event, Fill
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 from nautilus_node.simgateway.faults import FARM_MESSAGES, SEC_DEF_OK, FaultController, subscription_error_text

@@ -1,4 +1,4 @@
-"""The downloader obeys IB's full pacing (``ib_rules.pacing``) against the simulated gateway enforcing the
+"""The downloader obeys IB's full pacing (``ib.pacing``) against the simulated gateway enforcing the
 same rules, over a real socket, on one virtual clock that only moves while the downloader waits: more than
 ten virtual minutes of pacing run in seconds."""
 
@@ -14,7 +14,7 @@ import pytest
 from nautilus_node.catalog.download import DownloadError, bar_types, download
 from nautilus_node.catalog.ib_history import IBHistory, utc_now
 from nautilus_node.catalog.pacing import Pacer
-from nautilus_node.ib_rules.pacing import IB_PACING, PacingRules
+from nautilus_node.ib.pacing import IB_PACING, PacingRules
 from nautilus_node.simgateway import SimulatedGateway
 from tests.catalog.helpers import VirtualTime
 

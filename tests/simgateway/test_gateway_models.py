@@ -13,7 +13,7 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
-from nautilus_node.ib_rules.pacing import HistoricalRequest, PacingRules
+from nautilus_node.ib.pacing import HistoricalRequest, PacingRules
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.bars import BarBuilder, BarRequestError, historical_bars, parse_duration, parse_end_time
 from nautilus_node.simgateway.broker import Broker, OrderError, OrderRequest

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from nautilus_node.ib_rules.pacing import PACING_VIOLATION, HistoricalRequest
+from nautilus_node.ib.pacing import PACING_VIOLATION, HistoricalRequest
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import (
