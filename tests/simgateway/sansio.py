@@ -15,7 +15,7 @@ from nautilus_node.simgateway.handlers import handle
 from nautilus_node.simgateway.handlers.reply import Reply
 from nautilus_node.simgateway.market import Market
 from nautilus_node.simgateway.state import GatewayState, SessionState
-from nautilus_node.simgateway.versions import MAX_VERSION
+from nautilus_node.simgateway.versions import TEXT_MAX_VERSION
 
 from .test_gateway_versions import client_requests, decoded
 
@@ -81,7 +81,7 @@ class SansIOGateway:
             send(client)
 
         total = Reply(session.wire, self.now)
-        for msg_id, fields in client_requests(MAX_VERSION, with_client_id):
+        for msg_id, fields in client_requests(TEXT_MAX_VERSION, with_client_id):
             reply = handle(msg_id, fields, session, self.state)
             total.messages += reply.messages
             total.effects += reply.effects
@@ -90,4 +90,4 @@ class SansIOGateway:
 
 def callbacks(reply: Reply) -> list[tuple[str, tuple]]:
     """The EWrapper callbacks IB's Decoder makes of a reply's messages."""
-    return [call for message in reply.messages for call in decoded(MAX_VERSION, message)]
+    return [call for message in reply.messages for call in decoded(TEXT_MAX_VERSION, message)]

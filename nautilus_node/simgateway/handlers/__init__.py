@@ -2,7 +2,9 @@
 
 A handler takes a decoded request, the session's state and the gateway's state, and returns a
 :class:`~.reply.Reply`: the messages for its client and the effects (order events, closing) the server
-applies. No handler touches a socket, so each is tested as a plain function call.
+applies. No handler touches a socket, so each is tested as a plain function call. A request arrives as
+text fields (:func:`handle`) or, from server version 201 on, as a protobuf body (:func:`handle_protobuf`);
+each form is read by its own parser into the same typed request, so the handlers do not know the stack.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import proto_requests
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.handlers import account, connection, history, market_data, orders
 from nautilus_node.simgateway.handlers.reply import Reply
@@ -88,11 +91,37 @@ REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLI
 
 
 def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
-    """Answer one request of a handshaken session, as IB would (its 320/321 errors included)."""
+    """Answer one text request of a handshaken session, as IB would (its 320/321 errors included)."""
     route = ROUTES.get(msg_id)
     since = REQUESTS_SINCE.get(msg_id)
     if route is None or (since is not None and not s.wire.has(since)):
         return _unserved(msg_id, fields, s, gw)
+    if s.wire.protobuf_request(msg_id):
+        return _wrong_form(msg_id, "text", s, gw)
+    return _answer(msg_id, lambda: route.parse(fields, s.wire), route.handle, s, gw)
+
+
+def handle_protobuf(msg_id: int, body: bytes, s: SessionState, gw: GatewayState) -> Reply:
+    """Answer one protobuf request (message id without IB's +200) of a handshaken session."""
+    route = ROUTES.get(msg_id)
+    parse = proto_requests.PARSERS.get(msg_id)
+    if route is None or parse is None:
+        return _unserved(msg_id, (), s, gw)
+    if not s.wire.protobuf_request(msg_id):
+        return _wrong_form(msg_id, "protobuf", s, gw)
+    return _answer(msg_id, lambda: parse(body), route.handle, s, gw)
+
+
+def _wrong_form(msg_id: int, form: str, s: SessionState, gw: GatewayState) -> Reply:
+    """A request in the form a client at this version does not send (text where it sends protobuf, or the
+    reverse): IB cannot read it."""
+    log.warning("client id %s sent message %d as %s at server version %d", s.client_id, msg_id, form, s.wire.version)
+    out = Reply(s.wire, gw.clock())
+    out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - Unsupported message format")
+    return out
+
+
+def _answer(msg_id: int, parse: Callable[[], Any], handler: Handle, s: SessionState, gw: GatewayState) -> Reply:
     if s.client_id is None and msg_id != m.In.START_API:
         out = Reply(s.wire, gw.clock())
         out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - startApi has not been called")
@@ -101,7 +130,7 @@ def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewaySta
         log.info("client id %s: request %d before the farms connected, left unanswered", s.client_id, msg_id)
         return Reply(s.wire, gw.clock())
     try:
-        return route.handle(route.parse(fields, s.wire), s, gw)
+        return handler(parse(), s, gw)
     except rq.MalformedRequest as exc:
         log.warning("client id %s sent malformed message %d: %s", s.client_id, msg_id, exc)
         cause = exc
