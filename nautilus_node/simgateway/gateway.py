@@ -119,6 +119,11 @@ class SimulatedGateway:
         return len(self._server.sessions)
 
     @property
+    def session_versions(self) -> list[int]:
+        """The negotiated server version of each connection past its handshake."""
+        return [s.state.wire.version for s in list(self._server.sessions) if s.handshaken]
+
+    @property
     def account(self) -> str:
         return self.broker.account
 
