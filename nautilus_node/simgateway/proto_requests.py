@@ -261,6 +261,16 @@ def _empty(kind: type[Proto]) -> Callable[[bytes], None]:
     return parse
 
 
+def leading_req_id(body: bytes) -> int:
+    """The reqId of a request IB lays out with it as field 1 (market depth, fundamentals, head timestamp, ...),
+    read without knowing the rest of the message; -1 if the body has none or does not parse."""
+    try:
+        msg = CancelMarketData.FromString(body)  # {reqId = 1}; the other fields are kept as unknown
+    except DecodeError:
+        return -1
+    return msg.reqId if msg.HasField("reqId") else -1
+
+
 PARSERS: dict[int, Callable[[bytes], Any]] = {
     In.START_API: parse_start_api,
     In.REQ_IDS: parse_ids,

@@ -106,7 +106,8 @@ def handle_protobuf(msg_id: int, body: bytes, s: SessionState, gw: GatewayState)
     route = ROUTES.get(msg_id)
     parse = proto_requests.PARSERS.get(msg_id)
     if route is None or parse is None:
-        return _unserved(msg_id, (), s, gw)
+        req_id = proto_requests.leading_req_id(body) if msg_id in UNSERVED_REQ_ID_POS else -1
+        return _unserved(msg_id, (), s, gw, req_id)
     if not s.wire.protobuf_request(msg_id):
         return _wrong_form(msg_id, "protobuf", s, gw)
     return _answer(msg_id, lambda: parse(body), route.handle, s, gw)
@@ -142,14 +143,13 @@ def _answer(msg_id: int, parse: Callable[[], Any], handler: Handle, s: SessionSt
     return out
 
 
-def _unserved(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
+def _unserved(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState, req_id: int = -1) -> Reply:
     out = Reply(s.wire, gw.clock())
     if msg_id not in KNOWN_IB_REQUESTS:
         log.warning("client id %s sent unknown message id %d", s.client_id, msg_id)
         out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - Unknown message id")
         return out
     pos = UNSERVED_REQ_ID_POS.get(msg_id)
-    req_id = -1
     if pos is not None and len(fields) > pos and fields[pos].lstrip("-").isdigit():
         req_id = int(fields[pos])
     log.info("client id %s: unsupported request %d", s.client_id, msg_id)
