@@ -351,8 +351,10 @@ def account_value(key: str, value: str, currency: str, account: str) -> Proto:
 
 def portfolio_value(pos: Position, market_price: float, unrealized: float, account: str) -> Proto:
     spec = pos.spec
+    contract = _contract(spec, exchange="")  # the text form's exchange field is read as the primary exchange
+    contract.primaryExch = spec.primary_exchange or spec.exchange
     return PortfolioValue(
-        contract=_contract(spec, exchange=spec.primary_exchange or spec.exchange),
+        contract=contract,
         position=_text(pos.quantity),
         marketPrice=market_price,
         marketValue=round(float(pos.quantity) * market_price * pos.multiplier, 2),

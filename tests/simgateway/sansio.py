@@ -59,14 +59,14 @@ class RecordedCalls:
 class SansIOGateway:
     """Gateway state on a clock the test sets, and the sessions that talk to it."""
 
-    def __init__(self, now: float = NOON, seed: int = 7) -> None:
+    def __init__(self, now: float = NOON, seed: int = 7, first_perm_id: int | None = None) -> None:
         self.now = now
         self.server = RecordedCalls()
         self.faults = FaultController(self.server)
         universe = Universe(build_universe(dt.datetime.fromtimestamp(now, dt.UTC).date()))
-        self.state = GatewayState(
-            universe, Market(universe, seed=seed), Broker("DU1234567"), self.faults, seed=seed, clock=lambda: self.now
-        )
+        broker = Broker("DU1234567", first_perm_id=first_perm_id)
+        market = Market(universe, seed=seed)
+        self.state = GatewayState(universe, market, broker, self.faults, seed=seed, clock=lambda: self.now)
 
     def connect(self, client_id: int = 1) -> SessionState:
         session = SessionState()
