@@ -75,7 +75,10 @@ class Session:
                 data = await self._reader.read(65536)
                 if not data:
                     if self.protocol.buffered:
-                        log.warning("client %s vanished mid-message (%d bytes)", self.peer, self.protocol.buffered)
+                        held = self.protocol.buffered
+                        log.warning(
+                            "client %s (client id %s) vanished mid-message (%d bytes)", self.peer, self.client_id, held
+                        )
                     break
                 try:
                     events = self.protocol.receive(data)
