@@ -208,3 +208,14 @@ def test_a_client_gets_the_same_callbacks_at_200_and_on_the_protobuf_stack(versi
     assert any(n == "error" and a[2] == 200 for n, a in text)  # the unknown contract
     for (name, want), (_, got) in zip(text, protobuf, strict=True):
         assert got == want, name
+
+
+@pytest.mark.parametrize(("msg_id", "name"), [(106, "cancelContractData"), (108, "reqConfig"), (109, "updateConfig")])
+def test_requests_of_214_to_226_that_the_gateway_does_not_serve_get_ibs_321_with_their_request_id(
+    msg_id: int, name: str
+) -> None:
+    _, s = _session(226)
+    reply = s._answer(ProtoRequest(msg_id, b"\x08\x2a"))  # {reqId: 42}
+    assert reply.errors() == [
+        (42, 321, f"Error validating request.-'{msg_id}' : cause - This request is not supported")
+    ], name

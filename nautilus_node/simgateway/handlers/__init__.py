@@ -77,6 +77,9 @@ ROUTES: dict[int, Route] = {
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
 UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
+# Requests clients send only as protobuf (cancelContractData, cancelHistoricalTicks at 215, reqConfig at 219,
+# updateConfig at 221), all with their reqId as field 1; this gateway refuses them as not supported.
+UNSERVED_PROTOBUF_ONLY = {106, 107, 108, 109}
 # Data requests a session sends before the farms connect (after a restart), which IB leaves unanswered.
 FARM_REQUESTS = {
     m.In.REQ_CONTRACT_DATA,
@@ -106,7 +109,8 @@ def handle_protobuf(msg_id: int, body: bytes, s: SessionState, gw: GatewayState)
     route = ROUTES.get(msg_id)
     parse = proto_requests.PARSERS.get(msg_id)
     if route is None or parse is None:
-        req_id = proto_requests.leading_req_id(body) if msg_id in UNSERVED_REQ_ID_POS else -1
+        with_req_id = msg_id in UNSERVED_REQ_ID_POS or msg_id in UNSERVED_PROTOBUF_ONLY
+        req_id = proto_requests.leading_req_id(body) if with_req_id else -1
         return _unserved(msg_id, (), s, gw, req_id)
     if not s.wire.protobuf_request(msg_id):
         return _wrong_form(msg_id, "protobuf", s, gw)
