@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from nautilus_node.errors import InputError, UserError
+from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
@@ -117,10 +118,10 @@ def check(config: Path | None, live: bool) -> None:
 )
 @click.option(
     "--server-version",
-    default=226,
+    default=MAX_VERSION,
     show_default=True,
-    type=click.IntRange(157, 226),
-    help="Highest TWS API server version served (200 or less: the text protocol only).",
+    type=click.IntRange(MIN_VERSION, MAX_VERSION),
+    help="Highest TWS API server version served, as an older IB Gateway (200 or less: the text protocol only).",
 )
 @one_line_errors
 def gateway(

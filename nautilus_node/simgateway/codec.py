@@ -168,9 +168,6 @@ class ServerProtocol:
         self._pause = pause_after_greeting
         self.binary_ids = False  # set once the negotiated version is >= 201
 
-    def __repr__(self) -> str:
-        return f"ServerProtocol(binary_ids={self.binary_ids}, buffered={self.buffered})"
-
     @property
     def buffered(self) -> int:
         """Bytes received but not yet part of a complete frame (a half frame)."""

@@ -3,7 +3,8 @@
 Each encoder takes the same arguments as its text twin in :mod:`messages` and returns the message built
 with the classes IB publishes in ``ibapi.protobuf``. Where the forms differ in meaning this follows IB's
 protobuf form: an unset double is absent rather than max-double, quantities are decimal strings, the
-commission report is a ``CommissionAndFeesReport``, and an error always carries its time.
+commission report is a ``CommissionAndFeesReport``, and an error always carries its time. The protobuf
+layouts do not change with the server version, so the ``v`` argument of some text encoders is taken and unused.
 """
 
 from __future__ import annotations

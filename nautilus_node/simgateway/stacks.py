@@ -25,6 +25,8 @@ class ProtobufEncoder:
         self._protobuf = {msg_id for msg_id in m.Out if wire.protobuf_message(msg_id)}
 
     def __call__(self, msg: m.Fields) -> bytes:
+        """A message as protobuf where its group has moved at this version, else text behind the binary id (also
+        for a plain field tuple, which has no encoder call to build the protobuf form from)."""
         msg_id = int(msg[0])  # type: ignore[call-overload]
         if msg_id in self._protobuf and isinstance(msg, m.Message):
             name, args, kwargs = msg.call
