@@ -183,6 +183,8 @@ def parse_place_order(body: bytes) -> rq.PlaceOrderRequest:
     absent when false, as IB's client writes it."""
     msg = _parse(PlaceOrderRequest, body)
     _require(msg, "orderId", "contract", "order")
+    if msg.attachedOrders.ListFields():  # IB's client always sends the message, empty unless orders are attached
+        raise rq.UnsupportedRequest("attached stop-loss / profit-taker orders (server version 218) are not supported")
     o = msg.order
     return rq.PlaceOrderRequest(
         order_id=msg.orderId,

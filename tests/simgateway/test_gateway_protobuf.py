@@ -219,3 +219,15 @@ def test_requests_of_214_to_226_that_the_gateway_does_not_serve_get_ibs_321_with
     assert reply.errors() == [
         (42, 321, f"Error validating request.-'{msg_id}' : cause - This request is not supported")
     ], name
+
+
+def test_an_order_with_attached_orders_is_refused_with_321_and_a_plain_one_still_works() -> None:
+    _, s = _session(226)
+    attached, plain = Order(), Order()
+    for o in (attached, plain):
+        o.action, o.orderType, o.totalQuantity = "BUY", "MKT", Decimal(1)
+    attached.slOrderId, attached.slOrderType = 21, "STP"
+    body = server_events(226, client_bytes(226, lambda c: c.placeOrder(20, spy(), attached)))[0].body
+    [(_, code, text)] = s._answer(ProtoRequest(int(m.In.PLACE_ORDER), body)).errors()
+    assert code == 321 and "attached stop-loss / profit-taker orders" in text
+    assert "execDetails" in {n for n, _ in s.call(lambda c: c.placeOrder(22, spy(), plain))}

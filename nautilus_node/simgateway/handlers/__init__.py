@@ -136,6 +136,11 @@ def _answer(msg_id: int, parse: Callable[[], Any], handler: Handle, s: SessionSt
         return Reply(s.wire, gw.clock())
     try:
         return handler(parse(), s, gw)
+    except rq.UnsupportedRequest as exc:
+        log.info("client id %s: unsupported request %d: %s", s.client_id, msg_id, exc)
+        out = Reply(s.wire, gw.clock())
+        out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - {exc}")
+        return out
     except rq.MalformedRequest as exc:
         log.warning("client id %s sent malformed message %d: %s", s.client_id, msg_id, exc)
         cause = exc
