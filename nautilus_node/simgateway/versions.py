@@ -64,12 +64,6 @@ class Feature(enum.IntEnum):
     PROTOBUF_REST_MESSAGES_1 = 211  # commissionAndFeesReport as protobuf
     PROTOBUF_REST_MESSAGES_2 = 212  # market rules as protobuf
     PROTOBUF_REST_MESSAGES_3 = 213  # startApi, reqIds, current time and nextValidId as protobuf
-    ADD_Z_SUFFIX_TO_UTC_DATE_TIME = 214
-    CANCEL_CONTRACT_DATA = 215
-    ATTACHED_ORDERS = 218
-    CONFIG = 219
-    UPDATE_CONFIG = 221
-    HEDGE_MAX_SIZE = 223
 
 
 @dataclass(frozen=True, slots=True)

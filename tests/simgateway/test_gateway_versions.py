@@ -1,10 +1,12 @@
-"""Server-version negotiation: the gateway speaks each client's version (157..200) on every message.
+"""Server-version negotiation: the gateway speaks each client's version (157..226) on every message; the text
+layouts of 157..200 are checked field by field here, the protobuf forms in test_gateway_protobuf.py.
 
 Three layers:
 - sans-IO: every version-dependent message the gateway encodes is decoded by IB's own ``ibapi`` Decoder
   at every server version 157..200, which must consume exactly its fields and yield the right values;
   the requests IB's own ``EClient`` writes at every version parse to the same values.
-- real sockets: IB's official ``EClient`` with its announced range narrowed to several maxima drives
+- real sockets: IB's official ``EClient`` with its announced range narrowed to several maxima (text ones, and
+  protobuf ones from 201 to 223, where text and protobuf messages mix group by group) drives
   contract details, quotes, a filled order, positions, account summary, historical bars and an error.
   The narrowing patches ``ibapi.client.MAX_CLIENT_VER`` (the upper bound EClient.connect puts in its
   ``v%d..%d`` greeting) in these tests only, through pytest's monkeypatch.
@@ -44,7 +46,7 @@ from nautilus_node.simgateway.versions import MIN_VERSION, TEXT_MAX_VERSION, Fea
 from .ibapp import IBApp, RecordingWrapper, es_front, spy
 
 ALL_VERSIONS = range(MIN_VERSION, TEXT_MAX_VERSION + 1)
-CLIENT_MAXIMA = [157, 163, 176, 178, 187, 200]
+CLIENT_MAXIMA = [157, 163, 176, 178, 187, 200, 201, 203, 205, 207, 208, 212, 213, 223]  # text, then protobuf
 UNIVERSE = Universe(build_universe())
 SPY = next(s for s in UNIVERSE if s.symbol == "SPY")
 ES = next(s for s in UNIVERSE if s.sec_type == "FUT")
