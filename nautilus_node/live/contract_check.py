@@ -14,8 +14,7 @@ import threading
 
 from nautilus_trader.model.identifiers import InstrumentId
 
-from nautilus_node.catalog.download import DownloadError
-from nautilus_node.catalog.ib_history import IBHistory
+from nautilus_node.ib.connection import GatewayNotAnswering, IBConnection
 from nautilus_node.settings import GatewaySettings
 
 CLIENT_ID_OFFSET = 900  # the check's connection must not take the node's client id
@@ -24,7 +23,7 @@ JOIN_POLL_SECS = 0.2
 
 
 def check_contracts(gateway: GatewaySettings, instrument_ids: list[str]) -> None:
-    """Raise `DownloadError` (a one-line user error) naming the first instrument the gateway has no contract for,
+    """Raise `UnknownContract` (a one-line user error) naming the first instrument the gateway has no contract for,
     with IB's error. A gateway that does not complete the API start within the handshake timeout is left to
     the node's own start-up, which reports on it."""
     if not instrument_ids:
@@ -34,7 +33,7 @@ def check_contracts(gateway: GatewaySettings, instrument_ids: list[str]) -> None
         async with contextlib.AsyncExitStack() as stack:
             try:
                 ib = await stack.enter_async_context(
-                    IBHistory(
+                    IBConnection(
                         gateway.host,
                         gateway.port,
                         gateway.client_id + CLIENT_ID_OFFSET,
@@ -42,7 +41,7 @@ def check_contracts(gateway: GatewaySettings, instrument_ids: list[str]) -> None
                         request_timeout=ANSWER_TIMEOUT_SECS,
                     )
                 )
-            except DownloadError:
+            except GatewayNotAnswering:
                 return  # the API start did not complete in time: the node's own start-up reports on that
             for instrument_id in instrument_ids:
                 await ib.instrument(InstrumentId.from_str(instrument_id))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from nautilus_node.errors import UserError
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX
 from nautilus_node.live.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
 from nautilus_node.live.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
 from nautilus_node.settings import (
@@ -191,7 +192,10 @@ def run_node(
     command_started = time.monotonic()
     gateway = settings.gateway
     if gateway.account is None:
-        raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
+        raise ConfigError(
+            f"gateway.account is not set: put your paper account ({PAPER_ACCOUNT_PREFIX}…) in the config or set "
+            "TWS_ACCOUNT"
+        )
     ensure_status_port_free(settings.status)
     answered = False
     loop: asyncio.AbstractEventLoop | None = None

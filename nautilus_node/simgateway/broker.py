@@ -19,13 +19,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from nautilus_node.ib import fees
+from nautilus_node.ib.orders import (
+    DEFAULT_TIME_IN_FORCE,
+    IB_TIMES_IN_FORCE,
+    IMMEDIATE,
+    LIMIT_PRICED,
+    MARKET,
+    ORDER_TYPES,
+    STOP,
+    STOP_LIMIT,
+    STOP_TRIGGERED,
+)
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.hours import ZONES, WeeklyHours
 from nautilus_node.simgateway.market import Quote
 
-ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT")
-TIFS = ("DAY", "GTC", "IOC", "FOK", "GTD")
 OCA_CANCEL_WITH_BLOCK = 1
 DEFAULT_OCA_TYPE = 3  # what IB applies (and echoes) when a client leaves ocaType unset: reduce, no block
 STARTING_CASH = 1_000_000.0
@@ -54,7 +63,7 @@ class OrderRequest:
     order_type: str
     lmt_price: float | None = None
     aux_price: float | None = None
-    tif: str = "DAY"
+    tif: str = DEFAULT_TIME_IN_FORCE
     account: str = ""
     order_ref: str = ""
     oca_group: str = ""
@@ -282,12 +291,12 @@ class Broker:
             raise OrderError(434, "The order size cannot be zero.")
         if req.order_type not in ORDER_TYPES:
             raise OrderError(387, f"Unsupported order type '{req.order_type}' for this exchange and security type.")
-        if req.tif not in TIFS:
+        if req.tif not in IB_TIMES_IN_FORCE:
             raise OrderError(201, f"Order rejected - reason:Time in force '{req.tif}' is not supported")
         if req.account and req.account != self.account:
             raise OrderError(201, f"Order rejected - reason:Account '{req.account}' is not a managed account")
-        needs_lmt = req.order_type in ("LMT", "STP LMT")
-        needs_aux = req.order_type in ("STP", "STP LMT")
+        needs_lmt = req.order_type in LIMIT_PRICED
+        needs_aux = req.order_type in STOP_TRIGGERED
         if needs_lmt and (req.lmt_price is None or req.lmt_price <= 0):
             raise OrderError(201, "Order rejected - reason:The limit price is missing or invalid")
         if needs_aux and (req.aux_price is None or req.aux_price <= 0):
@@ -447,15 +456,15 @@ class Broker:
         hours = self._hours(req)
         if hours is not None and not hours.is_open(now):
             # outside its hours an order does not fill: IOC/FOK are cancelled, the others wait for the session
-            return self._cancel(order) if req.tif in ("IOC", "FOK") and incoming else []
+            return self._cancel(order) if req.tif in IMMEDIATE and incoming else []
         buy = req.action == "BUY"
         self._marks[req.spec.con_id] = quote.mid
-        if req.order_type in ("STP", "STP LMT") and not order.triggered:
+        if req.order_type in STOP_TRIGGERED and not order.triggered:
             assert req.aux_price is not None
             order.triggered = quote.ask >= req.aux_price if buy else quote.bid <= req.aux_price
         price = self._fill_price(order, quote, incoming=incoming)
         if price is None:
-            if req.tif in ("IOC", "FOK") and incoming:
+            if req.tif in IMMEDIATE and incoming:
                 return self._cancel(order)
             return []
         if not self.partial_fills:
@@ -475,7 +484,7 @@ class Broker:
         levels = []
         left = order.remaining
         level_price = price
-        limit = req.lmt_price if req.order_type in ("LMT", "STP LMT") else None
+        limit = req.lmt_price if req.order_type in LIMIT_PRICED else None
         slack = tick * 1e-6
         while left > 0 and shown > 0:
             if limit is not None and (level_price > limit + slack if buy else level_price < limit - slack):
@@ -500,9 +509,9 @@ class Broker:
         req = order.request
         buy = req.action == "BUY"
         touch = quote.ask if buy else quote.bid
-        if req.order_type == "MKT" or (req.order_type == "STP" and order.triggered):
+        if req.order_type == MARKET or (req.order_type == STOP and order.triggered):
             return touch
-        if req.order_type == "STP" or (req.order_type == "STP LMT" and not order.triggered):
+        if req.order_type == STOP or (req.order_type == STOP_LIMIT and not order.triggered):
             return None
         assert req.lmt_price is not None
         crossed = touch <= req.lmt_price if buy else touch >= req.lmt_price

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.catalog.download import DownloadError
+from nautilus_node.ib.connection import UnknownContract
 from nautilus_node.live.contract_check import check_contracts
 from nautilus_node.settings import GatewaySettings
 from nautilus_node.simgateway import SimulatedGateway
@@ -142,6 +142,6 @@ def test_a_contract_the_gateway_does_not_know_ends_the_command_in_one_line_with_
 def test_the_contract_check_answers_an_unknown_contract_within_10_seconds(gateway: SimulatedGateway) -> None:
     settings = GatewaySettings(host="127.0.0.1", port=gateway.port, account=gateway.account, client_id=5)
     started = time.monotonic()
-    with pytest.raises(DownloadError, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security definition"):
+    with pytest.raises(UnknownContract, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security definition"):
         check_contracts(settings, ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"])
     assert time.monotonic() - started < 10
