@@ -25,7 +25,7 @@ from nautilus_trader.model.identifiers import InstrumentId, TraderId
 from nautilus_trader.model.instruments import Instrument
 
 from nautilus_node.errors import UserError
-from nautilus_node.nautilus_internals import observe_ib_errors
+from nautilus_node.nautilus_internals import observe_ib_errors, stop_observing_ib_errors
 
 # IB answers "no data for this period" with error 162 and this text; it is an empty result, not a failure.
 NO_DATA = "HMDS query returned no data"
@@ -55,6 +55,56 @@ class IBErrorMessage:
     message: str
 
 
+class RequestErrors:
+    """The errors an IB client receives in answer to requests (not general messages, not info codes), so a
+    request IB refused can end at once: `until_answered` races a request against them."""
+
+    def __init__(self, client: InteractiveBrokersClient) -> None:
+        self.client = client
+        self.seen: list[IBErrorMessage] = []
+        self._arrived = asyncio.Event()
+        observe_ib_errors(client, self._record)
+
+    def _record(self, code: int, message: str, req_id: int) -> None:
+        if req_id != -1 and code not in INFO_CODES:
+            self.seen.append(IBErrorMessage(req_id, code, message))
+            self._arrived.set()
+
+    def stop(self) -> None:
+        """Stop observing the client's errors."""
+        stop_observing_ib_errors(self.client)
+
+    async def until_answered[T](
+        self, call: Awaitable[T], timeout: float
+    ) -> tuple[asyncio.Future[T], list[IBErrorMessage]]:
+        """Run `call` until it completes, an IB error arrives or `timeout` passes; the request's future (cancelled
+        unless done) and the errors that arrived meanwhile."""
+        seen = len(self.seen)
+        self._arrived.clear()
+        request = asyncio.ensure_future(call)
+        arrived = asyncio.ensure_future(self._arrived.wait())
+        await asyncio.wait({request, arrived}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        arrived.cancel()
+        return request, self.seen[seen:]
+
+    def last_error_text(self) -> str:
+        return f" (IB error {self.seen[-1].code}: {self.seen[-1].message})" if self.seen else ""
+
+
+async def load_instrument(
+    provider: InteractiveBrokersInstrumentProvider, errors: RequestErrors, instrument_id: InstrumentId, timeout: float
+) -> Instrument:
+    """The instrument as the adapter's provider builds it from IB's contract details; a contract IB does not know
+    (error 200) raises `UnknownContract` at once instead of after the adapter's own request timeout."""
+    load, refused = await errors.until_answered(provider.load_ids_with_return_async([instrument_id]), timeout)
+    if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
+        load.cancel()
+        if refused:
+            raise UnknownContract(f"IB does not know {instrument_id}: error {refused[0].code} {refused[0].message!r}")
+        raise UnknownContract(f"IB has no contract for {instrument_id}{errors.last_error_text()}")
+    return provider.find(instrument_id)
+
+
 class IBConnection:
     """A connection to IB Gateway (or TWS) for one-off requests; use `async with`."""
 
@@ -76,19 +126,11 @@ class IBConnection:
             port=port,
             client_id=client_id,
         )
-        self._errors: list[IBErrorMessage] = []
-        self._failed = asyncio.Event()
-        observe_ib_errors(self._client, self._record_error)
+        self._errors = RequestErrors(self._client)
         self._provider = InteractiveBrokersInstrumentProvider(
             self._client, clock, InteractiveBrokersInstrumentProviderConfig()
         )
         self._contracts: dict[InstrumentId, IBContract] = {}
-
-    def _record_error(self, code: int, message: str, req_id: int) -> None:
-        """Keep the errors that answer a request (not general messages, not info codes)."""
-        if req_id != -1 and code not in INFO_CODES:
-            self._errors.append(IBErrorMessage(req_id, code, message))
-            self._failed.set()
 
     async def __aenter__(self) -> IBConnection:
         self._client.start()
@@ -109,22 +151,9 @@ class IBConnection:
             await asyncio.wait(others, timeout=5)
 
     async def instrument(self, instrument_id: InstrumentId) -> Instrument:
-        """The instrument as the adapter builds it from IB's contract details; a contract IB does not know
-        (error 200) fails at once with `UnknownContract` instead of after the adapter's 60-second wait."""
-        seen = len(self._errors)
-        self._failed.clear()
-        load = asyncio.ensure_future(self._provider.load_ids_with_return_async([instrument_id]))
-        failed = asyncio.ensure_future(self._failed.wait())
-        await asyncio.wait({load, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
-        failed.cancel()
-        errors = self._errors[seen:]
-        if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
-            load.cancel()
-            if errors:
-                raise UnknownContract(f"IB does not know {instrument_id}: error {errors[0].code} {errors[0].message!r}")
-            raise UnknownContract(f"IB has no contract for {instrument_id}{self._last_error_text()}")
+        """The instrument for `instrument_id` from IB's contract details (see `load_instrument`)."""
+        instrument = await load_instrument(self._provider, self._errors, instrument_id, self._request_timeout)
         self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
-        instrument = self._provider.find(instrument_id)
         self._cache.add_instrument(instrument)  # the adapter looks instruments up there to build ticks
         return instrument
 
@@ -158,26 +187,18 @@ class IBConnection:
 
         The adapter leaves a refused request waiting for its timeout, so an IB error ends the wait here.
         """
-        seen = len(self._errors)
-        self._failed.clear()
-        request = asyncio.ensure_future(call)
-        failed = asyncio.ensure_future(self._failed.wait())
-        await asyncio.wait({request, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
-        failed.cancel()
-        failures = [e for e in self._errors[seen:] if NO_DATA not in e.message]
+        request, arrived = await self._errors.until_answered(call, self._request_timeout)
+        failures = [e for e in arrived if NO_DATA not in e.message]
         if failures:
             request.cancel()
             e = failures[0]
             raise IBRequestError(f"IB error {e.code} for {description}: {e.message}")
         if not request.done():
             request.cancel()
-            if len(self._errors) > seen:
+            if arrived:
                 return []
             raise IBRequestError(f"no answer from IB within {self._request_timeout}s for {description}")
         return [] if request.cancelled() else request.result() or []
-
-    def _last_error_text(self) -> str:
-        return f" (IB error {self._errors[-1].code}: {self._errors[-1].message})" if self._errors else ""
 
 
 def with_connection[T](
