@@ -8,6 +8,7 @@ command's result (`status --check`, an order's outcome) is printed as output wit
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -61,9 +62,18 @@ def parse_duration(value: str | None) -> float | None:
     return float(match[1]) * DURATION_UNITS[match[2]]
 
 
+def import_from_current_directory() -> None:
+    """Let strategy paths (`strategies.ema_cross:…`) resolve from the current directory, as under `python -m`:
+    the example strategies are not installed, and a user's own `strategies/` is the one meant."""
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """A NautilusTrader trading node for Interactive Brokers paper trading."""
+    import_from_current_directory()
 
 
 # --- run / check (node) -------------------------------------------------------------------------------------
