@@ -32,8 +32,8 @@ log_directory = "{tmp_path / "logs"}"
 load = ["EUR/USD.IDEALPRO"]
 
 [[strategies]]
-path = "tests.node.startup_probe:StartupProbe"
-config_path = "tests.node.startup_probe:StartupProbeConfig"
+path = "tests.live.startup_probe:StartupProbe"
+config_path = "tests.live.startup_probe:StartupProbeConfig"
 [strategies.config]
 record_path = "{record}"
 instrument_id = "EUR/USD.IDEALPRO"

@@ -27,7 +27,7 @@ from nautilus_node.ib.connection import UnknownContract
 from nautilus_node.live.contract_check import check_contracts
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
-from tests.order.conftest import PROJECT_ROOT, run_cli
+from tests.live.conftest import PROJECT_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
 
