@@ -4,7 +4,8 @@ NautilusTrader connects to IB inside `TradingNode.build()` and retries there for
 the gateway never answers. So before building, the API handshake is probed (or awaited with a countdown);
 during the build, SIGINT/SIGTERM and a deadline interrupt it; while running, they stop the node cleanly.
 NautilusTrader's IB adapter takes seconds to import, so it is imported only once the gateway has answered:
-a missing gateway is reported within the handshake timeout.
+a missing gateway is reported within the handshake timeout. Once built, the node's own session is asked for
+every instrument's contract (`contract_check`), and each start-up stage's seconds go to the node's log.
 """
 
 from __future__ import annotations
