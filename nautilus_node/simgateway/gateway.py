@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from nautilus_node.ib.accounts import DEMO_PAPER_ACCOUNT
 from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.contracts import Universe, build_universe
@@ -42,7 +43,7 @@ class SimulatedGateway:
         self,
         host: str = "127.0.0.1",
         port: int = 0,
-        account: str = "DU1234567",
+        account: str = DEMO_PAPER_ACCOUNT,
         seed: int = 7,
         *,
         replay_catalog: str | Path | None = None,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nautilus_node.errors import InputError
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
 from nautilus_node.simgateway.control import ACTIONS, send_control
 from nautilus_node.simgateway.gateway import SimulatedGateway
 from nautilus_node.simgateway.versions import MAX_VERSION
@@ -33,8 +34,8 @@ def serve(
 ) -> None:
     """Run the gateway in the foreground until SIGINT/SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not account.startswith("DU"):
-        raise GatewayStartError(f"--account {account!r}: a paper account id starts with 'DU'")
+    if not is_paper_account(account):
+        raise GatewayStartError(f"--account {account!r}: a paper account id starts with {PAPER_ACCOUNT_PREFIX!r}")
     try:
         gateway = SimulatedGateway(
             host=host,
