@@ -470,8 +470,8 @@ def backtest(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
 @click.option(
     "--metric",
-    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
-    default="sharpe",
+    type=click.Choice(["return", "sharpe", "sortino", "drawdown", "profit_factor"]),
+    default="return",
     show_default=True,
     help="What the best trial maximises (drawdown: the smallest).",
 )

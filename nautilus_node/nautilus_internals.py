@@ -2,7 +2,8 @@
 
 NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
 client's address and API session, observe the error codes it processes, forget the cache between nodes, make
-the factories build another client class, and find a node's kernel from an actor. Each function below is the
+the factories build another client class, find a node's kernel from an actor, and give the portfolio analyzer
+(and so the tearsheet) daily returns that keep the first day. Each function below is the
 only code touching the private attribute or undocumented hook it uses; the constants below name them all, and
 `tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
 after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py`
@@ -16,8 +17,10 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pandas as pd
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.analysis.analyzer import PortfolioAnalyzer
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.system.kernel import NautilusKernel
 
@@ -28,6 +31,11 @@ IB_CLIENT_ATTRIBUTES = ("_host", "_port", "_configured_client_id", "_eclient", "
 IB_PROCESS_ERROR_KEYWORDS = ("req_id", "error_code", "error_string")
 ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
 KERNEL_SHUTDOWN_TOPIC = "commands.system.shutdown"  # the kernel subscribes its own handler here
+ANALYZER_RETURNS_ATTRIBUTES = ("_portfolio_returns", "_returns")  # what the tearsheet's returns are read from
+ANALYZER_DAILY_RETURNS = (
+    "PortfolioAnalyzer._calculate_portfolio_returns builds daily returns as balance.resample('D').last()"
+    ".pct_change(): the first day's close replaces the starting balance, so day 1's PnL is lost"
+)  # backtest/metrics.py computes them from the starting balance; tests/backtest/test_metrics.py notices a fix
 
 IBErrorObserver = Callable[[int, str, int], None]
 """Called with (code, message, request id) for each error or info code an IB client processes."""
@@ -132,3 +140,10 @@ def find_kernel(msgbus: MessageBus) -> NautilusKernel | None:
         if isinstance(owner, NautilusKernel):
             return owner
     return None
+
+
+def use_analyzer_returns(analyzer: PortfolioAnalyzer, returns: pd.Series) -> None:
+    """Make `analyzer` (and so NautilusTrader's tearsheet, its charts and return statistics) use `returns` as
+    its portfolio returns, in place of those it computed (`ANALYZER_DAILY_RETURNS` says why)."""
+    for name in ANALYZER_RETURNS_ATTRIBUTES:
+        setattr(analyzer, name, returns)

@@ -23,7 +23,7 @@ from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.optuna_search import OptunaSearch, Window
 from nautilus_node.sweep.space import Space, parse_space
 from nautilus_node.sweep.store import TrialStore, results_table, write_tables
-from nautilus_node.sweep.trial import METRICS, TrialResult, TrialSpec
+from nautilus_node.sweep.trial import DEFAULT_METRIC, METRICS, TrialResult, TrialSpec
 from nautilus_node.sweep.walkforward import Fold, make_folds, parse_length
 
 SEARCHES = ("grid", "random", "optuna")
@@ -39,7 +39,7 @@ class SweepRequest:
     search: str = "grid"
     trials: int | None = None
     seed: int = 0
-    metric: str = "sharpe"
+    metric: str = DEFAULT_METRIC
     start: str | None = None
     end: str | None = None
     in_sample: str | None = None
@@ -84,7 +84,10 @@ def sweep_command(request: SweepRequest, echo: Callable[[str], None] = print) ->
     specs: dict[str, TrialSpec] = {}
     sweep = _Sweep(request, space, factory, store, outcome, specs)
     with open_cluster(request.scheduler, request.workers) as cluster:
-        echo(f"sweep {sweep_id}: {factory.name} over {', '.join(space.names)}; {_where(cluster, request)}")
+        echo(
+            f"sweep {sweep_id}: {factory.name} over {', '.join(space.names)}, scored by {request.metric} "
+            f"({METRICS[request.metric]}); {_where(cluster, request)}"
+        )
         check_catalog(cluster, CatalogLocation.parse(factory.settings.backtest.catalog))
         try:
             if folds is None:

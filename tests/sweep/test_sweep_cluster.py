@@ -74,6 +74,9 @@ def test_the_same_sweep_on_an_external_scheduler_gives_the_sequential_results(sw
 
     assert done.returncode == 0, done.stderr
     assert f"scheduler {dask_scheduler}, 2 workers; dashboard: none" in done.stdout, done.stdout.splitlines()[0]
+    assert "scored by return (total_return)" in done.stdout.splitlines()[0]  # the default: its sign is the result's
+    assert "best 4 of 4 by return:" in done.stdout
+    assert "unreliable: 4 of 4 trials have fewer than 20 daily returns (daily_returns)" in done.stdout
     directory = Path(done.stdout.split("trials (4 ok, 0 failed): ")[1].split()[0]).parent
     table = rows(directory)
     assert len(table) == 4 and set(table["status"]) == {"ok"}
