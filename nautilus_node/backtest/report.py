@@ -19,6 +19,7 @@ from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Money
 
 from nautilus_node.backtest.metrics import MIN_RELIABLE_DAILY_RETURNS, Performance, performance
+from nautilus_node.backtest.order_outcomes import order_reasons
 from nautilus_node.backtest.runner import BacktestRun
 from nautilus_node.nautilus_internals import use_analyzer_returns
 
@@ -97,7 +98,10 @@ def write_results(run: BacktestRun, directory: Path) -> dict[str, Any]:
     """Write every result file into `directory` (created) and return the statistics."""
     directory.mkdir(parents=True, exist_ok=True)
     trader = run.engine.trader
-    trader.generate_orders_report().to_csv(directory / "orders.csv")
+    orders = trader.generate_orders_report()
+    if not orders.empty:
+        orders["reason"] = orders.index.map(order_reasons(run.engine.cache.orders()))
+    orders.to_csv(directory / "orders.csv")
     fills = trader.generate_fills_report()
     fills.to_csv(directory / "fills.csv")
     positions = trader.generate_positions_report()
