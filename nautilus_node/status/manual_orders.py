@@ -20,6 +20,7 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
+from nautilus_node.ib.instrument_ids import suggestions
 from nautilus_node.settings import PAPER_ACCOUNT_PREFIX
 
 OrderType = Literal["MARKET", "LIMIT", "STOP"]
@@ -119,8 +120,11 @@ class ManualOrders(Strategy):
             ) from None
         instrument = self.cache.instrument(instrument_id)
         if instrument is None:
-            loaded = ", ".join(sorted(str(i.id) for i in self.cache.instruments())) or "none"
-            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load)")
+            known = sorted(str(i.id) for i in self.cache.instruments())
+            meant = suggestions(text, known)
+            hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+            loaded = ", ".join(known) or "none"
+            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load){hint}")
         return instrument
 
     def _require_paper_account(self) -> None:
