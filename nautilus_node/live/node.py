@@ -125,6 +125,7 @@ def build_node_config(
             log_level_file=settings.node.log_file_level,
             log_directory=settings.node.log_directory,
             log_colors=False,
+            log_component_levels=dict(settings.node.log_component_levels) or None,
         ),
         data_engine=LiveDataEngineConfig(),
         exec_engine=exec_engine_config(settings),
