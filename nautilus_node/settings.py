@@ -51,6 +51,8 @@ class NodeSettings(_Section):
     log_directory: str = "logs"
     # NautilusTrader's per-component filter (e.g. {"EMACrossStrategy-000" = "WARNING"}): console and file alike
     log_component_levels: dict[str, Literal["DEBUG", "INFO", "WARNING", "ERROR", "OFF"]] = {}
+    # What the manual desk (orders from the status page and the control API) leaves at the venue at stop
+    on_stop: Literal["cancel", "flatten", "keep"] = "cancel"
 
 
 class GatewaySettings(_Section):

@@ -47,8 +47,14 @@ class OrderRefused(Exception):
         self.status = status
 
 
+OnStop = Literal["cancel", "flatten", "keep"]
+
+
 class ManualOrdersConfig(StrategyConfig, frozen=True):
-    """Configuration for `ManualOrders` (no parameters of its own beyond NautilusTrader's)."""
+    """Configuration for `ManualOrders`: what it does with its orders and positions when the node stops
+    (`[node] on_stop`): cancel its working orders, flatten (cancel, then close its positions), or keep both."""
+
+    on_stop: OnStop = "cancel"
 
 
 class ManualOrders(Strategy):
@@ -61,7 +67,17 @@ class ManualOrders(Strategy):
         """Nothing to subscribe to: the desk acts on requests only."""
 
     def on_stop(self) -> None:
-        """Its working orders stay at the venue, as a person placed them."""
+        """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both."""
+        if self.config.on_stop == "keep":
+            return
+        orders = self.cache.orders_open(strategy_id=self.id) + self.cache.orders_inflight(strategy_id=self.id)
+        positions = self.cache.positions_open(strategy_id=self.id) if self.config.on_stop == "flatten" else []
+        for instrument_id in sorted({o.instrument_id for o in orders} | {p.instrument_id for p in positions}, key=str):
+            self.cancel_all_orders(instrument_id)
+            if self.config.on_stop == "flatten":
+                self.close_all_positions(instrument_id)
+        if orders or positions:
+            self.log.info(f"on_stop = {self.config.on_stop}: {len(orders)} orders, {len(positions)} positions")
 
     def submit(self, request: OrderRequest, source: str) -> str:
         """Check and submit `request`; the new order's client order id. Raises `OrderRefused`."""

@@ -184,6 +184,7 @@ class Node(_Record, kw_only=True):
     started_at: str
     uptime_secs: float
     market_open: bool
+    on_stop: str = "cancel"  # `[node] on_stop`: what stopping does with the manual desk's orders and positions
 
 
 class Health(_Record, kw_only=True):

@@ -248,6 +248,12 @@ const ticketResult = document.getElementById("ticket-result");
 
 function setResult(text, ok) { ticketResult.textContent = text; ticketResult.className = ok ? "ok" : "error"; }
 
+const ON_STOP = {
+  cancel: "when the node stops, its working orders from here are cancelled (node.on_stop = cancel)",
+  flatten: "when the node stops, its orders from here are cancelled and their positions closed (node.on_stop = flatten)",
+  keep: "when the node stops, orders and positions from here stay at the venue (node.on_stop = keep)",
+};
+
 function renderTicket(s) {
   const select = document.getElementById("ticket-instrument");
   const ids = s.instruments.map(i => i.instrument_id);
@@ -257,6 +263,7 @@ function renderTicket(s) {
     if (ids.includes(chosen)) select.value = chosen;
   }
   showRules();
+  document.getElementById("ticket-on-stop").textContent = ON_STOP[s.node.on_stop] || "";
   document.getElementById("ticket-submit").disabled = !token;
   if (!token && !ticketResult.textContent) setResult("read-only: open the page with the ?token=\u2026 address printed at start-up to trade", false);
 }
