@@ -17,7 +17,7 @@ from nautilus_node.cli import main
 
 from .conftest import CATALOG
 
-SEE = f"; see what the catalog holds: python -m nautilus_node catalog list --catalog {CATALOG}"
+SEE = f"; see what the catalog holds: python3 -m uv run nautilus-node catalog list --catalog {CATALOG}"
 
 
 def _backtest(config: Path, *args: str) -> tuple[int, str]:
