@@ -45,6 +45,7 @@ def test_one_run_shows_only_the_nodes_lines_and_logs_the_routine_ones(tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # twenty runs of ~25 s each, beyond the suite's 300 s
 def test_twenty_runs_in_a_row_never_print_a_traceback_or_a_routine_line(tmp_path: Path) -> None:
     config = _config(tmp_path)
     for attempt in range(1, 21):
