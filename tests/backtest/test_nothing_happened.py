@@ -121,3 +121,20 @@ def test_orders_csv_gives_no_reason_for_an_order_that_filled(backtest_config: Ca
     results = Path(re.search(r"^results\s+(\S+)$", output, re.MULTILINE)[1])
     orders = pd.read_csv(results / "orders.csv", keep_default_na=False)
     assert set(orders["status"]) == {"FILLED"} and set(orders["reason"]) == {""}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "end_from"),
+    [(None, "", "backtest.end"), ('end = "2014-05-16"', "", "the catalog's last data")],
+    ids=["config-end", "catalog-end"],
+)
+def test_a_start_past_the_end_says_where_the_end_came_from(
+    backtest_config: Callable[..., Path], old: str | None, new: str, end_from: str
+) -> None:
+    config = backtest_config(old, new)
+    code, output = _backtest(config, "--start", "2014-05-20")
+    assert code == 2
+    assert output == (
+        f"error: {config}: the end 2014-05-16 00:00 ({end_from}) is not after the start 2014-05-20 00:00 (--start); "
+        "give a period with --start and --end\n"
+    )
