@@ -499,6 +499,7 @@ def catalog_list(catalog_dir: Path) -> None:
     show_default=True,
     help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
 )
+@click.option("--allow-empty", is_flag=True, help="Exit 0 (with a warning) when no order filled.")
 @one_line_errors
 def backtest(
     config: Path | None,
@@ -507,20 +508,22 @@ def backtest(
     end: str | None,
     progress: bool | None,
     chunk_size: int,
+    allow_empty: bool,
 ) -> None:
     """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
-    outcome = backtest_command(
+    backtest_command(
         config or BACKTEST_CONFIG,
         strategy=strategy,
         start=start,
         end=end,
         progress=progress,
         chunk_size=chunk_size or None,
+        allow_empty=allow_empty,
+        echo=click.echo,
     )
-    click.echo(outcome.summary)
 
 
 @main.command()
@@ -538,8 +541,8 @@ def backtest(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
 @click.option(
     "--metric",
-    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
-    default="sharpe",
+    type=click.Choice(["return", "sharpe", "sortino", "drawdown", "profit_factor"]),
+    default="return",
     show_default=True,
     help="What the best trial maximises (drawdown: the smallest).",
 )

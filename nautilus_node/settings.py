@@ -45,9 +45,13 @@ class NodeSettings(_Section):
     """The node itself: identity and logging."""
 
     trader_id: Annotated[str, msgspec.Meta(pattern=TRADER_ID)] = "NODE-001"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "ERROR"  # console; WARNING adds NautilusTrader's
     log_file_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_directory: str = "logs"
+    # NautilusTrader's per-component filter (e.g. {"EMACrossStrategy-000" = "WARNING"}): console and file alike
+    log_component_levels: dict[str, Literal["DEBUG", "INFO", "WARNING", "ERROR", "OFF"]] = {}
+    # What the manual desk (orders from the status page and the control API) leaves at the venue at stop
+    on_stop: Literal["cancel", "flatten", "keep"] = "cancel"
 
 
 class GatewaySettings(_Section):

@@ -13,12 +13,14 @@ import pytest
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
+from nautilus_trader.analysis.analyzer import PortfolioAnalyzer
 from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
 from nautilus_node.nautilus_internals import (
+    ANALYZER_RETURNS_ATTRIBUTES,
     ECLIENT_MEMBERS,
     IB_CLIENT_ATTRIBUTES,
     IB_FACTORY_CACHES,
@@ -125,3 +127,9 @@ def test_the_ib_factories_still_look_the_client_class_up_as_a_module_attribute()
     assert isinstance(client_class, type) and issubclass(client_class, InteractiveBrokersClient), (
         f"{RELIED_ON} interactive_brokers.factories.{IB_FACTORY_CLIENT_CLASS}, the class the factories build"
     )
+
+
+@pytest.mark.parametrize("name", ANALYZER_RETURNS_ATTRIBUTES)
+def test_the_portfolio_analyzer_still_keeps_its_returns_in(name: str) -> None:
+    value = getattr(PortfolioAnalyzer(), name, None)
+    assert value is not None and value.empty, f"{RELIED_ON} PortfolioAnalyzer.{name}, a returns series; it is gone"

@@ -16,7 +16,7 @@ _CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 
 
 def list_command(catalog: Path | str) -> str:
-    return f"python -m nautilus_node catalog list --catalog {catalog}"
+    return f"python3 -m uv run nautilus-node catalog list --catalog {catalog}"
 
 
 def check_inputs(

@@ -24,7 +24,7 @@ def define_instruments(catalog_dir: Path, sources: list[str], **stated: str | No
         if source.endswith(".toml"):
             wanted += definitions.read_file(Path(source))
         else:
-            checked_instrument_id(source)
+            checked_instrument_id(source, catalog_dir, where="instrument")
             wanted.append(definitions.InstrumentDefinition(id=source, **given))
     defined = [definitions.define(d) for d in wanted]
     write_atomically(catalog_dir, [d.instrument for d in defined])
@@ -44,7 +44,7 @@ def fetch_instruments(
     adapter's instrument provider and write what IB says; one line per instrument."""
     from nautilus_node.ib.connection import IBConnection, with_connection
 
-    ids = [checked_instrument_id(i) for i in instrument_ids]
+    ids = [checked_instrument_id(i, catalog_dir, where="instrument") for i in instrument_ids]
 
     async def fetch(ib: IBConnection) -> list[Instrument]:
         return [await ib.instrument(iid) for iid in ids]

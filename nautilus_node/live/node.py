@@ -57,6 +57,7 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "gateway_port": gateway.port,
             "client_id": gateway.client_id,
             "account_id": gateway.account,
+            "on_stop": settings.node.on_stop,
         },
     )
 
@@ -93,11 +94,13 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
     )
 
 
-MANUAL_ORDERS = ImportableStrategyConfig(
-    strategy_path="nautilus_node.status.manual_orders:ManualOrders",
-    config_path="nautilus_node.status.manual_orders:ManualOrdersConfig",
-    config={},
-)
+def manual_orders_config(on_stop: str) -> ImportableStrategyConfig:
+    """The manual desk, doing `on_stop` (cancel, flatten or keep) with its orders and positions at stop."""
+    return ImportableStrategyConfig(
+        strategy_path="nautilus_node.status.manual_orders:ManualOrders",
+        config_path="nautilus_node.status.manual_orders:ManualOrdersConfig",
+        config={"on_stop": on_stop},
+    )
 
 
 def build_node_config(
@@ -125,6 +128,7 @@ def build_node_config(
             log_level_file=settings.node.log_file_level,
             log_directory=settings.node.log_directory,
             log_colors=False,
+            log_component_levels=dict(settings.node.log_component_levels) or None,
         ),
         data_engine=LiveDataEngineConfig(),
         exec_engine=exec_engine_config(settings),
@@ -153,7 +157,9 @@ def build_node_config(
         return config
     actor = status_actor_config(settings, startup_grace_secs=startup_limit_secs(config))
     # The status page's and the control API's orders go through the node's own manual order desk.
-    return msgspec.structs.replace(config, actors=[actor], strategies=[*config.strategies, MANUAL_ORDERS])
+    return msgspec.structs.replace(
+        config, actors=[actor], strategies=[*config.strategies, manual_orders_config(settings.node.on_stop)]
+    )
 
 
 def create_node(

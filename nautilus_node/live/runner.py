@@ -191,7 +191,8 @@ def run_node(
     extra_strategies: list[ImportableStrategyConfig] | None = None,
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
-    """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
+    """Probe the gateway, build and run the node until stopped; report what started and why it stopped. The
+    console gets the node's own lines and, past NautilusTrader's console level, IB's non-routine codes."""
     stages = StartupStages()
     gateway = settings.gateway
     if gateway.account is None:
@@ -202,6 +203,7 @@ def run_node(
     ensure_status_port_free(settings.status)
     answered = False
     loop: asyncio.AbstractEventLoop | None = None
+    stop_echoing: Callable[[], None] = lambda: None  # noqa: E731  # set once the adapter is imported
     try:
         with StartupInterrupts() as interrupts:
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
@@ -211,6 +213,7 @@ def run_node(
             with interrupts.held():
                 from nautilus_trader.common.component import Logger
 
+                from nautilus_node.live.console import echo_ib_problems
                 from nautilus_node.live.contract_check import check_node_contracts
                 from nautilus_node.live.node import (
                     build_node_config,
@@ -227,6 +230,7 @@ def run_node(
                 asyncio.set_event_loop(loop)
                 config = build_node_config(settings, extra_strategies)
                 node = create_node(config, loop, resilience_policy(settings))
+                stop_echoing = echo_ib_problems(settings.node.log_level, echo)
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
             stages.mark("strategies and node config")
@@ -240,7 +244,10 @@ def run_node(
                 raise
             stages.mark("contracts")
             echo_page_url(node, echo)
-    except Interrupted as exc:
+    except BaseException as exc:
+        stop_echoing()
+        if not isinstance(exc, Interrupted):
+            raise
         if not answered:
             raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
         _abandon(loop)
@@ -289,6 +296,7 @@ def run_node(
     finally:
         watcher.cancel()  # the node may stop before the watcher saw start-up
         dispose_node(node)
+        stop_echoing()
     return report
 
 

@@ -13,7 +13,7 @@ from nautilus_node.errors import InputError, UserError
 from nautilus_node.settings import StatusSettings
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
-from nautilus_node.status.snapshot import Snapshot, decode
+from nautilus_node.status.snapshot import Snapshot, decode, money
 
 REQUEST_TIMEOUT_SECS = 3.0
 
@@ -95,12 +95,19 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     for account in s.accounts:
         lines.append(f"account   {account.account_id} (reported {account.reported_at})")
         lines += [
-            f"          {b.currency}: total {b.total}, free {b.free}, locked {b.locked}" for b in account.balances
+            f"          {b.currency}: total {money(b.total, b.currency)}, free {money(b.free, b.currency)}, "
+            f"locked {money(b.locked, b.currency)}"
+            for b in account.balances
         ]
-        lines += [f"          margin {m.currency}: init {m.initial}, maint {m.maintenance}" for m in account.margins]
+        lines += [
+            f"          margin {m.currency}: init {money(m.initial, m.currency)}, "
+            f"maint {money(m.maintenance, m.currency)}"
+            for m in account.margins
+        ]
     lines.append(f"positions {len(s.positions) or 'none'}")
     lines += [
-        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, unrealized {p.unrealized_pnl or '-'}"
+        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, "
+        f"unrealized {money(p.unrealized_pnl, p.pnl_currency)}"
         for p in s.positions
     ]
     lines.append(f"orders    {len(s.orders) or 'none'} open")

@@ -18,6 +18,7 @@ class StatusActorConfig(ActorConfig, frozen=True):
     fresh for the node to be healthy. market_hours: "fx" (Sunday 17:00 to Friday 17:00 New York) or
     "always". startup_grace_secs: after this long without the trader starting, strategies count as never
     started. interval_secs: how often the snapshot is rebuilt. max_fills: how many recent fills are kept.
+    on_stop: what stopping the node does with the manual desk's orders (`[node] on_stop`), shown on the page.
     """
 
     http_host: str = "127.0.0.1"
@@ -33,3 +34,4 @@ class StatusActorConfig(ActorConfig, frozen=True):
     startup_grace_secs: PositiveFloat = 120.0
     interval_secs: PositiveFloat = 1.0
     max_fills: int = 20
+    on_stop: str = "cancel"

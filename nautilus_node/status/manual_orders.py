@@ -21,6 +21,7 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
+from nautilus_node.ib.instrument_ids import suggestions
 from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
 from nautilus_node.ib.orders import TimeInForce as Tif
 
@@ -47,8 +48,14 @@ class OrderRefused(Exception):
         self.status = status
 
 
+OnStop = Literal["cancel", "flatten", "keep"]
+
+
 class ManualOrdersConfig(StrategyConfig, frozen=True):
-    """Configuration for `ManualOrders` (no parameters of its own beyond NautilusTrader's)."""
+    """Configuration for `ManualOrders`: what it does with its orders and positions when the node stops
+    (`[node] on_stop`): cancel its working orders, flatten (cancel, then close its positions), or keep both."""
+
+    on_stop: OnStop = "cancel"
 
 
 class ManualOrders(Strategy):
@@ -61,7 +68,17 @@ class ManualOrders(Strategy):
         """Nothing to subscribe to: the desk acts on requests only."""
 
     def on_stop(self) -> None:
-        """Its working orders stay at the venue, as a person placed them."""
+        """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both."""
+        if self.config.on_stop == "keep":
+            return
+        orders = self.cache.orders_open(strategy_id=self.id) + self.cache.orders_inflight(strategy_id=self.id)
+        positions = self.cache.positions_open(strategy_id=self.id) if self.config.on_stop == "flatten" else []
+        for instrument_id in sorted({o.instrument_id for o in orders} | {p.instrument_id for p in positions}, key=str):
+            self.cancel_all_orders(instrument_id)
+            if self.config.on_stop == "flatten":
+                self.close_all_positions(instrument_id)
+        if orders or positions:
+            self.log.info(f"on_stop = {self.config.on_stop}: {len(orders)} orders, {len(positions)} positions")
 
     def submit(self, request: OrderRequest, source: str) -> str:
         """Check and submit `request`; the new order's client order id. Raises `OrderRefused`."""
@@ -120,8 +137,11 @@ class ManualOrders(Strategy):
             ) from None
         instrument = self.cache.instrument(instrument_id)
         if instrument is None:
-            loaded = ", ".join(sorted(str(i.id) for i in self.cache.instruments())) or "none"
-            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load)")
+            known = sorted(str(i.id) for i in self.cache.instruments())
+            meant = suggestions(text, known)
+            hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+            loaded = ", ".join(known) or "none"
+            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load){hint}")
         return instrument
 
     def _require_paper_account(self) -> None:

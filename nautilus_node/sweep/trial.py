@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +16,11 @@ from nautilus_trader.backtest.config import BacktestRunConfig
 
 from nautilus_node.sweep.space import Value
 
+DEFAULT_METRIC = "return"  # its sign is the result's, however short the window (a ratio's may not be)
 METRICS = {
+    "return": "total_return",
     "sharpe": "sharpe_ratio",
     "sortino": "sortino_ratio",
-    "return": "total_return",
     "drawdown": "max_drawdown",  # a negative fraction: closer to 0 is better, so higher is better for all
     "profit_factor": "profit_factor",
 }
@@ -30,6 +30,9 @@ METRIC_COLUMNS = [
     "sortino_ratio",
     "max_drawdown",
     "profit_factor",
+    "cagr",
+    "daily_returns",
+    "reliable",
     "win_rate",
     "final_balance",
     "trades",
@@ -62,7 +65,7 @@ class TrialResult:
     end: str
     fold: int | None
     sample: str
-    metrics: dict[str, float | int | None]
+    metrics: dict[str, float | int | bool | None]
     error: str | None
     wall_seconds: float
     worker: str
@@ -123,7 +126,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
     return result
 
 
-def trial_metrics(run: Any) -> dict[str, float | int | None]:
+def trial_metrics(run: Any) -> dict[str, float | int | bool | None]:
     """The figures a sweep compares, from the statistics our `backtest` reports."""
     from nautilus_node.backtest.report import equity_series, statistics
 
@@ -131,14 +134,7 @@ def trial_metrics(run: Any) -> dict[str, float | int | None]:
     positions = trader.generate_positions_report()
     closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
     stats = statistics(run, equity_series(run), fills=len(trader.generate_fills_report()), trades=closed)
-    metrics = {name: stats.get(name) for name in METRIC_COLUMNS}
-    metrics["profit_factor"] = _finite(run.result.stats_returns.get("Profit Factor"))
-    return metrics
-
-
-def _finite(value: Any) -> float | None:
-    number = None if value is None else float(value)
-    return None if number is None or math.isnan(number) or math.isinf(number) else number
+    return {name: stats.get(name) for name in METRIC_COLUMNS}
 
 
 def _worker_name() -> str:

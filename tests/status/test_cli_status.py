@@ -43,7 +43,7 @@ def test_status_prints_the_facts_for_a_person(served):
     out = result.stdout
     assert out.startswith("HEALTHY  node NODE-001 running")
     assert "gateway   127.0.0.1:4002 client 1: connected since 2026-11-25T12:00:01.000Z, server version 200" in out
-    assert "account   IB-DU1234567" in out and "USD: total 1_000_000.00 USD" in out
+    assert "account   IB-DU1234567" in out and "USD: total 1,000,000.00 USD, free 990,000.00 USD" in out
     assert "EUR/USD.IDEALPRO LONG 20000 @ 1.07321, unrealized 12.40 USD" in out
     assert "O-2 EUR/USD.IDEALPRO SELL STOP_LIMIT 0/20000 @ 1.06900 trigger 1.07000 GTC ACCEPTED" in out
     assert "EUR/USD.IDEALPRO quotes (required): fresh, 4/s" in out
