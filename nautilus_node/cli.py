@@ -66,13 +66,18 @@ def main() -> None:
     help="Wait up to SECONDS for the IB API to answer (for containers), with a countdown.",
 )
 @click.option("--live", is_flag=True, help="Allow a live port/account (also needs NAUTILUS_NODE_ALLOW_LIVE=yes).")
+@click.option(
+    "--record", is_flag=True, help="Record quotes, trades, bars, orders and fills into [record].catalog for replay."
+)
 @one_line_errors
-def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
+def run(
+    config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool, record: bool
+) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
     from nautilus_node.live.runner import RunError, RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
-    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
+    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway, record=record)
     report = run_from_config(path, options, sim=sim, live=live, echo=click.echo)
     if report.startup_secs is None:
         raise RunError(f"the node stopped ({report.stopped_by or 'start-up failed'}) before its strategies ran")
