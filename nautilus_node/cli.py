@@ -436,6 +436,14 @@ def catalog_list(catalog_dir: Path) -> None:
     show_default=True,
     help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
 )
+@click.option("--session", metavar="ID", help="Replay recorded session ID (`run --record`) and compare it with live.")
+@click.option(
+    "--recordings",
+    type=click.Path(path_type=Path),
+    default=Path("recordings"),
+    show_default=True,
+    help="With --session: the recording catalog ([record].catalog).",
+)
 @one_line_errors
 def backtest(
     config: Path | None,
@@ -444,8 +452,21 @@ def backtest(
     end: str | None,
     progress: bool | None,
     chunk_size: int,
+    session: str | None,
+    recordings: Path,
 ) -> None:
-    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
+    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog, or replay a recorded
+    session (--session) and write its parity report beside the results."""
+    if session is not None:
+        from nautilus_node.record.command import replay_command
+
+        if config is not None or strategy or start or end:
+            raise InputError(
+                "--session replays the session's own strategies and period: give no CONFIG, "
+                "--strategy, --start or --end with it"
+            )
+        click.echo(replay_command(session, recordings, Path("results")).summary)
+        return
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 

@@ -77,7 +77,9 @@ class Recorder(Actor):
             self._wake.set()
 
     def on_stop(self) -> None:
-        """Keep recording: the strategies stop after the actors, and their last orders and fills still count."""
+        """Note when the node began stopping (the strategies stop right after the actors) and keep recording:
+        their last orders and fills still count."""
+        self._write_manifest(stopping_ns=self.clock.timestamp_ns())
         self._wake.set()
 
     def on_dispose(self) -> None:

@@ -124,5 +124,12 @@ def read_objects(folder: Path, tables: Iterable[str] | None = None) -> dict[str,
         cls = filename_to_class(table_name)
         if table is None or cls is None:
             continue
-        found[table_name].extend(ArrowSerializer.deserialize(data_cls=cls, batch=table))
+        found[table_name].extend(_as_cython(cls, ArrowSerializer.deserialize(data_cls=cls, batch=table)))
     return found
+
+
+def _as_cython(cls: type, objects: list[Any]) -> list[Any]:
+    """Market data comes back from Arrow as Rust (pyo3) objects for some classes; the engines want Cython ones."""
+    if objects and "nautilus_pyo3" in type(objects[0]).__module__ and cls in MARKET_DATA:
+        return cls.from_pyo3_list(objects)
+    return objects
