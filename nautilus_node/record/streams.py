@@ -29,13 +29,15 @@ def session_dir(root: Path, session_id: str) -> Path:
     return root / "live" / session_id
 
 
-def stream_key(obj: Any) -> tuple[type, str | None]:
-    """(class, identifier): market data has one stream per instrument or bar type, everything else one per class."""
-    if isinstance(obj, Bar):
-        return Bar, str(obj.bar_type)
-    if isinstance(obj, QuoteTick | TradeTick):
-        return type(obj), obj.instrument_id.value
-    return type(obj), None
+def stream_key(obj: Any) -> tuple[type, Any]:
+    """(class, identifier): market data has one stream per instrument or bar type, everything else one per class.
+    The identifier is the object's own `InstrumentId` or `BarType` (cheaper than its text, on the hot path)."""
+    cls = type(obj)
+    if cls is QuoteTick or cls is TradeTick:
+        return cls, obj.instrument_id
+    if cls is Bar:
+        return cls, obj.bar_type
+    return cls, None
 
 
 class StreamFiles:
@@ -44,15 +46,15 @@ class StreamFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._files: dict[tuple[type, str | None], tuple[BinaryIO, pa.RecordBatchStreamWriter]] = {}
-        self.rows: dict[tuple[type, str | None], int] = defaultdict(int)
+        self._files: dict[tuple[type, Any], tuple[BinaryIO, pa.RecordBatchStreamWriter]] = {}
+        self.rows: dict[tuple[type, Any], int] = defaultdict(int)
 
-    def append(self, key: tuple[type, str | None], objects: list[Any]) -> None:
+    def append(self, key: tuple[type, Any], objects: list[Any]) -> None:
         """Serialize `objects` (all of stream `key`) as one batch and append it to the stream's file."""
         cls, identifier = key
         table = ArrowSerializer.serialize_batch(objects, data_cls=cls)
         if key not in self._files:
-            self._files[key] = self._open(cls, identifier, table.schema)
+            self._files[key] = self._open(cls, None if identifier is None else str(identifier), table.schema)
         self._files[key][1].write_table(table)
         self.rows[key] += len(objects)
 
