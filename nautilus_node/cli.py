@@ -47,7 +47,18 @@ def parse_duration(value: str | None) -> float | None:
     return float(match[1]) * DURATION_UNITS[match[2]]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; `sweep promote …` is a subcommand of `sweep`, which itself takes a config file."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args[:2] == ["sweep", "promote"]:
+            return "sweep promote", self.commands["sweep-promote"], args[2:]
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """A NautilusTrader trading node for Interactive Brokers paper trading."""
 
@@ -524,11 +535,38 @@ def backtest(
 )
 @one_line_errors
 def sweep(config: Path | None, **options: Any) -> None:
-    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask.
+
+    `sweep promote RESULTS_DIR` turns one of its trials into a config file ready to trade."""
     from nautilus_node.sweep.command import SweepRequest, sweep_command
 
     options["chunk_size"] = options["chunk_size"] or None
     sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
+
+
+@main.command("sweep-promote", hidden=True)
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--trial", type=click.IntRange(min=1), help="The trial's number (the `trial` column of sweep.csv).")
+@click.option(
+    "--best",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    help="The best trial by this metric (default: the sweep's own metric; walk-forward: out-of-sample).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (default RESULTS_DIR/promoted.toml).",
+)
+@one_line_errors
+def sweep_promote(results_dir: Path, trial: int | None, best: str | None, output: Path | None) -> None:
+    """Write a sweep's trial as a config file that `check` accepts and `run --sim` trades."""
+    from nautilus_node.live.runner import check_config
+    from nautilus_node.sweep.promote import promote
+
+    promotion = promote(results_dir, trial, best, output)
+    click.echo(f"trial {promotion.trial} ({promotion.why}): {promotion.result.params} → {promotion.path}")
+    click.echo(check_config(promotion.path, live=False))
+    click.echo(f"trade it on the simulated gateway: python3 -m uv run nautilus-node run --sim {promotion.path}")
 
 
 @main.command("new-strategy")

@@ -21,6 +21,7 @@ from nautilus_node.sweep.charts import score_chart, walk_forward_chart
 from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.optuna_search import OptunaSearch, Window
+from nautilus_node.sweep.promote import write_definition
 from nautilus_node.sweep.space import Space, parse_space
 from nautilus_node.sweep.store import TrialStore, results_table, write_tables
 from nautilus_node.sweep.trial import METRICS, TrialResult, TrialSpec
@@ -81,6 +82,7 @@ def sweep_command(request: SweepRequest, echo: Callable[[str], None] = print) ->
     root = request.results or Path(factory.settings.backtest.results)
     outcome = SweepOutcome(directory=root / sweep_id)
     store = TrialStore(outcome.directory)
+    write_definition(outcome.directory, sweep_id, request.config, factory.name, request.definition())
     specs: dict[str, TrialSpec] = {}
     sweep = _Sweep(request, space, factory, store, outcome, specs)
     with open_cluster(request.scheduler, request.workers) as cluster:
