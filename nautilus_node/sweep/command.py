@@ -21,6 +21,7 @@ from nautilus_node.sweep.charts import score_chart, walk_forward_chart
 from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.optuna_search import OptunaSearch, Window
+from nautilus_node.sweep.overfitting_report import overfitting_lines
 from nautilus_node.sweep.promote import write_definition
 from nautilus_node.sweep.space import Space, parse_space
 from nautilus_node.sweep.store import TrialStore, results_table, write_tables
@@ -177,6 +178,8 @@ class _Sweep:
             frame.to_csv(directory / "walkforward.csv", index=False)
             chart = walk_forward_chart(frame, metric, directory / "walkforward.png")
             echo(_fold_summary(frame, self.space.names, metric))
+        for line in overfitting_lines(self.outcome.results, metric, folds is not None, directory):
+            echo(line)
         if chart is not None:
             echo(f"chart: {chart}")
 

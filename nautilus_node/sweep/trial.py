@@ -9,7 +9,7 @@ import gc
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -66,6 +66,7 @@ class TrialResult:
     error: str | None
     wall_seconds: float
     worker: str
+    daily_returns: dict[str, float] = field(default_factory=dict)  # business day → return (overfitting measures)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +103,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
         run = run_backtest(BacktestRunConfig.parse(spec.config_json))
         try:
             metrics = trial_metrics(run)
+            returns = daily_returns(run)
         finally:
             run.node.dispose()
     except Exception as exc:
@@ -118,6 +120,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             None,
             time.perf_counter() - started,
             worker,
+            returns,
         )
     gc.collect()  # NautilusTrader's streaming session (of a failed run too) must be dropped on this thread, not later
     return result
@@ -134,6 +137,28 @@ def trial_metrics(run: Any) -> dict[str, float | int | None]:
     metrics = {name: stats.get(name) for name in METRIC_COLUMNS}
     metrics["profit_factor"] = _finite(run.result.stats_returns.get("Profit Factor"))
     return metrics
+
+
+def daily_returns(run: Any) -> dict[str, float]:
+    """The account's return on each business day of the period (0 on days without a fill), from the balance
+    `backtest` reports, in the first venue's starting currency."""
+    import pandas as pd
+    from nautilus_trader.model.objects import Money
+
+    from nautilus_node.backtest.report import equity_series
+
+    venue = run.config.venues[0]
+    starting = Money.from_str(venue.starting_balances[0])
+    equity = equity_series(run)
+    balance = equity[(equity["venue"] == venue.name) & (equity["currency"] == starting.currency.code)]["balance"]
+    days = pd.date_range(pd.Timestamp(run.config.start).normalize(), pd.Timestamp(run.config.end), freq="B")
+    if len(days) == 0:
+        return {}
+    closes = balance.groupby(balance.index.normalize()).last().reindex(days).ffill()
+    closes = closes.fillna(float(starting.as_decimal()))
+    previous = closes.shift(1).fillna(float(starting.as_decimal()))
+    returns = closes / previous - 1
+    return {f"{day:%Y-%m-%d}": float(value) for day, value in returns.items()}
 
 
 def _finite(value: Any) -> float | None:
