@@ -151,7 +151,8 @@ def daily_returns(run: Any) -> dict[str, float]:
     starting = Money.from_str(venue.starting_balances[0])
     equity = equity_series(run)
     balance = equity[(equity["venue"] == venue.name) & (equity["currency"] == starting.currency.code)]["balance"]
-    days = pd.date_range(pd.Timestamp(run.config.start).normalize(), pd.Timestamp(run.config.end), freq="B")
+    end = pd.Timestamp(run.config.end) - pd.Timedelta(1, "ns")  # the period is half-open
+    days = pd.date_range(pd.Timestamp(run.config.start).normalize(), end, freq="B")
     if len(days) == 0:
         return {}
     closes = balance.groupby(balance.index.normalize()).last().reindex(days).ffill()
