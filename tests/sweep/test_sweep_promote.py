@@ -30,6 +30,10 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     params = [arg for p in PARAMS for arg in ("--param", p)]
     done = run_cli("sweep", str(config), "--strategy", "quote_reversion", *params, "--workers", "1")
     assert done.returncode == 0, done.stderr[-2000:]
+    # beside the best trial: its deflated Sharpe ratio over the 3 business days 2014-05-05 .. 07
+    assert re.search(
+        r"^deflated Sharpe ratio \d\.\d\d \(daily Sharpe .* 2 trials, 3 daily returns\): ", done.stdout, re.M
+    )
     [results] = list((folder / "results").iterdir())
     return results
 
