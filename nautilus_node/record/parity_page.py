@@ -67,10 +67,11 @@ def _pnl_chart(parity: Parity) -> str:
         return "<p>No fills on either side.</p>"
     fig = Figure(figsize=(10, 3.5), dpi=100)
     ax = fig.subplots()
+    styles = {"live": {"linewidth": 4, "alpha": 0.45}, "replay": {"linewidth": 1.3, "linestyle": "--"}}
     for label, path in (("live", parity.live_pnl), ("replay", parity.replay_pnl)):
-        if path:
+        if path:  # the live line drawn wide and pale, the replay dashed over it: where they agree both show
             times = [pd.Timestamp(ts, unit="ns", tz="UTC") for ts, _ in path]
-            ax.step(times, [value for _, value in path], where="post", label=label)
+            ax.step(times, [value for _, value in path], where="post", label=label, **styles[label])
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.autofmt_xdate()
@@ -86,4 +87,5 @@ def _histogram(parity: Parity) -> str:
     ax.bar([f"{t:+g}" for t, _ in counts], [n for _, n in counts])
     ax.set_xlabel("ticks")
     ax.set_ylabel("orders")
+    fig.subplots_adjust(bottom=0.22, left=0.14)
     return _svg(fig)
