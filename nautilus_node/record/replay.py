@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import shutil
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,8 +42,6 @@ FILL_MODEL = ImportableFillModelConfig(
 )
 MARKET_TABLES = ("quote_tick", "trade_tick", "bar")
 
-Echo = Callable[[str], None]
-
 
 @dataclass(frozen=True)
 class RecordedSession:
@@ -61,10 +58,12 @@ class RecordedSession:
 
     @property
     def instruments(self) -> list[Instrument]:
+        """The instruments the node had when recording started."""
         return [o for objects in self.objects.values() for o in objects if isinstance(o, Instrument)]
 
     @property
     def span_ns(self) -> tuple[int, int]:
+        """The first and last `ts_init` of the recorded market data."""
         stamps = [o.ts_init for table in MARKET_TABLES for o in self.objects.get(table, [])]
         return min(stamps), max(stamps)
 
