@@ -71,7 +71,23 @@ def import_from_current_directory() -> None:
         sys.path.insert(0, here)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Two-word commands under a command that itself takes arguments (`sweep CONFIG`): the words → the hidden command.
+TWO_WORD_COMMANDS = {("sweep", "promote"): "sweep-promote"}
+
+
+class _Commands(click.Group):
+    """The command group; `sweep promote …` is a subcommand of `sweep`, which itself takes a config file."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = TWO_WORD_COMMANDS.get(tuple(args[:2]))
+        if name is not None:
+            return " ".join(args[:2]), self.commands[name], args[2:]
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """A NautilusTrader trading node for Interactive Brokers paper trading."""
     import_from_current_directory()
@@ -91,13 +107,18 @@ def main() -> None:
     help="Wait up to SECONDS for the IB API to answer (for containers), with a countdown.",
 )
 @click.option("--live", is_flag=True, help="Allow a live port/account (also needs NAUTILUS_NODE_ALLOW_LIVE=yes).")
+@click.option(
+    "--record", is_flag=True, help="Record quotes, trades, bars, orders and fills into [record].catalog for replay."
+)
 @one_line_errors
-def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
+def run(
+    config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool, record: bool
+) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
     from nautilus_node.live.runner import RunError, RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
-    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
+    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway, record=record)
     report = run_from_config(path, options, sim=sim, live=live, echo=click.echo)
     if report.startup_secs is None:
         raise RunError(f"the node stopped ({report.stopped_by or 'start-up failed'}) before its strategies ran")
@@ -500,6 +521,14 @@ def catalog_list(catalog_dir: Path) -> None:
     help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
 )
 @click.option("--allow-empty", is_flag=True, help="Exit 0 (with a warning) when no order filled.")
+@click.option("--session", metavar="ID", help="Replay recorded session ID (`run --record`) and compare it with live.")
+@click.option(
+    "--recordings",
+    type=click.Path(path_type=Path),
+    default=Path("recordings"),
+    show_default=True,
+    help="With --session: the recording catalog ([record].catalog).",
+)
 @one_line_errors
 def backtest(
     config: Path | None,
@@ -509,8 +538,21 @@ def backtest(
     progress: bool | None,
     chunk_size: int,
     allow_empty: bool,
+    session: str | None,
+    recordings: Path,
 ) -> None:
-    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
+    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog, or replay a recorded
+    session (--session) and write its parity report beside the results."""
+    if session is not None:
+        from nautilus_node.record.command import replay_command
+
+        if config is not None or strategy or start or end:
+            raise InputError(
+                "--session replays the session's own strategies and period: give no CONFIG, "
+                "--strategy, --start or --end with it"
+            )
+        click.echo(replay_command(session, recordings, Path("results")).summary)
+        return
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
@@ -569,11 +611,38 @@ def backtest(
 )
 @one_line_errors
 def sweep(config: Path | None, **options: Any) -> None:
-    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask.
+
+    `sweep promote RESULTS_DIR` turns one of its trials into a config file ready to trade."""
     from nautilus_node.sweep.command import SweepRequest, sweep_command
 
     options["chunk_size"] = options["chunk_size"] or None
     sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
+
+
+@main.command("sweep-promote", hidden=True)
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--trial", type=click.IntRange(min=1), help="The trial's number (the `trial` column of sweep.csv).")
+@click.option(
+    "--best",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    help="The best trial by this metric (default: the sweep's own metric; walk-forward: out-of-sample).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (default RESULTS_DIR/promoted.toml).",
+)
+@one_line_errors
+def sweep_promote(results_dir: Path, trial: int | None, best: str | None, output: Path | None) -> None:
+    """Write a sweep's trial as a config file that `check` accepts and `run --sim` trades."""
+    from nautilus_node.live.runner import check_config
+    from nautilus_node.sweep.promote import promote
+
+    promotion = promote(results_dir, trial, best, output)
+    click.echo(f"trial {promotion.trial} ({promotion.why}): {promotion.result.params} → {promotion.path}")
+    click.echo(check_config(promotion.path, live=False))
+    click.echo(f"trade it on the simulated gateway: python3 -m uv run nautilus-node run --sim {promotion.path}")
 
 
 @main.command("new-strategy")

@@ -107,6 +107,16 @@ class ResilienceSettings(_Section):
     position_check_interval_secs: PositiveSeconds = 30.0
 
 
+class RecordSettings(_Section):
+    """The `[record]` table: record what the node receives and does into a session of a catalog (`run --record`
+    turns it on). See docs/record-replay.md."""
+
+    enabled: bool = False
+    catalog: str = "recordings"
+    flush_interval_secs: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    max_queued: Annotated[int, msgspec.Meta(ge=1000)] = 200_000
+
+
 class DataSettings(_Section):
     """One data set read from the catalog for a backtest.
 
@@ -155,6 +165,7 @@ class Settings(_Section):
     strategies: list[StrategySettings] = []
     status: StatusSettings = StatusSettings()
     resilience: ResilienceSettings = ResilienceSettings()
+    record: RecordSettings = RecordSettings()
     backtest: BacktestSection | None = None
 
 

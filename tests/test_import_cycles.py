@@ -116,6 +116,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"validation", "scaffold"}),  # strategies against the settings
     frozenset({"simgateway", "status"}),  # the simulated gateway; the status actor and its surface
     frozenset({"backtest"}),  # backtests over the catalog
+    frozenset({"record"}),  # recording a live session; replaying it as a backtest
     frozenset({"live", "catalog", "sweep"}),  # the live node; filling the catalog; sweeps of backtests
     frozenset({"cli"}),  # the commands
     frozenset({"__main__"}),  # python -m nautilus_node

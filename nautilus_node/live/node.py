@@ -106,8 +106,10 @@ def manual_orders_config(on_stop: str) -> ImportableStrategyConfig:
 def build_node_config(
     settings: Settings,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
+    recorder: ImportableActorConfig | None = None,
 ) -> TradingNodeConfig:
-    """The complete `TradingNodeConfig` for these settings: IB data + execution, strategies, status actor."""
+    """The complete `TradingNodeConfig` for these settings: IB data + execution, strategies, status actor, and
+    the `recorder` actor when the run is recorded."""
     gateway = settings.gateway
     provider = InteractiveBrokersInstrumentProviderConfig(
         load_ids=frozenset(InstrumentId.from_str(value) for value in settings.instruments.load),
@@ -152,13 +154,16 @@ def build_node_config(
         timeout_portfolio=10.0,
         timeout_disconnection=5.0,
         timeout_post_stop=2.0,
+        actors=[recorder] if recorder is not None else [],
     )
     if not settings.status.enabled:
         return config
     actor = status_actor_config(settings, startup_grace_secs=startup_limit_secs(config))
     # The status page's and the control API's orders go through the node's own manual order desk.
     return msgspec.structs.replace(
-        config, actors=[actor], strategies=[*config.strategies, manual_orders_config(settings.node.on_stop)]
+        config,
+        actors=[*config.actors, actor],
+        strategies=[*config.strategies, manual_orders_config(settings.node.on_stop)],
     )
 
 

@@ -37,6 +37,7 @@ from nautilus_node.settings import (
 )
 
 if TYPE_CHECKING:
+    from nautilus_trader.common.config import ImportableActorConfig
     from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
@@ -52,10 +53,11 @@ class RunError(UserError):
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run: for how long, whether to wait for the gateway, whether live trading was opted into."""
+    """How to run: for how long, whether to wait for the gateway, whether to record the session."""
 
     duration_secs: float | None = None
     wait_gateway_secs: float | None = None
+    record: bool = False  # record the session even when the config's [record] table leaves it off
     duration_reason: str | None = None  # how the stop at duration_secs is announced (default: "--for … elapsed")
 
 
@@ -86,7 +88,10 @@ def check_config(path: Path, live: bool) -> str:
 
 def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
     """Load the config file at `path`, then run its node (see `run_settings`)."""
-    return run_settings(load_settings(path), str(path), options, sim=sim, live=live, echo=echo)
+    settings = load_settings(path)
+    if options.record:
+        settings = msgspec.structs.replace(settings, record=msgspec.structs.replace(settings.record, enabled=True))
+    return run_settings(settings, str(path), options, sim=sim, live=live, echo=echo)
 
 
 def run_settings(
@@ -228,7 +233,7 @@ def run_node(
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
-                config = build_node_config(settings, extra_strategies)
+                config = build_node_config(settings, extra_strategies, recorder=recording(settings, source, echo))
                 node = create_node(config, loop, resilience_policy(settings))
                 stop_echoing = echo_ib_problems(settings.node.log_level, echo)
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
@@ -319,6 +324,20 @@ async def _settle(timeout: float) -> None:
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     if others:
         await asyncio.wait(others, timeout=timeout)
+
+
+def recording(settings: Settings, source: str, echo: Echo) -> ImportableActorConfig | None:
+    """The recorder actor of a new session when `[record]` is on (or `run --record`), after saying where."""
+    if not settings.record.enabled:
+        return None
+    from nautilus_node.record.session import new_session_id, recorder_actor_config
+
+    session_id = new_session_id(Path(settings.record.catalog))
+    echo(
+        f"recording session {session_id} into {settings.record.catalog}/ (flushed every "
+        f"{settings.record.flush_interval_secs:g} s); replay it with `backtest --session {session_id}`"
+    )
+    return recorder_actor_config(settings, session_id, source)
 
 
 def _abandon(loop: asyncio.AbstractEventLoop | None) -> None:

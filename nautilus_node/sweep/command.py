@@ -21,6 +21,8 @@ from nautilus_node.sweep.charts import score_chart, walk_forward_chart
 from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.optuna_search import OptunaSearch, Window
+from nautilus_node.sweep.overfitting_report import overfitting_lines
+from nautilus_node.sweep.promote import write_definition
 from nautilus_node.sweep.space import Space, parse_space
 from nautilus_node.sweep.store import TRIALS_FILE, TrialStore, results_table, write_tables
 from nautilus_node.sweep.trial import DEFAULT_METRIC, METRICS, TrialResult, TrialSpec
@@ -81,6 +83,7 @@ def sweep_command(request: SweepRequest, echo: Callable[[str], None] = print) ->
     root = request.results or Path(factory.settings.backtest.results)
     outcome = SweepOutcome(directory=root / sweep_id)
     store = TrialStore(outcome.directory)
+    write_definition(outcome.directory, sweep_id, request.config, factory.name, request.definition())
     specs: dict[str, TrialSpec] = {}
     sweep = _Sweep(request, space, factory, store, outcome, specs)
     with open_cluster(request.scheduler, request.workers) as cluster:
@@ -187,6 +190,8 @@ class _Sweep:
             frame.to_csv(directory / "walkforward.csv", index=False)
             chart = walk_forward_chart(frame, metric, directory / "walkforward.png")
             echo(_fold_summary(frame, self.space.names, metric))
+        for line in overfitting_lines(self.outcome.results, metric, folds is not None, directory):
+            echo(line)
         if chart is not None:
             echo(f"chart: {chart}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -69,6 +69,7 @@ class TrialResult:
     error: str | None
     wall_seconds: float
     worker: str
+    daily_returns: dict[str, float] = field(default_factory=dict)  # business day → return (overfitting measures)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +106,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
         run = run_backtest(BacktestRunConfig.parse(spec.config_json))
         try:
             metrics = trial_metrics(run)
+            returns = daily_returns(run)
         finally:
             run.node.dispose()
     except Exception as exc:
@@ -121,6 +123,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             None,
             time.perf_counter() - started,
             worker,
+            returns,
         )
     gc.collect()  # NautilusTrader's streaming session (of a failed run too) must be dropped on this thread, not later
     return result
@@ -135,6 +138,15 @@ def trial_metrics(run: Any) -> dict[str, float | int | bool | None]:
     closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
     stats = statistics(run, equity_series(run), fills=len(trader.generate_fills_report()), trades=closed)
     return {name: stats.get(name) for name in METRIC_COLUMNS}
+
+
+def daily_returns(run: Any) -> dict[str, float]:
+    """The account's return on each trading day of the period, as `backtest` reports them (the first from the
+    starting balance), keyed by day: the series the overfitting measures use."""
+    from nautilus_node.backtest.report import account_performance, equity_series
+
+    returns = account_performance(run, equity_series(run)).daily_returns
+    return {f"{day:%Y-%m-%d}": float(value) for day, value in returns.items()}
 
 
 def _worker_name() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from nautilus_node.cli import main
+from nautilus_node.cli import TWO_WORD_COMMANDS, main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("README.md", "docs/commands.md")
@@ -18,8 +18,9 @@ TABLES = ("README.md", "docs/commands.md")
 def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
     """Every command that runs (not a group), by its words: ("catalog", "import", "csv") → the command."""
     found = {}
+    hidden_words = {name: words for words, name in TWO_WORD_COMMANDS.items()} if group is main else {}
     for name, command in group.commands.items():
-        words = (*prefix, name)
+        words = hidden_words.get(name, (*prefix, name))
         if isinstance(command, click.Group):
             found |= leaf_commands(command, words)
         else:
@@ -46,6 +47,8 @@ def mentions(cell: str) -> list[tuple[tuple[str, ...], set[str]]]:
         tokens = span.replace("\\|", "|").split()
         paths: list[tuple[str, ...]] = [()]
         group: click.Command = main
+        if tuple(tokens[:2]) in TWO_WORD_COMMANDS:
+            paths, group, tokens = [tuple(tokens[:2])], main.commands[TWO_WORD_COMMANDS[tuple(tokens[:2])]], []
         for token in tokens:
             if not isinstance(group, click.Group):
                 break
