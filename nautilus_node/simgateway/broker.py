@@ -16,12 +16,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from nautilus_node.ib import fees
+from nautilus_node.ib.hours import WeeklyHours, zone_of
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
-from nautilus_node.simgateway.hours import ZONES, WeeklyHours
 from nautilus_node.simgateway.market import Quote
 
 ORDER_TYPES = ("MKT", "LMT", "STP", "STP LMT")
@@ -119,7 +118,7 @@ class Execution:
 
     @property
     def time_text(self) -> str:
-        local = dt.datetime.fromtimestamp(self.ts, ZoneInfo(ZONES.get(self.time_zone, self.time_zone)))
+        local = dt.datetime.fromtimestamp(self.ts, zone_of(self.time_zone))
         return f"{local:%Y%m%d %H:%M:%S} {self.time_zone}"
 
 
@@ -300,7 +299,7 @@ class Broker:
             return _good_till(req, now)
         hours = self._hours(req)
         if req.tif == "DAY" and hours is not None:
-            return hours.next_session(now)[1]  # a DAY order ends with its (current or next) session
+            return hours.next_close(now)  # a DAY order ends with its (current or next) session
         return None
 
     def _hours(self, req: OrderRequest) -> WeeklyHours | None:
