@@ -76,6 +76,11 @@ class TradingHours:
         index = bisect.bisect_right(self.sessions, (t, float("inf")))
         return self.sessions[index][0] if index < len(self.sessions) else None
 
+    def last_close(self, t: float) -> float | None:
+        """When the last session that closed by ``t`` closed (None when the text lists none)."""
+        closes = [close for _, close in self.sessions if close <= t]
+        return closes[-1] if closes else None
+
     def next_close(self, t: float) -> float | None:
         """When the session ``t`` falls in closes, else when the next one does (None when none is listed)."""
         current = self.session_at(t)

@@ -36,10 +36,11 @@ from ibapi.execution import ExecutionFilter
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 from nautilus_trader.adapters.interactive_brokers.client.common import Subscription
 from nautilus_trader.model.data import BarType
+from nautilus_trader.model.identifiers import InstrumentId
 
+from nautilus_node.ib.market_state import MarketClock
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
 from nautilus_node.nautilus_internals import set_factories_ib_client_class
-from nautilus_node.status.feeds import market_open
 
 PLAIN_CLIENT = InteractiveBrokersClient
 # NautilusTrader's own members this subclass overrides or uses; tests/resilience/test_nautilus_hooks.py checks
@@ -76,6 +77,7 @@ USED_ATTRIBUTES = (
     "_subscription_tick_data",
     "_event_subscriptions",
     "_clock",
+    "_cache",
     "_loop",
     "_host",
     "_port",
@@ -108,7 +110,7 @@ class ResiliencePolicy:
     farm_wait_secs: float = 5.0
     connectivity_restore_secs: float = 120.0
     watchdog_interval_secs: float = 1.0
-    market_hours: str = "fx"
+    market_hours: str = "instruments"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
 
 
@@ -148,6 +150,14 @@ def subscription_kind(name: str | tuple) -> str:
     return "bars" if bar_type.spec.timedelta.total_seconds() == 5 else "live_bars"
 
 
+def subscription_instrument(name: str | tuple) -> InstrumentId | None:
+    """The instrument a market-data subscription is for: the first part of a tuple name, or a bar type's."""
+    try:
+        return InstrumentId.from_str(str(name[0])) if isinstance(name, tuple) else BarType.from_str(name).instrument_id
+    except (ValueError, IndexError):
+        return None
+
+
 def subscription_label(name: str | tuple) -> str:
     """A subscription name as text: `EUR/USD.IDEALPRO market_data`, or the bar type."""
     return " ".join(str(part) for part in name) if isinstance(name, tuple) else str(name)
@@ -161,6 +171,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._liveness = LivenessBook(self.policy.liveness)
+        self._market = MarketClock(self._cache, self.policy.market_hours)
         self._req_names: dict[int, str] = {}
         self._data_req_ids: set[int] = set()
         self._market_data_type_sent: int | None = None
@@ -456,17 +467,14 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
                 self._log.exception("Liveness check failed", exc)
 
     async def _check_liveness(self) -> None:
-        """Re-request the subscriptions silent too long, while they could flow at all."""
+        """Re-request the subscriptions silent too long, while they could flow at all (connected, the farm up,
+        their instrument's market open by its own trading hours)."""
         now = self._clock.timestamp_ns()
         self._note_data(now)
-        can_flow = (
-            self.is_ready
-            and self._data_farm_degraded_since_ns is None
-            and market_open(self.policy.market_hours, datetime.fromtimestamp(now / 1e9, tz=UTC))
-        )
-        if not can_flow:
+        if not self.is_ready or self._data_farm_degraded_since_ns is not None:
             self._liveness.pause(now)
             return
+        self._liveness.pause(now, self._closed_market_labels(now))
         due = set(self._liveness.due(now))
         if not due:
             return
@@ -477,6 +485,15 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
                 await self._request_again(subscription, cancel_first=True)
             except Exception as exc:
                 self._log.exception(f"Failed to request {subscription.name} again", exc)
+
+    def _closed_market_labels(self, now_ns: int) -> list[str]:
+        """The subscriptions whose instrument's market is closed at `now_ns`."""
+        closed = []
+        for subscription in self._all_subscriptions():
+            instrument_id = subscription_instrument(subscription.name)
+            if instrument_id is not None and not self._market.state(instrument_id, now_ns / 1e9).is_open:
+                closed.append(subscription_label(subscription.name))
+        return closed
 
     # -- reconciling orders and fills ----------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import UTC, datetime
 from pathlib import Path
 
 from nautilus_trader.common.actor import Actor
@@ -21,13 +20,14 @@ from nautilus_trader.common.enums import ComponentState
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.system.kernel import NautilusKernel
 
+from nautilus_node.ib.market_state import MARKET_HOURS, MarketClock
 from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
 from nautilus_node.status.control import ControlToken, OrderDesk
-from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
+from nautilus_node.status.feeds import FeedMonitor
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.manual_orders import ManualOrders
@@ -70,7 +70,8 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
-        self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
+        market = MarketClock(cache, config.market_hours)
+        self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds, market.state)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
         msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
@@ -187,23 +188,16 @@ class StatusActor(Actor):
         assert self._feeds is not None and self._gateway is not None, "the actor is not registered"
         config = self._status_config
         now_ns = self.clock.timestamp_ns()
-        now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
-        is_open = market_open(config.market_hours, now)
         gateway = self._gateway.poll()
         self._feeds.discover(now_ns)
-        feeds = self._feeds.views(
-            now_ns,
-            is_open,
-            self._gateway.farm_outage("md"),
-            self._gateway.farm_outage("hmds"),
-        )
+        feeds = self._feeds.views(now_ns, self._gateway.farm_outage("md"), self._gateway.farm_outage("hmds"))
         node_state = self._node_state(now_ns)
         node = Node(
             trader_id=str(self.trader_id),
             state=node_state,
             started_at=iso(self._registered_ns),
             uptime_secs=round((now_ns - self._registered_ns) / 1e9, 3),
-            market_open=is_open,
+            market_open=not feeds or any(feed.state != "closed" for feed in feeds),
         )
         strategies = self._strategies(node_state)
         accounts = views.accounts(self.cache)

@@ -126,6 +126,7 @@ class Feed(_Record, kw_only=True):
     last_event_at: str | None
     age_secs: float | None
     reason: str | None = None
+    opens_at: str | None = None  # while closed: when its instrument's next session opens
 
 
 SubscriptionState = Literal["waiting", "live", "recovering", "dead"]
