@@ -18,13 +18,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from nautilus_node.status.snapshot import Snapshot, decode
 from tests.node.conftest import PROJECT_ROOT, cli_environment, free_port
+from tests.status.conftest import http_get
 
 FAKETIME_LIB = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
 GATEWAY_LINE = re.compile(r"simulated IB Gateway on 127\.0\.0\.1:(\d+), account")
@@ -61,6 +63,7 @@ class ShiftedNode:
     gateway_port: int
     process: subprocess.Popen
     output: Path
+    gateway: subprocess.Popen
 
     def check_running(self) -> None:
         """Fail with the node's output once it has exited."""
@@ -135,6 +138,7 @@ def node_at(
         text=True,
     )
     processes = [gateway]
+    output = (tmp_path / "node.out").open("w", encoding="utf-8")
     try:
         assert gateway.stdout is not None
         lines: list[str] = []
@@ -148,11 +152,34 @@ def node_at(
             [sys.executable, "-m", "nautilus_node", "run", str(config)],
             cwd=PROJECT_ROOT,
             env=cli_environment({**env, "NAUTILUS_NODE_STATUS_PORT": str(status_port)}, free_status_port=False),
-            stdout=(tmp_path / "node.out").open("w", encoding="utf-8"),
+            stdout=output,
             stderr=subprocess.STDOUT,
         )
         processes.append(node)
-        yield ShiftedNode(f"http://127.0.0.1:{status_port}", gateway_port, node, tmp_path / "node.out")
+        yield ShiftedNode(f"http://127.0.0.1:{status_port}", gateway_port, node, tmp_path / "node.out", gateway)
     finally:
         for process in reversed(processes):
             _stop(process)
+        output.close()
+
+
+def read_status(node: ShiftedNode) -> tuple[Snapshot, int] | None:
+    """The node's `/status` snapshot and `/healthz` code, or None before its first snapshot."""
+    try:
+        status, _, body = http_get(f"{node.status_url}/status", timeout=2)
+        healthz, _, _ = http_get(f"{node.status_url}/healthz", timeout=2)
+    except OSError:
+        return None  # not serving yet
+    return (decode(body), healthz) if status == 200 else None  # 503 before the first snapshot
+
+
+def until(node: ShiftedNode, what: str, condition: Callable[[Snapshot, int], bool], timeout: float = 90):
+    """The first reading of the running node that meets `condition` (snapshot, /healthz), within `timeout` s."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        node.check_running()
+        last = read_status(node)
+        if last is not None and last[0].node.state == "running" and condition(*last):
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}; last status: {last}")

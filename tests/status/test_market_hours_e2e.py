@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from nautilus_node.status.snapshot import Feed, Snapshot, decode
+from nautilus_node.status.snapshot import Feed, Snapshot
 from tests.simgateway.ibapp import IBApp, spy
-from tests.status.conftest import http_get
-from tests.status.market_clock import ShiftedNode, node_at
+from tests.status.market_clock import ShiftedNode, node_at, read_status, until
 
 pytestmark = pytest.mark.e2e
 
@@ -28,35 +26,15 @@ def _new_york(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=NEW_YORK)
 
 
-def _read(node: ShiftedNode) -> tuple[Snapshot, int] | None:
-    try:
-        status, _, body = http_get(f"{node.status_url}/status", timeout=2)
-        healthz, _, _ = http_get(f"{node.status_url}/healthz", timeout=2)
-    except OSError:
-        return None  # not serving yet
-    return (decode(body), healthz) if status == 200 else None  # 503 before the first snapshot
-
-
 def _quotes(snapshot: Snapshot, name: str) -> Feed | None:
     return next((f for f in snapshot.feeds if f.name == name and f.data_type == "quotes"), None)
-
-
-def _until(node: ShiftedNode, what: str, condition: Callable[[Snapshot, int], bool], timeout: float = 90):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        node.check_running()
-        last = _read(node)
-        if last is not None and last[0].node.state == "running" and condition(*last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}; last status: {last}")
 
 
 def _hold(node: ShiftedNode, secs: float) -> list[tuple[Snapshot, int]]:
     """Every reading for `secs` (longer than the stale limit: silence would have been judged by then)."""
     readings, deadline = [], time.monotonic() + secs
     while time.monotonic() < deadline:
-        if (reading := _read(node)) is not None:
+        if (reading := read_status(node)) is not None:
             readings.append(reading)
         time.sleep(0.5)
     return readings
@@ -64,7 +42,7 @@ def _hold(node: ShiftedNode, secs: float) -> list[tuple[Snapshot, int]]:
 
 def test_spy_at_nine_in_the_evening_is_closed_until_the_next_session_and_the_node_stays_healthy(tmp_path: Path):
     with node_at(_new_york(2030, 1, 2, 21, 0), tmp_path, [SPY, EURUSD], STALE_AFTER_SECS) as node:
-        snapshot, healthz = _until(node, "both feeds judged", lambda s, _: _quotes(s, SPY) and _quotes(s, EURUSD))
+        snapshot, healthz = until(node, "both feeds judged", lambda s, _: _quotes(s, SPY) and _quotes(s, EURUSD))
         readings = [(snapshot, healthz), *_hold(node, 2.5 * STALE_AFTER_SECS)]
     for snapshot, healthz in readings:
         spy_feed = _quotes(snapshot, SPY)
@@ -77,7 +55,7 @@ def test_spy_at_nine_in_the_evening_is_closed_until_the_next_session_and_the_nod
 
 def test_spy_at_ten_in_the_morning_is_live(tmp_path: Path):
     with node_at(_new_york(2030, 1, 2, 10, 0), tmp_path, [SPY], STALE_AFTER_SECS) as node:
-        snapshot, healthz = _until(node, "SPY fresh", lambda s, _: getattr(_quotes(s, SPY), "state", "") == "fresh")
+        snapshot, healthz = until(node, "SPY fresh", lambda s, _: getattr(_quotes(s, SPY), "state", "") == "fresh")
         readings = [(snapshot, healthz), *_hold(node, 2 * STALE_AFTER_SECS)]
     for snapshot, healthz in readings:
         assert _quotes(snapshot, SPY).state == "fresh" and _quotes(snapshot, SPY).count > 0
@@ -86,7 +64,7 @@ def test_spy_at_ten_in_the_morning_is_live(tmp_path: Path):
 
 def test_fx_at_five_past_five_is_closed_for_the_daily_break_not_stale(tmp_path: Path):
     with node_at(_new_york(2030, 1, 2, 17, 5), tmp_path, [EURUSD], STALE_AFTER_SECS) as node:
-        snapshot, healthz = _until(node, "EUR/USD judged", lambda s, _: _quotes(s, EURUSD) is not None)
+        snapshot, healthz = until(node, "EUR/USD judged", lambda s, _: _quotes(s, EURUSD) is not None)
         readings = [(snapshot, healthz), *_hold(node, 2.5 * STALE_AFTER_SECS)]
     for snapshot, healthz in readings:
         fx = _quotes(snapshot, EURUSD)
@@ -100,7 +78,7 @@ def test_fx_at_five_past_five_is_closed_for_the_daily_break_not_stale(tmp_path: 
 
 def test_on_a_us_holiday_spy_is_closed_all_day_in_the_gateways_hours_and_in_the_status(tmp_path: Path):
     with node_at(_new_york(2030, 11, 28, 12, 0), tmp_path, [SPY], STALE_AFTER_SECS) as node:
-        snapshot, healthz = _until(node, "SPY judged", lambda s, _: _quotes(s, SPY) is not None)
+        snapshot, healthz = until(node, "SPY judged", lambda s, _: _quotes(s, SPY) is not None)
         readings = [(snapshot, healthz), *_hold(node, 1.5 * STALE_AFTER_SECS)]
         ib = IBApp().connect(node.gateway_port, 41)
         try:
