@@ -68,10 +68,14 @@ class MarketClock:
             raise ValueError(f"market_hours: expected one of {MARKET_HOURS}, got {market_hours!r}")
         self._cache = cache
         self._always = market_hours == "always"
+        self._hours: dict[InstrumentId, tuple[object, TradingHours | None]] = {}  # read once per instrument object
 
     def state(self, instrument_id: InstrumentId, t: float) -> MarketState:
-        """The market of ``instrument_id`` at Unix time ``t``."""
+        """The market of ``instrument_id`` at Unix time ``t`` (by the instrument the cache holds now)."""
         if self._always:
             return UNKNOWN
         instrument = self._cache.instrument(instrument_id)
-        return market_state(hours_in_info(instrument.info) if instrument is not None else None, t)
+        known = self._hours.get(instrument_id)
+        if known is None or known[0] is not instrument:
+            known = self._hours[instrument_id] = (instrument, hours_in_info(instrument.info) if instrument else None)
+        return market_state(known[1], t)
