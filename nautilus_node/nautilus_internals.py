@@ -1,13 +1,13 @@
 """The few NautilusTrader internals this project relies on, all here and nowhere else.
 
-NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
-client's address and API session, observe the error codes it processes, forget the cache between nodes, make
-the factories build another client class, and find a node's kernel from an actor. Each function below is the
-only code touching the private attribute or undocumented hook it uses; the constants below name them all, and
-`tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
-after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py`
-overrides `InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`,
-`USED_ATTRIBUTES`, `USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
+NautilusTrader offers no public way to do these things: find the IB client and instrument provider its factories
+cached, read that client's address and API session, observe the error codes it processes, forget the cache between
+nodes, make the factories build another client class, and find a node's kernel from an actor. Each function below
+is the only code touching the private attribute or undocumented hook it uses; the constants below name them all,
+and `tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
+after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py` overrides
+`InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`, `USED_ATTRIBUTES`,
+`USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.system.kernel import NautilusKernel
 
@@ -132,3 +133,11 @@ def find_kernel(msgbus: MessageBus) -> NautilusKernel | None:
         if isinstance(owner, NautilusKernel):
             return owner
     return None
+
+
+def cached_ib_instrument_provider(client: InteractiveBrokersClient) -> InteractiveBrokersInstrumentProvider | None:
+    """The instrument provider NautilusTrader's IB factories cached for `client` (a node's data and execution
+    clients share it when their provider configs are equal), or `None` when there is none or several."""
+    address = ib_client_address(client)
+    found = [p for (key, _config), p in factories.IB_INSTRUMENT_PROVIDERS.items() if key == address]
+    return found[0] if len(found) == 1 else None

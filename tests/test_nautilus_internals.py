@@ -12,6 +12,7 @@ import nautilus_trader
 import pytest
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
 from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
@@ -24,6 +25,7 @@ from nautilus_node.nautilus_internals import (
     IB_FACTORY_CLIENT_CLASS,
     IB_PROCESS_ERROR_KEYWORDS,
     cached_ib_client,
+    cached_ib_instrument_provider,
     find_kernel,
     ib_api_session,
     ib_client_address,
@@ -91,6 +93,22 @@ def test_the_cached_client_is_found_by_its_address_or_as_the_only_one(ib_client)
     finally:
         factories.IB_CLIENTS.clear()
         factories.IB_CLIENTS.update(others)
+
+
+def test_the_provider_the_factories_cache_for_a_client_is_found_by_the_clients_address(ib_client) -> None:
+    others = dict(factories.IB_INSTRUMENT_PROVIDERS)
+    factories.IB_INSTRUMENT_PROVIDERS.clear()
+    try:
+        provider = factories.get_cached_interactive_brokers_instrument_provider(
+            ib_client, LiveClock(), InteractiveBrokersInstrumentProviderConfig()
+        )
+        assert cached_ib_instrument_provider(ib_client) is provider, (
+            f"{RELIED_ON} interactive_brokers.factories.IB_INSTRUMENT_PROVIDERS keyed by ((host, port, client id), "
+            "config hash)"
+        )
+    finally:
+        factories.IB_INSTRUMENT_PROVIDERS.clear()
+        factories.IB_INSTRUMENT_PROVIDERS.update(others)
 
 
 def test_a_kernel_is_found_through_its_own_shutdown_subscription_on_its_message_bus() -> None:

@@ -18,12 +18,12 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.errors import InputError
+from nautilus_node.ib.orders import TIMES_IN_FORCE
 from nautilus_node.live.one_shot_order import OrderOutcome
 from nautilus_node.live.runner import Echo, RunOptions, run_settings
 from nautilus_node.settings import Settings, load_settings
 
 SIDES = ("BUY", "SELL")
-TIFS = ("DAY", "GTC", "IOC", "FOK")
 DEFAULT_TIMEOUT_SECS = 30.0
 # Beyond the order's own timeout, the node may take this long to connect, reconcile and start (as `run` allows
 # with the default gateway.startup_timeout_secs); past both, the node is stopped whatever happened.
@@ -62,8 +62,8 @@ def parse_order_args(
             f'"EUR/USD.IDEALPRO")'
         ) from None
     price = _positive_number(limit, "--limit") if limit is not None else None
-    if tif.upper() not in TIFS:
-        raise OrderArgumentError(f"--tif {tif!r} must be one of {', '.join(TIFS)}")
+    if tif.upper() not in TIMES_IN_FORCE:
+        raise OrderArgumentError(f"--tif {tif!r} must be one of {', '.join(TIMES_IN_FORCE)}")
     timeout_secs = float(_positive_number(timeout, "--timeout")) if timeout is not None else DEFAULT_TIMEOUT_SECS
     return OrderArgs(
         side=side.upper(),

@@ -4,7 +4,8 @@ NautilusTrader connects to IB inside `TradingNode.build()` and retries there for
 the gateway never answers. So before building, the API handshake is probed (or awaited with a countdown);
 during the build, SIGINT/SIGTERM and a deadline interrupt it; while running, they stop the node cleanly.
 NautilusTrader's IB adapter takes seconds to import, so it is imported only once the gateway has answered:
-a missing gateway is reported within the handshake timeout.
+a missing gateway is reported within the handshake timeout. Once built, the node's own session is asked for
+every instrument's contract (`contract_check`), and each start-up stage's seconds go to the node's log.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from nautilus_node.errors import UserError
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX
 from nautilus_node.live.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
 from nautilus_node.live.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
+from nautilus_node.live.startup_stages import StartupStages
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -37,7 +40,8 @@ if TYPE_CHECKING:
     from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
-STARTUP_POLL_SECS = 0.2
+STARTUP_POLL_SECS = 0.05  # how often start-up is checked: cheap, and at most this late
+DISCARD_WAIT_SECS = 5.0
 
 Echo = Callable[[str], None]
 
@@ -188,10 +192,13 @@ def run_node(
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
     """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
-    command_started = time.monotonic()
+    stages = StartupStages()
     gateway = settings.gateway
     if gateway.account is None:
-        raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
+        raise ConfigError(
+            f"gateway.account is not set: put your paper account ({PAPER_ACCOUNT_PREFIX}…) in the config or set "
+            "TWS_ACCOUNT"
+        )
     ensure_status_port_free(settings.status)
     answered = False
     loop: asyncio.AbstractEventLoop | None = None
@@ -200,11 +207,11 @@ def run_node(
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
+            stages.mark("gateway probe")
             with interrupts.held():
-                from nautilus_node.live.contract_check import check_contracts
+                from nautilus_trader.common.component import Logger
 
-            check_contracts(gateway, list(settings.instruments.load))
-            with interrupts.held():
+                from nautilus_node.live.contract_check import check_node_contracts
                 from nautilus_node.live.node import (
                     build_node_config,
                     create_node,
@@ -214,6 +221,7 @@ def run_node(
                 )
                 from nautilus_node.validation import validate_settings
 
+                stages.mark("adapter import")
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
@@ -221,8 +229,16 @@ def run_node(
                 node = create_node(config, loop, resilience_policy(settings))
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
+            stages.mark("strategies and node config")
             interrupts.arm_deadline(gateway.startup_timeout_secs)
             node.build()
+            stages.mark("build and connect")
+            try:
+                check_node_contracts(loop, gateway, list(settings.instruments.load))
+            except UserError:
+                _discard(node, gateway)
+                raise
+            stages.mark("contracts")
             echo_page_url(node, echo)
     except Interrupted as exc:
         if not answered:
@@ -253,7 +269,9 @@ def run_node(
         while time.monotonic() < deadline and not report.stopped_by:
             if node.trader.is_running and all(s.is_running for s in strategies):
                 report.started_strategies = [str(s.id) for s in strategies]
-                report.startup_secs = time.monotonic() - command_started
+                stages.mark("clients, reconciliation and strategies")
+                report.startup_secs = stages.elapsed()
+                Logger("StartupStages").info(stages.summary())
                 names = ", ".join(report.started_strategies) or "none configured"
                 echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
                 return
@@ -272,6 +290,27 @@ def run_node(
         watcher.cancel()  # the node may stop before the watcher saw start-up
         dispose_node(node)
     return report
+
+
+def _discard(node: TradingNode, gateway: GatewaySettings) -> None:
+    """Release a built node that will not run: its IB connection, tasks and event loop."""
+    from nautilus_node.live.node import dispose_node
+    from nautilus_node.nautilus_internals import cached_ib_client
+
+    client = cached_ib_client(gateway.host, gateway.port, gateway.client_id)
+    loop = node.get_event_loop()
+    if client is not None and loop is not None:
+        client.stop()
+        loop.run_until_complete(_settle(DISCARD_WAIT_SECS))
+    dispose_node(node)
+
+
+async def _settle(timeout: float) -> None:
+    """Let the loop's other tasks (a client stopping) finish, for up to `timeout` seconds."""
+    await asyncio.sleep(0)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=timeout)
 
 
 def _abandon(loop: asyncio.AbstractEventLoop | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
@@ -10,7 +9,8 @@ from pathlib import Path
 
 import msgspec
 
-from nautilus_node.errors import UserError
+from nautilus_node.errors import InputError, UserError
+from nautilus_node.settings import StatusSettings
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
 from nautilus_node.status.snapshot import Snapshot, decode
@@ -22,12 +22,11 @@ class StatusUnavailable(UserError):
     """The status could not be read; the message is one line for a person."""
 
 
-def default_url(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """The node's status URL from `NAUTILUS_NODE_STATUS_HOST`/`_PORT`, else http://127.0.0.1:8001."""
-    environ = os.environ if environ is None else environ
-    host = environ.get("NAUTILUS_NODE_STATUS_HOST") or "127.0.0.1"
-    port = environ.get("NAUTILUS_NODE_STATUS_PORT") or "8001"
-    return f"http://{host}:{port}"
+def default_url(status: StatusSettings) -> str:
+    """The node's status URL as its config (with the environment overrides) sets it."""
+    if status.port == 0:
+        raise InputError("status.port is 0 (the node picks a free port): give --url")
+    return f"http://{status.host}:{status.port}"
 
 
 def fetch(url: str, timeout: float = REQUEST_TIMEOUT_SECS) -> Snapshot:
@@ -147,4 +146,8 @@ def check_health(url: str | None, file: Path | None) -> tuple[bool, str]:
 
 
 def _read(url: str | None, file: Path | None) -> Snapshot:
-    return read_file(file) if file is not None else fetch(url or default_url())
+    if file is not None:
+        return read_file(file)
+    if url is None:
+        raise StatusUnavailable("no status address: give --url or --file")
+    return fetch(url)

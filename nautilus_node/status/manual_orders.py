@@ -20,11 +20,12 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.settings import PAPER_ACCOUNT_PREFIX
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
+from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
+from nautilus_node.ib.orders import TimeInForce as Tif
 
 OrderType = Literal["MARKET", "LIMIT", "STOP"]
 Side = Literal["BUY", "SELL"]
-Tif = Literal["DAY", "GTC", "IOC", "FOK"]
 
 
 class OrderRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -35,7 +36,7 @@ class OrderRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     quantity: str | int | float
     type: OrderType = "MARKET"
     price: str | int | float | None = None
-    time_in_force: Tif = "DAY"
+    time_in_force: Tif = DEFAULT_TIME_IN_FORCE
 
 
 class OrderRefused(Exception):
@@ -137,7 +138,7 @@ class ManualOrders(Strategy):
 def live_account_problem(account_numbers: list[str]) -> str | None:
     """Why the control API will not trade these accounts (a live one among them), or `None`."""
     for number in account_numbers:
-        if not number.startswith(PAPER_ACCOUNT_PREFIX):
+        if not is_paper_account(number):
             return (
                 f"account {number} is not a paper account (paper accounts start with {PAPER_ACCOUNT_PREFIX}): "
                 "the control API trades paper only"

@@ -19,7 +19,8 @@ CLOCK_TIME = re.compile(r"^([01]\d|2[0-4]):?[0-5]\d(-([01]\d|2[0-4]):?[0-5]\d)?$
 NOT_A_CALENDAR = {("simgateway/bars.py", "weekday")}
 USERS = {  # module → what it must import from the calendar
     "simgateway/contracts.py": "nautilus_node.ib.hours",
-    "simgateway/broker.py": "nautilus_node.ib.hours",
+    "simgateway/order_book.py": "nautilus_node.ib.hours",
+    "simgateway/account.py": "nautilus_node.ib.hours",
     "status/actor.py": "nautilus_node.ib.market_state",
     "status/feeds.py": "nautilus_node.ib.market_state",
     "live/resilient_client.py": "nautilus_node.ib.market_state",

@@ -131,3 +131,19 @@ def test_the_fills_line_lists_as_many_fills_as_it_counts():
     lines = text.splitlines()
     start = lines.index("fills     7 recent")
     assert [line.split()[0] for line in lines[start + 1 : start + 8]] == [f.at for f in fills]
+
+
+def test_status_reads_the_nodes_address_from_the_config_and_its_environment_overrides(served, tmp_path: Path):
+    board, url = served
+    board.publish(_fresh())
+    port = url.rsplit(":", 1)[1]
+    config = tmp_path / "node.toml"
+    config.write_text(f"[status]\nhost = '127.0.0.1'\nport = {port}\n")
+    from_file = run_cli("status", "--check", "--config", str(config), free_status_port=False)
+    assert (from_file.returncode, from_file.stdout[:9]) == (0, "healthy ("), from_file.stdout + from_file.stderr
+
+    config.write_text(f"[status]\nhost = '127.0.0.1'\nport = {_free_port()}\n")
+    overridden = run_cli(
+        "status", "--check", "--config", str(config), env={"NAUTILUS_NODE_STATUS_PORT": port}, free_status_port=False
+    )
+    assert (overridden.returncode, overridden.stdout[:9]) == (0, "healthy ("), overridden.stdout

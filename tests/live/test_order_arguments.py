@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.order.conftest import run_cli
+from tests.live.conftest import run_cli
 
 
 @pytest.mark.parametrize(
