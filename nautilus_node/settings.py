@@ -90,7 +90,8 @@ class StatusSettings(_Section):
     file: str = "status/status.json"
     stale_after_secs: PositiveSeconds = 10.0
     required_feeds: list[str] = []
-    market_hours: Literal["fx", "always"] = "fx"
+    market_hours: Literal["instruments", "always"] = "instruments"
+    ib_region: Literal["north_america", "europe", "asia"] = "north_america"
 
 
 class ResilienceSettings(_Section):

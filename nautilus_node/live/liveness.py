@@ -8,6 +8,7 @@ for a re-request. A subscription silent beyond its expected interval is re-reque
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -75,9 +76,11 @@ class LivenessBook:
             watch.recovering_since_ns = None
             watch.cause = None
 
-    def pause(self, now_ns: int) -> None:
-        """Nothing can flow now (market closed, farm broken, not connected): silence restarts from `now_ns`."""
-        for watch in self._watches.values():
+    def pause(self, now_ns: int, names: Iterable[str] | None = None) -> None:
+        """Nothing can flow now for `names` (default: every watch): their market is closed, the farm broken or
+        the gateway away. Their silence restarts from `now_ns`, so after a pause each has its full interval."""
+        chosen = self._watches.values() if names is None else (self._watches[n] for n in names if n in self._watches)
+        for watch in chosen:
             watch.quiet_since_ns = now_ns
             if watch.state == "recovering":
                 watch.next_try_ns = max(watch.next_try_ns, now_ns + self._backoff_ns(watch))

@@ -52,6 +52,7 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "stale_after_secs": status.stale_after_secs,
             "required_feeds": list(status.required_feeds),
             "market_hours": status.market_hours,
+            "ib_region": status.ib_region,
             "startup_grace_secs": startup_grace_secs,
             "gateway_host": gateway.host,
             "gateway_port": gateway.port,

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 
+from nautilus_node.ib.market_state import MarketClock
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
 from nautilus_node.live.resilient_connection import ConnectionMixin
 from nautilus_node.live.resilient_reconciliation import ReconciliationMixin
@@ -84,6 +85,7 @@ USED_ATTRIBUTES = (
     "_subscription_tick_data",
     "_event_subscriptions",
     "_clock",
+    "_cache",
     "_loop",
     "_host",
     "_port",
@@ -109,7 +111,7 @@ class ResiliencePolicy:
     farm_wait_secs: float = 5.0
     connectivity_restore_secs: float = 120.0
     watchdog_interval_secs: float = 1.0
-    market_hours: str = "fx"
+    market_hours: str = "instruments"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
 
 
@@ -149,6 +151,7 @@ class ResilientInteractiveBrokersClient(
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._liveness = LivenessBook(self.policy.liveness)
+        self._market = MarketClock(self._cache, self.policy.market_hours)
         self._req_names: dict[int, str] = {}
         self._data_req_ids: set[int] = set()
         self._market_data_type_sent: int | None = None

@@ -8,14 +8,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from nautilus_trader.adapters.interactive_brokers.client.common import Subscription
 from nautilus_trader.model.data import BarType
+from nautilus_trader.model.identifiers import InstrumentId
 
 from nautilus_node.live.resilient_connection import HMDS_FARM_OK
-from nautilus_node.status.feeds import market_open
 
 RESUBSCRIBE_CODES = frozenset({10182, 10225, 322})
 
@@ -30,6 +29,14 @@ def subscription_kind(name: str | tuple) -> str:
     except ValueError:
         return "other"
     return "bars" if bar_type.spec.timedelta.total_seconds() == 5 else "live_bars"
+
+
+def subscription_instrument(name: str | tuple) -> InstrumentId | None:
+    """The instrument a market-data subscription is for: the first part of a tuple name, or a bar type's."""
+    try:
+        return InstrumentId.from_str(str(name[0])) if isinstance(name, tuple) else BarType.from_str(name).instrument_id
+    except (ValueError, IndexError):
+        return None
 
 
 def subscription_label(name: str | tuple) -> str:
@@ -174,17 +181,14 @@ class SubscriptionsMixin:
                 self._log.exception("Liveness check failed", exc)
 
     async def _check_liveness(self) -> None:
-        """Re-request the subscriptions silent too long, while they could flow at all."""
+        """Re-request the subscriptions silent too long, while they could flow at all (connected, the farm up,
+        their instrument's market open by its own trading hours)."""
         now = self._clock.timestamp_ns()
         self._note_data(now)
-        can_flow = (
-            self.is_ready
-            and self._data_farm_degraded_since_ns is None
-            and market_open(self.policy.market_hours, datetime.fromtimestamp(now / 1e9, tz=UTC))
-        )
-        if not can_flow:
+        if not self.is_ready or self._data_farm_degraded_since_ns is not None:
             self._liveness.pause(now)
             return
+        self._liveness.pause(now, self._closed_market_labels(now))
         due = set(self._liveness.due(now))
         if not due:
             return
@@ -195,6 +199,15 @@ class SubscriptionsMixin:
                 await self._request_again(subscription, cancel_first=True)
             except Exception as exc:
                 self._log.exception(f"Failed to request {subscription.name} again", exc)
+
+    def _closed_market_labels(self, now_ns: int) -> list[str]:
+        """The subscriptions whose instrument's market is closed at `now_ns`."""
+        closed = []
+        for subscription in self._all_subscriptions():
+            instrument_id = subscription_instrument(subscription.name)
+            if instrument_id is not None and not self._market.state(instrument_id, now_ns / 1e9).is_open:
+                closed.append(subscription_label(subscription.name))
+        return closed
 
 
 async def _call(handle: Callable[[], Any]) -> None:

@@ -9,11 +9,10 @@ import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from nautilus_node.ib import fees
+from nautilus_node.ib.hours import zone_of
 from nautilus_node.simgateway.contracts import ContractSpec
-from nautilus_node.simgateway.hours import ZONES
 
 if TYPE_CHECKING:
     from nautilus_node.simgateway.order_book import Order
@@ -46,7 +45,7 @@ class Execution:
 
     @property
     def time_text(self) -> str:
-        local = dt.datetime.fromtimestamp(self.ts, ZoneInfo(ZONES.get(self.time_zone, self.time_zone)))
+        local = dt.datetime.fromtimestamp(self.ts, zone_of(self.time_zone))
         return f"{local:%Y%m%d %H:%M:%S} {self.time_zone}"
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from nautilus_node.simgateway.hours import (
+from nautilus_node.ib.hours import (
     CME_GLOBEX_LIQUID,
     CME_GLOBEX_TRADING,
     FX,
@@ -34,10 +34,10 @@ class ContractSpec:
     min_tick: float
     long_name: str
     time_zone_id: str
-    trading_hours: str
-    liquid_hours: str
     market_name: str
     valid_exchanges: str
+    trading_hours: str = ""  # IB's texts as last sent; written from the weeks below at each request
+    liquid_hours: str = ""
     order_types: str = SERVED_ORDER_TYPES
     multiplier: str = ""
     last_trade_date: str = ""
@@ -66,7 +66,8 @@ class ContractSpec:
         return len(text.split(".")[1]) if "." in text else 0
 
     def hours_text(self, now: float) -> tuple[str, str]:
-        """IB's tradingHours and liquidHours texts for the week from ``now``."""
+        """IB's tradingHours and liquidHours texts for the week from ``now`` (the fixed texts of a contract
+        without weekly hours)."""
         if self.trading_week is None or self.liquid_week is None:
             return self.trading_hours, self.liquid_hours
         return self.trading_week.text(now), self.liquid_week.text(now)
@@ -108,7 +109,6 @@ _MONTH_CODES = "FGHJKMNQUVXZ"
 def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
     """SPY on ARCA, EUR.USD on IDEALPRO and the two front ES futures on CME."""
     today = today or dt.datetime.now(dt.UTC).date()
-    noon = dt.datetime.combine(today, dt.time(12), dt.UTC).timestamp()
     spy = ContractSpec(
         con_id=756733,
         symbol="SPY",
@@ -121,8 +121,6 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         min_tick=0.01,
         long_name="SPDR S&P 500 ETF TRUST",
         time_zone_id="US/Eastern",
-        trading_hours=US_STOCK_TRADING.text(noon),
-        liquid_hours=US_STOCK_LIQUID.text(noon),
         trading_week=US_STOCK_TRADING,
         liquid_week=US_STOCK_LIQUID,
         market_name="SPY",
@@ -150,8 +148,6 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
         min_tick=0.00005,
         long_name="European Monetary Union Euro",
         time_zone_id="US/Eastern",
-        trading_hours=FX.text(noon),
-        liquid_hours=FX.text(noon),
         trading_week=FX,
         liquid_week=FX,
         market_name="EUR.USD",
@@ -181,8 +177,6 @@ def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
                 min_tick=0.25,
                 long_name="E-mini S&P 500",
                 time_zone_id="US/Central",
-                trading_hours=CME_GLOBEX_TRADING.text(noon),
-                liquid_hours=CME_GLOBEX_LIQUID.text(noon),
                 trading_week=CME_GLOBEX_TRADING,
                 liquid_week=CME_GLOBEX_LIQUID,
                 market_name="ES",

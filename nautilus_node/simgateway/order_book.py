@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from nautilus_node.ib.hours import WeeklyHours
 from nautilus_node.ib.orders import (
     DEFAULT_TIME_IN_FORCE,
     IB_TIMES_IN_FORCE,
@@ -26,7 +27,6 @@ from nautilus_node.ib.orders import (
 from nautilus_node.simgateway.account import Execution, _Book
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
-from nautilus_node.simgateway.hours import WeeklyHours
 from nautilus_node.simgateway.market import Quote
 
 OCA_CANCEL_WITH_BLOCK = 1
@@ -191,7 +191,7 @@ class OrdersMixin:
             return _good_till(req, now)
         hours = self._hours(req)
         if req.tif == "DAY" and hours is not None:
-            return hours.next_session(now)[1]  # a DAY order ends with its (current or next) session
+            return hours.next_close(now)  # a DAY order ends with its (current or next) session
         return None
 
     def _hours(self, req: OrderRequest) -> WeeklyHours | None:

@@ -13,13 +13,11 @@ session only; ``ignoreSize`` drops BID_ASK ticks that change only sizes; FX has 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.contracts import ContractSpec
@@ -234,30 +232,11 @@ def _knot(con_id: int, seed: int, knot: int) -> float:
 
 
 def in_regular_hours(spec: ContractSpec, time: float) -> bool:
-    """Whether ``time`` falls in the contract's regular session (its liquid hours) on a weekday.
+    """Whether ``time`` falls in the contract's regular session (its liquid hours).
 
-    Contracts whose session runs overnight (FX) count every hour as regular, as IB does for IDEALPRO.
+    Contracts whose regular session runs overnight (FX) count every hour as regular, as IB does for IDEALPRO.
     """
-    session = _regular_session(spec.liquid_hours)
-    if session is None:
+    week = spec.liquid_week
+    if week is None or any(session.overnight for session in week.sessions):
         return True
-    local = dt.datetime.fromtimestamp(time, ZoneInfo(_zone(spec.time_zone_id)))
-    opens, closes = session
-    return local.weekday() < 5 and opens <= local.strftime("%H%M") < closes
-
-
-@lru_cache(maxsize=64)
-def _regular_session(liquid_hours: str) -> tuple[str, str] | None:
-    """The (open, close) "HHMM" of a same-day session in IB's liquid-hours text; None if it runs overnight."""
-    for part in liquid_hours.split(";"):
-        day, _, rest = part.partition(":")
-        if rest == "CLOSED" or "-" not in rest:
-            continue
-        opens, closes = rest.split("-")
-        close_day, _, close_time = closes.partition(":")
-        return (opens, close_time) if close_day == day else None
-    return None
-
-
-def _zone(time_zone_id: str) -> str:
-    return {"US/Eastern": "America/New_York", "US/Central": "America/Chicago"}.get(time_zone_id, time_zone_id)
+    return week.is_open(time)

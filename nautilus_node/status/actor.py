@@ -12,28 +12,30 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.system.kernel import NautilusKernel
 
+from nautilus_node.ib.market_state import MARKET_HOURS, MarketClock
+from nautilus_node.ib.resets import ResetWindow, reset_windows
 from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
 from nautilus_node.status.control import ControlToken, OrderDesk
-from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
+from nautilus_node.status.feeds import FeedMonitor
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
-from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
+from nautilus_node.status.snapshot import ExpectedWindow, Fill, Health, Node, NodeState, Snapshot, Strategy, iso
 from nautilus_node.status.store import write_atomic
 
 _NOT_STARTED = frozenset({ComponentState.PRE_INITIALIZED, ComponentState.READY})
@@ -46,6 +48,7 @@ class StatusActor(Actor):
         super().__init__(config)
         if config.market_hours not in MARKET_HOURS:
             raise ValueError(f"market_hours: expected one of {MARKET_HOURS}, got {config.market_hours!r}")
+        reset_windows(config.ib_region, 0.0)  # ValueError naming an unknown region
         self._status_config = config
         self.board = StatusBoard()
         self._fills: deque[Fill] = deque(maxlen=config.max_fills)
@@ -70,7 +73,8 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
-        self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
+        market = MarketClock(cache, config.market_hours)
+        self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds, market.state)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
         msgbus.subscribe(topic="events.order.*", handler=self._on_order_event)
@@ -187,23 +191,20 @@ class StatusActor(Actor):
         assert self._feeds is not None and self._gateway is not None, "the actor is not registered"
         config = self._status_config
         now_ns = self.clock.timestamp_ns()
-        now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
-        is_open = market_open(config.market_hours, now)
         gateway = self._gateway.poll()
+        windows = reset_windows(config.ib_region, now_ns / 1e9, days=1)
+        current = next((w for w in windows if w.start * 1e9 <= now_ns), None)
+        if current is not None and gateway.state != "connected":
+            gateway = msgspec.structs.replace(gateway, scheduled_reset=current.label)
         self._feeds.discover(now_ns)
-        feeds = self._feeds.views(
-            now_ns,
-            is_open,
-            self._gateway.farm_outage("md"),
-            self._gateway.farm_outage("hmds"),
-        )
+        feeds = self._feeds.views(now_ns, self._gateway.farm_outage("md"), self._gateway.farm_outage("hmds"))
         node_state = self._node_state(now_ns)
         node = Node(
             trader_id=str(self.trader_id),
             state=node_state,
             started_at=iso(self._registered_ns),
             uptime_secs=round((now_ns - self._registered_ns) / 1e9, 3),
-            market_open=is_open,
+            market_open=not feeds or any(feed.state != "closed" for feed in feeds),
             on_stop=config.on_stop,
         )
         strategies = self._strategies(node_state)
@@ -231,6 +232,7 @@ class StatusActor(Actor):
             instruments=views.instrument_rules(self.cache),
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
+            expected_windows=[_expected(w) for w in windows],
         )
 
     def _node_state(self, now_ns: int) -> NodeState:
@@ -278,3 +280,12 @@ class StatusActor(Actor):
         if self._kernel is None:
             warnings.append("node kernel not found: node and strategy states unknown")
         return warnings
+
+
+def _expected(window: ResetWindow) -> ExpectedWindow:
+    return ExpectedWindow(
+        kind=window.kind,
+        label=window.label,
+        starts_at=iso(int(window.start * 1e9)),
+        ends_at=iso(int(window.end * 1e9)),
+    )

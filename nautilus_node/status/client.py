@@ -88,6 +88,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         + (f"; reconnected {g.reconnects} times" if g.reconnects else ""),
     ]
     lines += [f"          IB {c.code} at {c.at}: {c.message}" for c in g.codes[-5:]]
+    lines += [f"          expected: {w.label} {w.starts_at} to {w.ends_at}" for w in s.expected_windows[:1]]
     lines += resilience_lines(s.resilience)
     lines.append("")
     if not s.accounts:

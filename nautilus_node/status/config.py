@@ -15,10 +15,12 @@ class StatusActorConfig(ActorConfig, frozen=True):
     (`None` for both host and port: the only one). account_id: the IB account the node trades (shown as
     "not reported" until the gateway reports it). stale_after_secs: a feed with no event for this long while
     its market is open is stale. required_feeds: instrument ids (their quotes) or bar types that must be
-    fresh for the node to be healthy. market_hours: "fx" (Sunday 17:00 to Friday 17:00 New York) or
-    "always". startup_grace_secs: after this long without the trader starting, strategies count as never
-    started. interval_secs: how often the snapshot is rebuilt. max_fills: how many recent fills are kept.
-    on_stop: what stopping the node does with the manual desk's orders (`[node] on_stop`), shown on the page.
+    fresh for the node to be healthy. market_hours: "instruments" (each feed's market is open by its
+    instrument's trading hours, as IB states them in its contract details) or "always". ib_region: the
+    region whose scheduled resets IB publishes for the account ("north_america", "europe", "asia"). startup_grace_secs:
+    after this long without the trader starting, strategies count as never started. interval_secs: how often
+    the snapshot is rebuilt. max_fills: how many recent fills are kept. on_stop: what stopping the node does
+    with the manual desk's orders (`[node] on_stop`), shown on the page.
     """
 
     http_host: str = "127.0.0.1"
@@ -30,7 +32,8 @@ class StatusActorConfig(ActorConfig, frozen=True):
     account_id: str | None = None
     stale_after_secs: PositiveFloat = 10.0
     required_feeds: tuple[str, ...] = ()
-    market_hours: str = "fx"
+    market_hours: str = "instruments"
+    ib_region: str = "north_america"
     startup_grace_secs: PositiveFloat = 120.0
     interval_secs: PositiveFloat = 1.0
     max_fills: int = 20

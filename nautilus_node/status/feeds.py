@@ -7,40 +7,20 @@ by adding its own message-bus handlers; it never sends a data subscription of it
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.core.data import Data
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.identifiers import InstrumentId
 
+from nautilus_node.ib.market_state import UNKNOWN, MarketState
 from nautilus_node.status.snapshot import Feed, FeedState, iso
 
 OBSERVED_KINDS = ("quotes", "trades", "bars")
 RATE_WINDOW_SECS = 10.0
-NEW_YORK = ZoneInfo("America/New_York")
-MARKET_HOURS = ("always", "fx")
-
-
-def fx_market_open(moment: datetime) -> bool:
-    """Whether spot FX trades at `moment`: from Sunday 17:00 to Friday 17:00, New York time."""
-    local = moment.astimezone(NEW_YORK)
-    weekday, after_five = local.weekday(), local.hour >= 17
-    if weekday == 5:  # Saturday
-        return False
-    if weekday == 4:  # Friday
-        return not after_five
-    if weekday == 6:  # Sunday
-        return after_five
-    return True
-
-
-def market_open(market_hours: str, moment: datetime) -> bool:
-    """Whether the market named by `market_hours` ("always" or "fx") is open at `moment`."""
-    return True if market_hours == "always" else fx_market_open(moment)
+MarketOf = Callable[[InstrumentId, float], MarketState]  # an instrument's market at a Unix time
 
 
 def required_feed_topic(text: str) -> str:
@@ -55,6 +35,22 @@ def required_feed_topic(text: str) -> str:
     except ValueError:
         raise ValueError(f"required_feeds: {text!r} is neither an instrument id nor a bar type") from None
     return f"data.quotes.{instrument_id.venue}.{instrument_id.symbol}"
+
+
+def topic_instrument(name: str, data_type: str) -> InstrumentId | None:
+    """The instrument of a described feed (`name` as `describe_topic` gives it), or None if it names none."""
+    try:
+        return BarType.from_str(name).instrument_id if data_type == "bars" else InstrumentId.from_str(name)
+    except ValueError:
+        return None
+
+
+def closed_reason(market: MarketState) -> str:
+    """Why a closed market's feed is quiet, and until when."""
+    if market.opens_at is None:
+        return "market closed (no session listed ahead)"
+    spell = "closed for the break" if market.in_break else "closed"
+    return f"{spell} until {iso(int(market.opens_at * 1e9))}"
 
 
 def describe_topic(topic: str) -> tuple[str, str] | None:
@@ -108,6 +104,7 @@ class _Tracked:
     required: bool
     first_seen_ns: int
     stale_after_secs: float
+    instrument_id: InstrumentId | None
     counter: FeedCounter = field(default_factory=FeedCounter)
     samples: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -115,8 +112,15 @@ class _Tracked:
 class FeedMonitor:
     """Finds subscribed data feeds on the message bus, counts their events and judges their freshness."""
 
-    def __init__(self, msgbus: MessageBus, stale_after_secs: float, required_feeds: Iterable[str]) -> None:
+    def __init__(
+        self,
+        msgbus: MessageBus,
+        stale_after_secs: float,
+        required_feeds: Iterable[str],
+        market_of: MarketOf = lambda _instrument_id, _t: UNKNOWN,
+    ) -> None:
         self._msgbus = msgbus
+        self._market_of = market_of
         self._stale_after_secs = stale_after_secs
         self._required = {required_feed_topic(text) for text in required_feeds}
         self._feeds: dict[str, _Tracked] = {}
@@ -150,6 +154,7 @@ class FeedMonitor:
                 required=topic in self._required,
                 first_seen_ns=now_ns,
                 stale_after_secs=self.stale_limit_secs(name, data_type),
+                instrument_id=topic_instrument(name, data_type),
             )
             self._feeds[topic] = tracked
             self._msgbus.subscribe(topic=topic, handler=tracked.counter.handler)
@@ -160,8 +165,9 @@ class FeedMonitor:
             self._msgbus.unsubscribe(topic=topic, handler=tracked.counter.handler)
         self._feeds.clear()
 
-    def views(self, now_ns: int, is_open: bool, md_farm_broken: str | None, hmds_broken: str | None) -> list[Feed]:
-        """Each feed's state at `now_ns`; the farm arguments name an outstanding farm outage, if any."""
+    def views(self, now_ns: int, md_farm_broken: str | None, hmds_broken: str | None) -> list[Feed]:
+        """Each feed's state at `now_ns`, by its instrument's market then; the farm arguments name an outstanding
+        farm outage, if any."""
         result = []
         self.newest, self.bars = [], []
         for topic, tracked in sorted(self._feeds.items()):
@@ -172,7 +178,8 @@ class FeedMonitor:
             tracked.samples.append((now_ns, counter.count))
             while now_ns - tracked.samples[0][0] > RATE_WINDOW_SECS * 1e9 and len(tracked.samples) > 2:
                 tracked.samples.popleft()
-            state, reason = self._judge(tracked, now_ns, is_open, md_farm_broken, hmds_broken)
+            market = UNKNOWN if tracked.instrument_id is None else self._market_of(tracked.instrument_id, now_ns / 1e9)
+            state, reason = self._judge(tracked, now_ns, market, md_farm_broken, hmds_broken)
             result.append(
                 Feed(
                     topic=topic,
@@ -185,6 +192,7 @@ class FeedMonitor:
                     last_event_at=iso(counter.last_ns) if counter.count else None,
                     age_secs=round((now_ns - counter.last_ns) / 1e9, 3) if counter.count else None,
                     reason=reason,
+                    opens_at=iso(int(market.opens_at * 1e9)) if state == "closed" and market.opens_at else None,
                 ),
             )
         return result
@@ -193,25 +201,30 @@ class FeedMonitor:
         self,
         tracked: _Tracked,
         now_ns: int,
-        is_open: bool,
+        market: MarketState,
         md_farm_broken: str | None,
         hmds_broken: str | None,
     ) -> tuple[FeedState, str | None]:
-        if not is_open:
-            return "closed", "market closed"
+        """Closed while its market is; else degraded in a farm outage; else stale once silent beyond its limit,
+        silence counted from the session's open at the earliest (a grace of one limit after each open)."""
+        if not market.is_open:
+            return "closed", closed_reason(market)
         outage = md_farm_broken or (hmds_broken if tracked.data_type == "bars" else None)
         if outage:
             return "degraded", outage
         counter = tracked.counter
         limit = tracked.stale_after_secs
+        opened_ns = int(market.opened_at * 1e9) if market.opened_at is not None else 0
         if counter.count == 0:
-            waited = (now_ns - tracked.first_seen_ns) / 1e9
+            waited = (now_ns - max(tracked.first_seen_ns, opened_ns)) / 1e9
             if waited <= limit:
                 return "waiting", "no data yet"
-            return "stale", f"no data since observed {waited:.0f} s ago (threshold {limit:g} s)"
-        if now_ns - counter.last_ns > limit * 1e9:
-            age = (now_ns - counter.last_ns) / 1e9
-            return "stale", f"no data for {age:.0f} s (threshold {limit:g} s)"
+            since = "the session opened" if opened_ns > tracked.first_seen_ns else "observed"
+            return "stale", f"no data since {since} {waited:.0f} s ago (threshold {limit:g} s)"
+        silent = (now_ns - max(counter.last_ns, opened_ns)) / 1e9
+        if silent > limit:
+            since = " since the session opened" if opened_ns > counter.last_ns else ""
+            return "stale", f"no data for {silent:.0f} s{since} (threshold {limit:g} s)"
         return "fresh", None
 
 

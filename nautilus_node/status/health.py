@@ -15,7 +15,8 @@ def assess(node: Node, gateway: Gateway, feeds: list[Feed], strategies: list[Str
     if gateway.state != "connected":
         since = f" since {gateway.since}" if gateway.since else ""
         where = f"{gateway.host}:{gateway.port}" if gateway.host is not None else "(no IB client found)"
-        reasons.append(f"gateway {where} {gateway.state}{since}")
+        expected = f" ({gateway.scheduled_reset})" if gateway.scheduled_reset else ""
+        reasons.append(f"gateway {where} {gateway.state}{since}{expected}")
     if node.state != "running":
         reasons.append(f"node {node.state.replace('_', ' ')}")
     for strategy in strategies:

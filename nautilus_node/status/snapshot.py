@@ -47,6 +47,16 @@ class Gateway(_Record, kw_only=True):
     codes: list[CodeEvent] = []
     security_definition_farm: FarmCondition | None = None  # from the last 2157/2158 seen
     reconnects: int = 0  # times connected again after the first connection
+    scheduled_reset: str | None = None  # while not connected inside one of IB's scheduled windows: its label
+
+
+class ExpectedWindow(_Record, kw_only=True):
+    """One of IB's scheduled resets for the node's region (a disconnection in it is expected, still reported)."""
+
+    kind: str  # "daily reset" or "weekend maintenance"
+    label: str
+    starts_at: str
+    ends_at: str
 
 
 class Balance(_Record, kw_only=True):
@@ -130,6 +140,7 @@ class Feed(_Record, kw_only=True):
     last_event_at: str | None
     age_secs: float | None
     reason: str | None = None
+    opens_at: str | None = None  # while closed: when its instrument's next session opens
 
 
 SubscriptionState = Literal["waiting", "live", "recovering", "dead"]
@@ -217,6 +228,7 @@ class Snapshot(_Record, kw_only=True):
     instruments: list[InstrumentRules] = []
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
+    expected_windows: list[ExpectedWindow] = []  # IB's scheduled resets now and in the next day
 
 
 _encoder = msgspec.json.Encoder()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nautilus_node.ib.accounts import DEFAULT_PORT
+from nautilus_node.live.node import build_node_config
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -79,6 +80,8 @@ def test_without_a_config_file_a_command_takes_the_defaults_and_the_environment(
         ),
         ("[[strategies]]\npath = 'a:B'\n", "strategies[0]: object missing required field `config_path`"),
         ("[gateway\n", "c.toml: not valid TOML"),
+        ("[status]\nmarket_hours = 'fx'\n", "c.toml: status.market_hours: invalid enum value 'fx'"),
+        ("[status]\nib_region = 'mars'\n", "c.toml: status.ib_region: invalid enum value 'mars'"),
     ],
 )
 def test_bad_config_names_file_key_and_what_was_expected(tmp_path: Path, text: str, expected: str) -> None:
@@ -117,3 +120,13 @@ def test_live_port_or_account_is_refused_without_double_opt_in(gateway: GatewayS
 
 def test_paper_port_and_account_need_no_opt_in() -> None:
     check_paper_only(GatewaySettings(port=4002, account="DU1234567"), live=False, environ={})
+
+
+def test_feeds_are_judged_by_their_instruments_own_hours_unless_a_node_overrides_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[gateway]\naccount = 'DU1'\n")
+    [status] = build_node_config(load_settings(path, environ={})).actors
+    assert (status.config["market_hours"], status.config["ib_region"]) == ("instruments", "north_america")
+    path.write_text("[gateway]\naccount = 'DU1'\n[status]\nmarket_hours = 'always'\nib_region = 'europe'\n")
+    [status] = build_node_config(load_settings(path, environ={})).actors
+    assert (status.config["market_hours"], status.config["ib_region"]) == ("always", "europe")

@@ -87,3 +87,14 @@ def test_subscription_kinds(name, kind):
 def test_subscription_labels():
     assert subscription_label(("EUR/USD.IDEALPRO", "market_data")) == "EUR/USD.IDEALPRO market_data"
     assert subscription_label("EUR/USD.IDEALPRO-5-SECOND-MID-EXTERNAL") == "EUR/USD.IDEALPRO-5-SECOND-MID-EXTERNAL"
+
+
+def test_a_pause_of_named_subscriptions_leaves_the_others_counting():
+    b = book()
+    b.track("fx", "quotes", 2.0, 0)
+    b.track("stock", "quotes", 2.0, 0)
+    for second in range(1, 10):  # the stock's market is closed: paused every check
+        b.pause(second * S, ["stock", "unknown"])
+    assert b.due(9 * S) == ["fx"]
+    assert b.due(11 * S) == ["fx"]  # its second try; the stock is not due yet
+    assert b.due(11 * S + 1) == ["stock"]  # its full interval after the last pause

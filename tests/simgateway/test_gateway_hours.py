@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from ibapi.order import Order as IbOrder
 
+from nautilus_node.ib.hours import CME_GLOBEX_TRADING, FX, US_STOCK_LIQUID, US_STOCK_TRADING
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway.broker import Broker, Fill, OrderRequest
 from nautilus_node.simgateway.contracts import Universe, build_universe
-from nautilus_node.simgateway.hours import CME_GLOBEX_TRADING, FX, US_STOCK_LIQUID, US_STOCK_TRADING
 from nautilus_node.simgateway.market import Quote
 
 from .ibapp import IBApp, eurusd, spy
@@ -152,4 +152,30 @@ def test_ibapi_sees_a_spy_ioc_cancelled_on_a_saturday_and_eurusd_hours_in_ibs_fo
         ib.disconnect()
     assert details.timeZoneId == "US/Eastern"
     assert details.tradingHours.split(";")[:2] == ["20300105:CLOSED", "20300106:1715-20300107:1700"]
+    assert not ib.of("execDetails")
+
+
+@pytest.fixture
+def thanksgiving_gateway():
+    offset = _ny(2030, 11, 28, 12) - dt.datetime.now(dt.UTC).timestamp()
+    clock = lambda: dt.datetime.now(dt.UTC).timestamp() + offset  # noqa: E731 - a US holiday, moving on
+    with SimulatedGateway(port=0, market_hours="real", clock=clock, tick_interval=0.1) as gateway:
+        yield gateway
+
+
+def test_on_a_us_holiday_spy_is_closed_all_day_in_its_details_and_an_order_does_not_fill(thanksgiving_gateway):
+    ib = IBApp().connect(thanksgiving_gateway.port, 1)
+    try:
+        ib.client.reqContractDetails(1, spy())
+        details = ib.wait_for("contractDetails", lambda a: a[0] == 1)[0][1]
+        order = IbOrder()
+        order.action, order.orderType, order.totalQuantity, order.tif = "BUY", "MKT", Decimal(1), "IOC"
+        order.outsideRth = True
+        oid = ib.of("nextValidId")[0][0]
+        ib.client.placeOrder(oid, spy(), order)
+        ib.wait_for("orderStatus", lambda a: a[0] == oid and a[1] == "Cancelled")
+    finally:
+        ib.disconnect()
+    assert details.tradingHours.split(";")[:2] == ["20301128:CLOSED", "20301129:0400-20301129:1700"]
+    assert details.liquidHours.split(";")[:2] == ["20301128:CLOSED", "20301129:0930-20301129:1300"]
     assert not ib.of("execDetails")

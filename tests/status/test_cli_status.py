@@ -11,7 +11,7 @@ import msgspec
 
 from nautilus_node.status.client import render
 from nautilus_node.status.health import assess
-from nautilus_node.status.snapshot import encode, iso
+from nautilus_node.status.snapshot import ExpectedWindow, encode, iso
 from nautilus_node.status.store import write_atomic
 from tests.node.conftest import run_cli
 from tests.status.conftest import sample_snapshot
@@ -48,6 +48,30 @@ def test_status_prints_the_facts_for_a_person(served):
     assert "O-2 EUR/USD.IDEALPRO SELL STOP_LIMIT 0/20000 @ 1.06900 trigger 1.07000 GTC ACCEPTED" in out
     assert "EUR/USD.IDEALPRO quotes (required): fresh, 4/s" in out
     assert "EMACross-000: RUNNING" in out
+
+
+def test_status_names_ibs_next_scheduled_reset_and_why_a_feed_is_closed(served):
+    board, url = served
+    snapshot = _fresh()
+    closed = msgspec.structs.replace(
+        snapshot.feeds[0],
+        state="closed",
+        reason="closed until 2026-11-25T22:15:00.000Z",
+        opens_at="2026-11-25T22:15:00.000Z",
+    )
+    window = ExpectedWindow(
+        kind="daily reset",
+        label="IB's scheduled daily reset (North America)",
+        starts_at="2026-11-26T05:15:00.000Z",
+        ends_at="2026-11-26T06:45:00.000Z",
+    )
+    board.publish(msgspec.structs.replace(snapshot, feeds=[closed], expected_windows=[window]))
+    out = run_cli("status", "--url", url).stdout
+    assert (
+        "expected: IB's scheduled daily reset (North America) 2026-11-26T05:15:00.000Z to 2026-11-26T06:45:00.000Z"
+        in out
+    )
+    assert "EUR/USD.IDEALPRO quotes (required): closed, 4/s, last" in out and "- closed until 2026-11-25T22:15" in out
 
 
 def test_check_exits_0_when_healthy_and_1_with_the_reasons_when_not(served):

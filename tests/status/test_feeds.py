@@ -1,4 +1,5 @@
-"""Feeds: found on the real message bus, counted per event, judged fresh, waiting, stale, degraded or closed."""
+"""Feeds: found on the real message bus, counted per event, judged fresh, waiting, stale, degraded, or closed by
+their instrument's own trading hours (IB's text in the instrument's info, in a real NautilusTrader cache)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import MessageBus, TestClock
 from nautilus_trader.model.identifiers import TraderId
+from nautilus_trader.model.instruments import CurrencyPair
 
-from nautilus_node.status.feeds import FeedMonitor, fx_market_open, required_feed_topic
+from nautilus_node.ib.hours import FX
+from nautilus_node.ib.market_state import MarketClock
+from nautilus_node.status.feeds import FeedMonitor, required_feed_topic
 from tests.status.conftest import START_NS, eurusd, quotes
 
 NY = ZoneInfo("America/New_York")
@@ -21,8 +26,22 @@ def _bus() -> MessageBus:
     return MessageBus(TraderId("NODE-001"), TestClock())
 
 
-def _states(monitor: FeedMonitor, now_ns: int, *, is_open: bool = True, md: str | None = None) -> dict:
-    return {feed.topic: feed for feed in monitor.views(now_ns, is_open, md, None)}
+def _states(monitor: FeedMonitor, now_ns: int, *, md: str | None = None) -> dict:
+    return {feed.topic: feed for feed in monitor.views(now_ns, md, None)}
+
+
+def _ny_ns(local: str) -> int:
+    return int(datetime.fromisoformat(local).replace(tzinfo=NY).timestamp() * SECOND)
+
+
+def _fx_monitor(bus: MessageBus, at_ns: int, market_hours: str = "instruments") -> FeedMonitor:
+    """A monitor whose EUR/USD carries IDEALPRO's hours as IB states them at `at_ns`, in a real cache."""
+    fields = CurrencyPair.to_dict(eurusd())
+    fields["info"] = {"tradingHours": FX.text(at_ns / SECOND), "timeZoneId": "US/Eastern"}
+    cache = Cache()
+    cache.add_instrument(CurrencyPair.from_dict(fields))
+    market = MarketClock(cache, market_hours)
+    return FeedMonitor(bus, stale_after_secs=10, required_feeds=["EUR/USD.SIM"], market_of=market.state)
 
 
 def test_monitor_follows_topics_other_components_subscribed_and_ignores_patterns_and_other_kinds():
@@ -67,15 +86,49 @@ def test_a_required_feed_that_never_delivers_waits_then_goes_stale():
     assert stale.reason == "no data since observed 12 s ago (threshold 10 s)"
 
 
-def test_a_broken_market_data_farm_degrades_a_flowing_feed_and_a_closed_market_excuses_a_quiet_one():
+def test_a_broken_market_data_farm_degrades_a_flowing_feed():
     bus = _bus()
     monitor = FeedMonitor(bus, stale_after_secs=10, required_feeds=["EUR/USD.SIM"])
     monitor.discover(START_NS)
     bus.publish(TOPIC, quotes(eurusd().id, 1)[0])
     degraded = _states(monitor, START_NS + SECOND, md="market data farm broken (IB 2103)")[TOPIC]
     assert (degraded.state, degraded.reason) == ("degraded", "market data farm broken (IB 2103)")
-    closed = _states(monitor, START_NS + 3600 * SECOND, is_open=False)[TOPIC]
-    assert closed.state == "closed"
+
+
+def test_in_fxs_daily_break_a_quiet_feed_is_closed_until_the_reopen_then_stale_only_after_a_grace():
+    bus = _bus()
+    before = _ny_ns("2030-01-02 16:59:00")
+    monitor = _fx_monitor(bus, before)
+    monitor.discover(before)
+    bus.publish(TOPIC, quotes(eurusd().id, 1, start_ns=before)[0])
+    assert _states(monitor, before + SECOND)[TOPIC].state == "fresh"
+    in_break = _states(monitor, _ny_ns("2030-01-02 17:05:00"))[TOPIC]
+    assert (in_break.state, in_break.reason) == ("closed", "closed for the break until 2030-01-02T22:15:00.000Z")
+    assert in_break.opens_at == "2030-01-02T22:15:00.000Z"
+    assert _states(monitor, _ny_ns("2030-01-02 17:15:09"))[TOPIC].state == "fresh"  # within 10 s of the open
+    stale = _states(monitor, _ny_ns("2030-01-02 17:15:11"))[TOPIC]
+    assert (stale.state, stale.reason) == ("stale", "no data for 11 s since the session opened (threshold 10 s)")
+
+
+def test_over_the_weekend_a_feed_is_closed_until_sundays_open_and_always_overrides_the_hours():
+    bus = _bus()
+    saturday = _ny_ns("2030-01-05 12:00:00")
+    monitor = _fx_monitor(bus, saturday)
+    monitor.discover(saturday)
+    closed = _states(monitor, saturday + 60 * SECOND)[TOPIC]
+    assert (closed.state, closed.reason) == ("closed", "closed until 2030-01-06T22:15:00.000Z")
+    always = _fx_monitor(bus, saturday, market_hours="always")
+    always.discover(saturday)
+    assert _states(always, saturday + 60 * SECOND)[TOPIC].state == "stale"
+
+
+def test_an_instrument_without_hours_or_past_the_days_its_hours_list_is_judged_as_open():
+    bus = _bus()
+    listed = _ny_ns("2030-01-05 12:00:00")
+    monitor = _fx_monitor(bus, listed)
+    later = listed + 30 * 86400 * SECOND  # a month on: the text (7 days) says nothing
+    monitor.discover(later)
+    assert _states(monitor, later + 60 * SECOND)[TOPIC].state == "stale"
 
 
 def test_closing_the_monitor_removes_only_its_own_handlers():
@@ -94,22 +147,6 @@ def test_required_feeds_name_quotes_by_instrument_id_and_bars_by_bar_type():
     assert required_feed_topic(bar_type) == f"data.bars.{bar_type}"
     with pytest.raises(ValueError, match=r"required_feeds: 'EURUSD' is neither an instrument id nor a bar type"):
         required_feed_topic("EURUSD")
-
-
-@pytest.mark.parametrize(
-    ("local", "is_open"),
-    [
-        ("2026-11-27 16:59", True),  # Friday before the close
-        ("2026-11-27 17:00", False),  # Friday close
-        ("2026-11-28 12:00", False),  # Saturday
-        ("2026-11-29 16:59", False),  # Sunday before the open
-        ("2026-11-29 17:00", True),  # Sunday open
-        ("2026-07-01 03:00", True),  # a summer Wednesday night
-    ],
-)
-def test_fx_market_hours_run_from_sunday_to_friday_five_pm_new_york(local: str, is_open: bool):
-    moment = datetime.fromisoformat(local).replace(tzinfo=NY)
-    assert fx_market_open(moment) is is_open
 
 
 def test_a_bar_feed_may_wait_two_bar_intervals_before_it_is_stale():
