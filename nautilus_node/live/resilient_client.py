@@ -21,6 +21,9 @@ names the NautilusTrader behaviour it corrects:
 - a subscription that dies silently is never noticed. Here a liveness watchdog re-requests a subscription
   silent beyond its expected interval (bars: period + grace; quotes: a threshold) while its market is open
   and its farm OK, with back-off and a bounded number of tries, and then reports it dead.
+- the hot path (`hot_path.py`): the socket read and hot messages decoded on the loop, a message that fails to
+  decode skipped (not the end of NautilusTrader's queue task), and a session whose reader or pump ended, or
+  that stays silent after re-requests, ended and reconnected.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from nautilus_trader.adapters.interactive_brokers.client import InteractiveBroke
 from nautilus_trader.adapters.interactive_brokers.client.common import Subscription
 from nautilus_trader.model.data import BarType
 
+from nautilus_node.live.hot_path import HOT_PATH_ATTRIBUTES, HOT_PATH_METHODS, HOT_PATH_OVERRIDES, HotPathMixin
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
 from nautilus_node.nautilus_internals import set_factories_ib_client_class
 from nautilus_node.status.feeds import market_open
@@ -62,6 +66,7 @@ OVERRIDDEN_METHODS = (
     "process_historical_data_update",
     "_start",
     "_stop",
+    *HOT_PATH_OVERRIDES,
 )
 USED_ATTRIBUTES = (
     "_connection_attempts",
@@ -79,6 +84,7 @@ USED_ATTRIBUTES = (
     "_loop",
     "_host",
     "_port",
+    *HOT_PATH_ATTRIBUTES,
 )
 USED_METHODS = (
     "_degrade",
@@ -90,6 +96,7 @@ USED_METHODS = (
     "accounts",
     "get_executions",
     "get_open_orders",
+    *HOT_PATH_METHODS,
 )
 MARKET_DATA_FARM_OK, HMDS_FARM_OK = 2104, 2106
 CONNECTIVITY_LOST = 1100
@@ -110,6 +117,8 @@ class ResiliencePolicy:
     watchdog_interval_secs: float = 1.0
     market_hours: str = "fx"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
+    inline_reader: bool = True  # False: NautilusTrader's own socket reader and decoder threads
+    session_probe_secs: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +162,7 @@ def subscription_label(name: str | tuple) -> str:
     return " ".join(str(part) for part in name) if isinstance(name, tuple) else str(name)
 
 
-class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
+class ResilientInteractiveBrokersClient(HotPathMixin, InteractiveBrokersClient):
     """NautilusTrader's IB client that recovers feeds and reconciles orders after what IB does to a session."""
 
     policy: ClassVar[ResiliencePolicy] = ResiliencePolicy()
@@ -174,6 +183,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
         self._reconnects = 0
         self._disconnected_since_ns: int | None = None
         self._connectivity_lost_ns: int | None = None
+        self._init_hot_path()
 
     # -- what status shows ---------------------------------------------------------------------------------
 
@@ -451,6 +461,7 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
         while True:
             await asyncio.sleep(self.policy.watchdog_interval_secs)
             try:
+                self._check_session(self._clock.timestamp_ns())
                 await self._check_liveness()
             except Exception as exc:
                 self._log.exception("Liveness check failed", exc)
@@ -470,6 +481,8 @@ class ResilientInteractiveBrokersClient(InteractiveBrokersClient):
         due = set(self._liveness.due(now))
         if not due:
             return
+        if any(w.tries > 1 for w in self._liveness.watches() if w.name in due):
+            self._probe_session(now)
         chosen = [s for s in self._all_subscriptions() if subscription_label(s.name) in due]
         for subscription in chosen:
             self._log.warning(f"{subscription.name} silent beyond its expected interval: requesting it again")

@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from nautilus_node.status.board import StatusBoard
-from nautilus_node.status.snapshot import parse_iso
+from nautilus_node.status.snapshot import HotPath, parse_iso
 
 PREFIX = "nautilus_node"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -58,6 +58,8 @@ class SnapshotCollector(Collector):
             for subscription in resilience.subscriptions:
                 live.add_metric([subscription.name, subscription.kind], subscription.state == "live")
             yield live
+            if resilience.hot_path is not None:
+                yield from _hot_path_metrics(resilience.hot_path)
         age = GaugeMetricFamily(
             f"{PREFIX}_feed_age_seconds", "Seconds since the feed's last event", labels=["feed", "type"]
         )
@@ -91,6 +93,22 @@ class SnapshotCollector(Collector):
             )
             unrealized.add_metric([s.pnl.currency], s.pnl.unrealized)
             yield unrealized
+
+
+def _hot_path_metrics(hot: HotPath) -> Iterator[Metric]:
+    skipped = CounterMetricFamily(
+        f"{PREFIX}_skipped_messages", "Incoming messages skipped (failed to decode, unknown id)", labels=["msg_id"]
+    )
+    for msg_id, count in hot.skipped_by_id.items():
+        skipped.add_metric([msg_id], count)
+    yield skipped
+    yield _counter("handler_failures", "NautilusTrader message handlers that raised", hot.handler_failures)
+    yield _counter(
+        "sessions_ended",
+        "Gateway sessions ended for a fault (stream out of step, silent) to reconnect",
+        hot.sessions_ended,
+    )
+    yield _gauge("message_backlog", "Incoming messages read but not yet decoded", hot.backlog)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -143,6 +143,20 @@ class Subscription(_Record, kw_only=True):
     text: str  # "live", "recovering since …", "dead after N tries"
 
 
+class HotPath(_Record, kw_only=True):
+    """The resilient client's message path: its reader, the messages it skipped, the sessions it ended."""
+
+    reader: str  # "inline" (read and decoded on the event loop) or "nautilus" (NautilusTrader's own reader)
+    skipped_messages: int  # messages that failed to decode (or had an unknown id), skipped
+    skipped_by_id: dict[str, int] = {}  # the same, by TWS message id
+    handler_failures: int = 0  # NautilusTrader handlers that raised (logged, skipped)
+    reconciliations: int = 0  # reconciliations asked for by a skipped order or execution message
+    last_skipped: str | None = None
+    sessions_ended: int = 0  # sessions ended for a fault (stream out of step, a pump ended, silent) and reconnected
+    last_session_ended: str | None = None
+    backlog: int = 0  # messages read but not yet decoded
+
+
 class Resilience(_Record, kw_only=True):
     """Reconnection and subscription recovery (present when the resilient IB client runs)."""
 
@@ -151,6 +165,7 @@ class Resilience(_Record, kw_only=True):
     disconnected_since: str | None
     reconnects: int  # reconnections since the node started
     subscriptions: list[Subscription] = []
+    hot_path: HotPath | None = None
 
 
 class InstrumentRules(_Record, kw_only=True):
