@@ -22,6 +22,7 @@ status stops saying connected.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,8 @@ class HotPathMixin:
         self._wire_reader: WireReader | None = None
         self._messages_seen = 0  # NautilusTrader's reader: messages given to `_process_message`
         self._handled = 0
+        self._handlers_idle = False
+        self._handler_in_flight: asyncio.Task | None = None
         self._session_probe: tuple[int, int, int] | None = None  # (processed, handled, deadline ns)
         self._sessions_ended = 0
         self._last_session_ended: str | None = None
@@ -132,10 +135,33 @@ class HotPathMixin:
     def submit_to_msg_handler_queue(self, task: Any) -> None:
         if not self.policy.inline_reader:
             super().submit_to_msg_handler_queue(task)
-        elif asyncio._get_running_loop() is self._loop:
-            self._msg_handler_task_queue.put_nowait(task)
-        else:
+        elif asyncio._get_running_loop() is not self._loop:
             self._loop.call_soon_threadsafe(self._msg_handler_task_queue.put_nowait, task)
+        elif self._handlers_idle and self._msg_handler_task_queue.empty() and self._handler_in_flight is None:
+            self._run_handler_now(task)
+        else:
+            self._msg_handler_task_queue.put_nowait(task)
+
+    def _run_handler_now(self, handler: Any) -> None:
+        """Nothing queued before it: start the handler at once (an eager task: done here unless it awaits; if it
+        does, the handler loop lets it finish before the next one). Tasks it creates start eagerly too, so an
+        order a strategy submits in reaction is written before the next frame is decoded, not after."""
+        loop = self._loop
+        factory = loop.get_task_factory()
+        loop.set_task_factory(asyncio.eager_task_factory)
+        try:
+            running = asyncio.Task(handler(), loop=loop, eager_start=True)
+        finally:
+            loop.set_task_factory(factory)
+        if running.done():
+            self._handler_finished(handler, running)
+        else:
+            self._handler_in_flight = running
+            running.add_done_callback(functools.partial(self._in_flight_done, handler))
+
+    def _in_flight_done(self, handler: Any, running: asyncio.Task) -> None:
+        self._handler_in_flight = None
+        self._handler_finished(handler, running)
 
     def sendMsg(self, msgId: int, msg: Any) -> None:
         self._eclient.conn.sendMsg(comm.make_msg(msgId, self._use_raw_int_msg_id(), msg))
@@ -166,16 +192,25 @@ class HotPathMixin:
         return True
 
     async def _run_msg_handler_processor(self) -> None:
-        """NautilusTrader's handler loop, a failing handler counted and logged in one line."""
+        """NautilusTrader's handler loop, one at a time in order, a failing handler counted and logged in one line."""
         queue = self._msg_handler_task_queue
         while True:
+            self._handlers_idle = True
             handler = await queue.get()
+            self._handlers_idle = False
+            if (running := self._handler_in_flight) is not None:
+                await asyncio.wait([running])
             try:
                 await handler()
             except Exception as exc:
                 self._guard.handler_failed(handler, exc)
             self._handled += 1
             queue.task_done()
+
+    def _handler_finished(self, handler: Any, running: asyncio.Task) -> None:
+        self._handled += 1
+        if not running.cancelled() and (exc := running.exception()) is not None:
+            self._guard.handler_failed(handler, exc)
 
     def _order_event_lost(self) -> None:
         """A skipped message may have been an order's or a fill's (called from the loop or a decoder thread)."""
