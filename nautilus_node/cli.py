@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from nautilus_node.errors import InputError, UserError
+from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
@@ -115,6 +116,13 @@ def check(config: Path | None, live: bool) -> None:
 @click.option(
     "--always-open", is_flag=True, help="Fill orders at any hour (default: only in each contract's trading hours)."
 )
+@click.option(
+    "--server-version",
+    default=MAX_VERSION,
+    show_default=True,
+    type=click.IntRange(MIN_VERSION, MAX_VERSION),
+    help="Highest TWS API server version served, as an older IB Gateway (200 or less: the text protocol only).",
+)
 @one_line_errors
 def gateway(
     host: str,
@@ -126,11 +134,24 @@ def gateway(
     control_port: int | None,
     state: Path | None,
     always_open: bool,
+    server_version: int,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state, always_open=always_open)
+    serve(
+        host,
+        port,
+        account,
+        seed,
+        replay,
+        speed,
+        control_port,
+        click.echo,
+        state=state,
+        always_open=always_open,
+        server_version=server_version,
+    )
 
 
 @main.command("gateway-fault", context_settings={"ignore_unknown_options": True})

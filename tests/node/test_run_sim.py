@@ -43,6 +43,7 @@ enabled = false
     result = run_cli("run", str(path), "--sim", "--for", "12s")
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"node started in [\d.]+ s; strategies running: StartupProbe-000", result.stdout)
+    assert re.search(r"IB API at 127\.0\.0\.1:\d+ answered \(server version 223\)", result.stdout)  # protobuf
     facts = json.loads(record.read_text())
     assert facts["on_start"] is True
     assert facts["instrument_loaded"] is True

@@ -39,11 +39,11 @@ from nautilus_node.simgateway.broker import Broker, Fill, OrderRequest
 from nautilus_node.simgateway.codec import Handshake, encode_frame, encode_greeting, negotiate_version, split_frames
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.market import Quote
-from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION, Feature, wire
+from nautilus_node.simgateway.versions import MIN_VERSION, TEXT_MAX_VERSION, Feature, wire
 
 from .ibapp import IBApp, RecordingWrapper, es_front, spy
 
-ALL_VERSIONS = range(MIN_VERSION, MAX_VERSION + 1)
+ALL_VERSIONS = range(MIN_VERSION, TEXT_MAX_VERSION + 1)
 CLIENT_MAXIMA = [157, 163, 176, 178, 187, 200]
 UNIVERSE = Universe(build_universe())
 SPY = next(s for s in UNIVERSE if s.symbol == "SPY")
@@ -253,7 +253,7 @@ def test_requests_from_the_official_client_parse_the_same_at_each_version(versio
 
 def test_negotiation_picks_the_highest_common_version_down_to_157() -> None:
     def negotiate(low: int, high: int) -> int | None:
-        return negotiate_version(Handshake(low, high, ""), MIN_VERSION, MAX_VERSION)
+        return negotiate_version(Handshake(low, high, ""), MIN_VERSION, TEXT_MAX_VERSION)
 
     assert [negotiate(100, 223), negotiate(157, 178), negotiate(100, 157)] == [200, 178, 157]
     assert negotiate(100, 156) is None and negotiate(201, 223) is None
@@ -396,7 +396,7 @@ def test_range_below_157_is_refused_while_other_clients_keep_being_served(
         refused.connect(gateway.port, 2, wait=False)
         assert not refused.client.isConnected() and refused.client.serverVersion() is None
         assert any(
-            "offers server versions v100..156" in r.getMessage() and "serves v157..200" in r.getMessage()
+            "offers server versions v100..156" in r.getMessage() and "serves v157..226" in r.getMessage()
             for r in caplog.records
         )
         served.client.reqCurrentTime()
@@ -410,7 +410,8 @@ def test_range_below_157_is_refused_while_other_clients_keep_being_served(
         served.disconnect()
 
 
-def test_range_starting_above_200_is_refused_without_a_reply(gateway: SimulatedGateway) -> None:
+@pytest.mark.parametrize("gateway", [200], indirect=True)
+def test_range_starting_above_200_is_refused_by_a_text_only_gateway_without_a_reply(gateway: SimulatedGateway) -> None:
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as sock:
         sock.sendall(encode_greeting(201, 223))
         assert sock.recv(4096) == b""
