@@ -1,5 +1,6 @@
-"""Bad frames from the gateway's side, injected by a relay between the node and the simulated gateway (server
-version 200, the text stack): each leaves the node live again within 15 s, feeds fresh and orders answered.
+"""Bad frames from the gateway's side, injected by a relay between the node and the simulated gateway, on both
+stacks (server version 200: text; 223: binary ids and protobuf bodies): each leaves the node live again within
+15 s, feeds fresh and orders answered.
 
 Ours runs with the reader on the loop (default) and with NautilusTrader's own reader (`inline_reader =
 false`, selected with `-m slow`); plain NautilusTrader, a strict xfail under `-m slow`, stays wedged.
@@ -13,9 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ibapi.message import IN
+from ibapi.protobuf.TickPrice_pb2 import TickPrice
 
 from nautilus_node.simgateway import SimulatedGateway
-from tests.resilience.fault_proxy import FaultProxy, impossible_length, text_frame
+from nautilus_node.simgateway.versions import NAUTILUS_VERSION
+from tests.resilience.fault_proxy import FaultProxy, binary_frame, impossible_length, text_frame
 from tests.resilience.harness import (
     LiveNode,
     assert_no_fill_lost,
@@ -28,15 +32,38 @@ from tests.resilience.harness import (
 pytestmark = pytest.mark.e2e
 
 LIVE_AGAIN_SECS = 15.0
+TEXT, PROTOBUF = 200, NAUTILUS_VERSION
+PROTOBUF_ID = 200  # a protobuf body travels under its message id + 200
 # tickPrice (1), version 6, request id 1, tick type 1 (bid): its price is not a number
 NON_NUMERIC_FIELD = text_frame(b"1", b"6", b"1", b"1", b"1.1O25", b"1000000", b"0")
+TICK_PRICE = TickPrice(reqId=1, tickType=1, price=1.1, size="1000000", attrMask=0).SerializeToString()
 BAD_FRAMES = {
-    "unknown-id": text_frame(b"977", b"1", b"surprise"),
-    "non-numeric-field": NON_NUMERIC_FIELD,
-    "truncated-body": text_frame(b"1", b"6", b"1"),
-    "impossible-length": impossible_length(),
+    TEXT: {
+        "unknown-id": text_frame(b"977", b"1", b"surprise"),
+        "non-numeric-field": NON_NUMERIC_FIELD,
+        "truncated-body": text_frame(b"1", b"6", b"1"),
+        "impossible-length": impossible_length(),
+    },
+    PROTOBUF: {
+        "unknown-id": binary_frame(PROTOBUF_ID + 199, TICK_PRICE),
+        "non-numeric-field": binary_frame(
+            PROTOBUF_ID + IN.TICK_PRICE, TickPrice(reqId=1, tickType=1, price=1.1, size="1.1O25").SerializeToString()
+        ),
+        "truncated-body": binary_frame(PROTOBUF_ID + IN.TICK_PRICE, TICK_PRICE[:8]),
+        "impossible-length": impossible_length(),
+    },
 }
 ENDS_THE_SESSION = {"impossible-length"}
+STACKS = [pytest.param(TEXT, id="text-200"), pytest.param(PROTOBUF, id=f"protobuf-{PROTOBUF}")]
+
+
+@pytest.fixture(params=STACKS)
+def gateway(request: pytest.FixtureRequest) -> Iterator[SimulatedGateway]:
+    """The simulated gateway serving up to 200 (the text stack) or its default range (the node gets 223)."""
+    options = {"server_version": TEXT} if request.param == TEXT else {}
+    with SimulatedGateway(host="127.0.0.1", port=0, tick_interval=0.1, **options) as gw:
+        gw.stack = request.param
+        yield gw
 
 
 @pytest.fixture
@@ -86,14 +113,16 @@ FALLBACK = pytest.param(False, id="nautilus-reader", marks=pytest.mark.slow)
 
 
 @pytest.mark.parametrize("inline_reader", [INLINE, FALLBACK])
-@pytest.mark.parametrize("kind", list(BAD_FRAMES))
+@pytest.mark.parametrize("kind", list(BAD_FRAMES[TEXT]))
 def test_a_bad_frame_leaves_the_node_live_again_within_15_s(gateway, proxy, through_proxy, kind, inline_reader):
     live = through_proxy(inline_reader=inline_reader)
-    proxy.inject(BAD_FRAMES[kind])
+    assert set(gateway.session_versions) == {gateway.stack}
+    proxy.inject(BAD_FRAMES[gateway.stack][kind])
     injected = time.monotonic()
     took = assert_live_again(gateway, live, injected + 0.2)
     status = live.client.hot_path_status()
-    print(f"{kind} ({'inline' if inline_reader else 'nautilus'} reader): live again after {took:.1f} s, {status}")
+    reader = "inline" if inline_reader else "nautilus"
+    print(f"{kind} at {gateway.stack} ({reader} reader): live again after {took:.1f} s, {status}")
     if kind in ENDS_THE_SESSION:
         assert status.sessions_ended >= 1, status
     else:
@@ -120,7 +149,7 @@ def counted_in_status_and_metrics(live: LiveNode, kind: str) -> bool:
 @pytest.mark.xfail(strict=True, reason="NautilusTrader alone: its queue task ends, the socket stays open")
 def test_plain_nautilus_is_wedged_by_a_non_numeric_field(gateway, proxy, through_proxy):
     live = through_proxy(resilient=False)
-    proxy.inject(NON_NUMERIC_FIELD)
+    proxy.inject(BAD_FRAMES[gateway.stack]["non-numeric-field"])
     assert_live_again(gateway, live, time.monotonic() + 0.2)
 
 
@@ -131,7 +160,13 @@ def test_a_skipped_execution_report_is_recovered_by_reconciliation_at_once(gatew
     live.call(lambda: live.probe.buy_limit_below(200))
     wait_until(lambda: len(gateway.broker.open_orders()) == 1, 10, "the resting order at the gateway", live)
     [order] = gateway.broker.open_orders()
-    proxy.corrupt_next(lambda payload: payload.startswith(b"11\0"), text_frame(b"11", b"not-a-request-id"))
+    if gateway.stack == TEXT:
+        proxy.corrupt_next(lambda payload: payload.startswith(b"11\0"), text_frame(b"11", b"not-a-request-id"))
+    else:
+        exec_details = (PROTOBUF_ID + IN.EXECUTION_DATA).to_bytes(4, "big")
+        proxy.corrupt_next(
+            lambda p: p.startswith(exec_details), binary_frame(PROTOBUF_ID + IN.EXECUTION_DATA, b"\x0a\x05")
+        )
     trade_through(gateway, "EUR.USD", order.request.lmt_price)
     wait_until(lambda: proxy.corrupted == 1, 10, "the execution report corrupted on its way")
     wait_until(lambda: len(live.probe.fills) == 1, 10, "the strategy to see the fill", live)
