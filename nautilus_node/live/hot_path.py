@@ -46,6 +46,7 @@ HOT_PATH_ATTRIBUTES = (
     "_internal_msg_queue_processor_task",
     "_msg_handler_processor_task",
     "_msg_handler_task_queue",
+    "_internal_msg_queue",
 )
 HOT_PATH_METHODS = ("_use_raw_int_msg_id", "_is_executor_shutdown_error")
 
@@ -100,7 +101,9 @@ class HotPathMixin:
             last_skipped=counts.last,
             sessions_ended=self._sessions_ended,
             last_session_ended=self._last_session_ended,
-            backlog=self._pump.backlog if self._pump is not None else 0,
+            backlog=self._pump.backlog
+            if self.policy.inline_reader and self._pump
+            else self._internal_msg_queue.qsize(),
         )
 
     # -- the reader on the loop ----------------------------------------------------------------------------

@@ -168,6 +168,25 @@ class Resilience(_Record, kw_only=True):
     hot_path: HotPath | None = None
 
 
+class LatencyFigure(_Record, kw_only=True):
+    """One latency over the last hour: how many, p50/p99 in milliseconds, and Prometheus-style buckets."""
+
+    count: int
+    p50_ms: float | None
+    p99_ms: float | None
+    sum_secs: float = 0.0
+    buckets: dict[str, int] = {}  # upper bound in seconds (as text) → samples at or below it (cumulative)
+
+
+class Latency(_Record, kw_only=True):
+    """The node's own order latency and the quote age at decision (see status/latency.py)."""
+
+    window_secs: int
+    submit_to_accepted: LatencyFigure
+    submit_to_filled: LatencyFigure
+    quote_age: dict[str, LatencyFigure] = {}  # per instrument: its latest quote's age when an order was created
+
+
 class InstrumentRules(_Record, kw_only=True):
     """What an order for a loaded instrument must respect: its price and size grids."""
 
@@ -227,6 +246,7 @@ class Snapshot(_Record, kw_only=True):
     instruments: list[InstrumentRules] = []
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
+    latency: Latency | None = None  # order latency and quote age at decision over the last hour
 
 
 _encoder = msgspec.json.Encoder()
