@@ -174,3 +174,14 @@ def test_a_skipped_execution_report_is_recovered_by_reconciliation_at_once(gatew
     assert status.skipped_by_id == {11: 1}, status
     assert status.reconciliations == 1, status
     assert_no_fill_lost(gateway, live)
+
+
+@pytest.mark.parametrize("task", ["_internal_msg_queue_processor_task", "_msg_handler_processor_task"])
+def test_a_message_pump_that_ends_ends_the_session_and_the_node_is_live_again(gateway, through_proxy, task):
+    """NautilusTrader's pumps ending leaves its socket open and nothing processed; here the session ends."""
+    live = through_proxy()
+    live.call(lambda: getattr(live.client, task).cancel())
+    ended = time.monotonic()
+    wait_until(lambda: live.client.hot_path_status().sessions_ended == 1, 5, "the session ended", live)
+    assert live.client.hot_path_status().last_session_ended.endswith("task ended")
+    assert_live_again(gateway, live, ended + 0.2)
