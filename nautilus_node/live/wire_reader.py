@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from nautilus_node.live.message_guard import FrameError, check_length
 
-READ_BYTES = 256 * 1024
+READ_BYTES = 64 * 1024  # below malloc's mmap threshold: no mmap/munmap for each read
 
 
 class WireReader:
