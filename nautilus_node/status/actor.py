@@ -19,7 +19,6 @@ from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
 from nautilus_trader.model.events import OrderFilled
-from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.system.kernel import NautilusKernel
 
 from nautilus_node.nautilus_internals import find_kernel
@@ -52,7 +51,7 @@ class StatusActor(Actor):
         self.board = StatusBoard()
         self._fills: deque[Fill] = deque(maxlen=config.max_fills)
         self._order_events: dict[str, int] = {}
-        self._latency = LatencyRecorder(self._latest_quote_ns)
+        self._latency: LatencyRecorder | None = None
         self._charts = ChartRecorder()
         self._feeds: FeedMonitor | None = None
         self._gateway: GatewayMonitor | None = None
@@ -147,14 +146,12 @@ class StatusActor(Actor):
     def _on_order_event(self, event: object) -> None:
         kind = views.order_event_kind(event)
         self._order_events[kind] = self._order_events.get(kind, 0) + 1
+        if self._latency is None:
+            self._latency = LatencyRecorder(self.cache)  # with the first order event: none for a node that never trades
         self._latency.on_event(event)
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
             self._charts.on_fill(event)
-
-    def _latest_quote_ns(self, instrument_id: InstrumentId) -> int | None:
-        quote = self.cache.quote_tick(instrument_id)
-        return quote.ts_event if quote is not None else None
 
     # -- snapshot --------------------------------------------------------------------------------------------
 
@@ -238,7 +235,7 @@ class StatusActor(Actor):
             instruments=views.instrument_rules(self.cache),
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
-            latency=self._latency.view(now_ns),
+            latency=self._latency.view(now_ns) if self._latency is not None else None,
         )
 
     def _node_state(self, now_ns: int) -> NodeState:

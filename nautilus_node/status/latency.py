@@ -13,7 +13,7 @@ received them, tick-by-tick ticks the gateway's).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from typing import Any
 
 from nautilus_trader.model.events import (
     OrderAccepted,
@@ -70,10 +70,10 @@ def _percentile_ms(ordered: list[float], q: float) -> float | None:
 
 
 class LatencyRecorder:
-    """Order events in, `Latency` out; `latest_quote_ns(instrument_id)` reads the cache's latest quote time."""
+    """Order events in, `Latency` out; the latest quotes are read from NautilusTrader's `cache`."""
 
-    def __init__(self, latest_quote_ns: Callable[[object], int | None]) -> None:
-        self._latest_quote_ns = latest_quote_ns
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
         self._submitted: dict[object, int] = {}
         self._accepted = Series()
         self._filled = Series()
@@ -82,10 +82,10 @@ class LatencyRecorder:
     def on_event(self, event: object) -> None:
         kind = type(event)
         if kind is OrderInitialized:
-            quoted_ns = self._latest_quote_ns(event.instrument_id)
-            if quoted_ns:
+            quote = self._cache.quote_tick(event.instrument_id)
+            if quote is not None:
                 series = self._quote_age.setdefault(str(event.instrument_id), Series())
-                series.add(event.ts_init, (event.ts_init - quoted_ns) / 1e9)
+                series.add(event.ts_init, (event.ts_init - quote.ts_event) / 1e9)
         elif kind is OrderSubmitted:
             if len(self._submitted) >= MAX_PENDING:
                 self._submitted.pop(next(iter(self._submitted)))
