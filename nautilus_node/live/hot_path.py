@@ -22,6 +22,7 @@ status stops saying connected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -122,8 +123,12 @@ class HotPathMixin:
         self._tws_incoming_msg_reader_task = self._create_task(self._run_wire_reader(self._wire_reader))
 
     async def _run_wire_reader(self, reader: WireReader) -> None:
+        """Waits for the reader to end (its work is in its callback); cancelled, it ends quietly as
+        NautilusTrader's tasks do (its done callback reads the task's exception)."""
         try:
             reason = await asyncio.shield(reader.finished)
+        except asyncio.CancelledError:
+            return
         finally:
             reader.close("stopped")
         if not self._is_message_processing_stopping():
@@ -133,7 +138,8 @@ class HotPathMixin:
         if not self.policy.inline_reader or self._pump is None:
             await super()._run_internal_msg_queue_processor()
             return
-        await self._pump.run()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._pump.run()
 
     def submit_to_msg_handler_queue(self, task: Any) -> None:
         if not self.policy.inline_reader:
@@ -196,7 +202,10 @@ class HotPathMixin:
 
     async def _run_msg_handler_processor(self) -> None:
         """NautilusTrader's handler loop, one at a time in order, a failing handler counted and logged in one line."""
-        queue = self._msg_handler_task_queue
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._handle_in_order(self._msg_handler_task_queue)
+
+    async def _handle_in_order(self, queue: asyncio.Queue) -> None:
         while True:
             self._handlers_idle = True
             handler = await queue.get()

@@ -1,11 +1,14 @@
 """Decoding incoming TWS frames in wire order: the hot ones inline on the event loop, the rest in a thread.
 
-NautilusTrader 1.231 runs `ibapi`'s decoder in `asyncio.to_thread` for every message. Here the messages a
-strategy waits on — quotes and ticks, real-time and keepUpToDate bars, order status, open orders, executions,
-commission-and-fees reports, errors — are decoded on the loop as their frame arrives (on the protobuf stack
-the parse is the C protobuf runtime's). Every other message, whose wrapper callback may do more, is decoded
-in a worker thread. Order is kept: a frame decodes inline only when nothing is waiting before it; otherwise it
-joins the backlog, which `run` works through one message at a time, awaiting each threaded decode.
+NautilusTrader 1.231 runs `ibapi`'s decoder in `asyncio.to_thread` for every message. Here market data —
+quotes and ticks, real-time and keepUpToDate bars — is decoded on the loop as its frame arrives (on the
+protobuf stack the parse is the C protobuf runtime's). Every other message is decoded in a worker thread, as
+NautilusTrader does. That includes order status, open orders, executions, commission reports and errors:
+NautilusTrader's execution client judges each by the order's state in the cache, which its execution engine
+updates only after a queue hop, so two of them handled back to back (an openOrder and an orderStatus read
+together) would both turn a submitted order into `OrderAccepted`. Order is kept: a frame decodes inline only
+when nothing is waiting before it; otherwise it joins the backlog, which `run` works through one message at a
+time, awaiting each threaded decode.
 
 A message that fails to decode, or whose id ibapi does not know, is handed to the `MessageGuard` (logged,
 counted, skipped); the next one is decoded as ever.
@@ -31,11 +34,6 @@ HOT_IDS = frozenset(
         IN.TICK_BY_TICK,
         IN.REAL_TIME_BARS,
         IN.HISTORICAL_DATA_UPDATE,
-        IN.ORDER_STATUS,
-        IN.OPEN_ORDER,
-        IN.EXECUTION_DATA,
-        IN.COMMISSION_AND_FEES_REPORT,
-        IN.ERR_MSG,
     }
 )
 Message = tuple[int, bytes, bool]  # (message id, body, protobuf)
