@@ -87,6 +87,8 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
         farm_wait_secs=resilience.farm_wait_secs,
         connectivity_restore_secs=resilience.connectivity_restore_secs,
         market_hours=settings.status.market_hours,
+        inline_reader=resilience.inline_reader,
+        session_probe_secs=resilience.session_probe_secs,
         liveness=resilient_client.LivenessPolicy(
             quote_silence_secs=resilience.quote_silence_secs,
             bar_grace_secs=resilience.bar_grace_secs,

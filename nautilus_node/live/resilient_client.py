@@ -21,6 +21,9 @@ names the NautilusTrader behaviour it corrects:
 - a subscription that dies silently is never noticed. Here a liveness watchdog re-requests a subscription
   silent beyond its expected interval (bars: period + grace; quotes: a threshold) while its market is open
   and its farm OK, with back-off and a bounded number of tries, and then reports it dead.
+- the hot path (`hot_path.py`): the socket read and hot messages decoded on the loop, a message that fails to
+  decode skipped (not the end of NautilusTrader's queue task), and a session whose reader or pump ended, or
+  that stays silent after re-requests, ended and reconnected.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any, ClassVar
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
 
 from nautilus_node.ib.market_state import MarketClock
+from nautilus_node.live.hot_path import HOT_PATH_ATTRIBUTES, HOT_PATH_METHODS, HOT_PATH_OVERRIDES, HotPathMixin
 from nautilus_node.live.liveness import LivenessBook, LivenessPolicy, Watch
 from nautilus_node.live.resilient_connection import ConnectionMixin
 from nautilus_node.live.resilient_reconciliation import ReconciliationMixin
@@ -71,6 +75,7 @@ OVERRIDDEN_METHODS = (
     "process_historical_data_update",
     "_start",
     "_stop",
+    *HOT_PATH_OVERRIDES,
 )
 USED_ATTRIBUTES = (
     "_connection_attempts",
@@ -89,6 +94,7 @@ USED_ATTRIBUTES = (
     "_loop",
     "_host",
     "_port",
+    *HOT_PATH_ATTRIBUTES,
 )
 USED_METHODS = (
     "_degrade",
@@ -100,6 +106,7 @@ USED_METHODS = (
     "accounts",
     "get_executions",
     "get_open_orders",
+    *HOT_PATH_METHODS,
 )
 
 
@@ -113,6 +120,8 @@ class ResiliencePolicy:
     watchdog_interval_secs: float = 1.0
     market_hours: str = "instruments"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
+    inline_reader: bool = True  # False: NautilusTrader's own socket reader and decoder threads
+    session_probe_secs: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +149,7 @@ class ConnectionStatus:
 
 
 class ResilientInteractiveBrokersClient(
-    ConnectionMixin, SubscriptionsMixin, ReconciliationMixin, InteractiveBrokersClient
+    HotPathMixin, ConnectionMixin, SubscriptionsMixin, ReconciliationMixin, InteractiveBrokersClient
 ):
     """NautilusTrader's IB client that recovers feeds and reconciles orders after what IB does to a session: its
     connection (`resilient_connection`), subscriptions (`resilient_subscriptions`) and reconciliation
@@ -165,6 +174,7 @@ class ResilientInteractiveBrokersClient(
         self._reconnects = 0
         self._disconnected_since_ns: int | None = None
         self._connectivity_lost_ns: int | None = None
+        self._init_hot_path()
 
     # -- what status shows ---------------------------------------------------------------------------------
 

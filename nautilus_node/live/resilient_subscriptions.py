@@ -176,6 +176,7 @@ class SubscriptionsMixin:
         while True:
             await asyncio.sleep(self.policy.watchdog_interval_secs)
             try:
+                self._check_session(self._clock.timestamp_ns())
                 await self._check_liveness()
             except Exception as exc:
                 self._log.exception("Liveness check failed", exc)
@@ -192,6 +193,8 @@ class SubscriptionsMixin:
         due = set(self._liveness.due(now))
         if not due:
             return
+        if any(w.tries > 1 for w in self._liveness.watches() if w.name in due):
+            self._probe_session(now)
         chosen = [s for s in self._all_subscriptions() if subscription_label(s.name) in due]
         for subscription in chosen:
             self._log.warning(f"{subscription.name} silent beyond its expected interval: requesting it again")

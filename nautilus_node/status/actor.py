@@ -32,6 +32,7 @@ from nautilus_node.status.control import ControlToken, OrderDesk
 from nautilus_node.status.feeds import FeedMonitor
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
+from nautilus_node.status.latency import LatencyRecorder
 from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
@@ -53,6 +54,7 @@ class StatusActor(Actor):
         self.board = StatusBoard()
         self._fills: deque[Fill] = deque(maxlen=config.max_fills)
         self._order_events: dict[str, int] = {}
+        self._latency: LatencyRecorder | None = None
         self._charts = ChartRecorder()
         self._feeds: FeedMonitor | None = None
         self._gateway: GatewayMonitor | None = None
@@ -148,6 +150,9 @@ class StatusActor(Actor):
     def _on_order_event(self, event: object) -> None:
         kind = views.order_event_kind(event)
         self._order_events[kind] = self._order_events.get(kind, 0) + 1
+        if self._latency is None:
+            self._latency = LatencyRecorder(self.cache)  # with the first order event: none for a node that never trades
+        self._latency.on_event(event)
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
             self._charts.on_fill(event)
@@ -233,6 +238,7 @@ class StatusActor(Actor):
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
             expected_windows=[_expected(w) for w in windows],
+            latency=self._latency.view(now_ns) if self._latency is not None else None,
         )
 
     def _node_state(self, now_ns: int) -> NodeState:

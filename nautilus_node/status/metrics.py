@@ -10,11 +10,11 @@ import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from nautilus_node.status.board import StatusBoard
-from nautilus_node.status.snapshot import parse_iso
+from nautilus_node.status.snapshot import HotPath, Latency, LatencyFigure, parse_iso
 
 PREFIX = "nautilus_node"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -58,6 +58,8 @@ class SnapshotCollector(Collector):
             for subscription in resilience.subscriptions:
                 live.add_metric([subscription.name, subscription.kind], subscription.state == "live")
             yield live
+            if resilience.hot_path is not None:
+                yield from _hot_path_metrics(resilience.hot_path)
         age = GaugeMetricFamily(
             f"{PREFIX}_feed_age_seconds", "Seconds since the feed's last event", labels=["feed", "type"]
         )
@@ -78,6 +80,8 @@ class SnapshotCollector(Collector):
         for event, count in sorted(s.order_events.items()):
             orders.add_metric([event], count)
         yield orders
+        if s.latency is not None:
+            yield from _latency_metrics(s.latency)
         yield _counter("fills", "Fills since start", s.order_events.get("filled", 0))
         yield _gauge("open_orders", "Open orders", len(s.orders))
         yield _gauge("open_positions", "Open positions", len(s.positions))
@@ -91,6 +95,44 @@ class SnapshotCollector(Collector):
             )
             unrealized.add_metric([s.pnl.currency], s.pnl.unrealized)
             yield unrealized
+
+
+def _latency_metrics(latency: Latency) -> Iterator[Metric]:
+    """Histograms over the last hour: the node's submit → accepted and submit → filled, quote age at decision."""
+    orders = HistogramMetricFamily(
+        f"{PREFIX}_order_latency_seconds", "Order latency over the last hour, from submit", labels=["to"]
+    )
+    for to, figure in (("accepted", latency.submit_to_accepted), ("filled", latency.submit_to_filled)):
+        orders.add_metric([to], _buckets(figure), sum_value=figure.sum_secs)
+    yield orders
+    ages = HistogramMetricFamily(
+        f"{PREFIX}_quote_age_at_decision_seconds",
+        "Age of the instrument's latest quote when a strategy created an order, over the last hour",
+        labels=["instrument"],
+    )
+    for instrument, figure in latency.quote_age.items():
+        ages.add_metric([instrument], _buckets(figure), sum_value=figure.sum_secs)
+    yield ages
+
+
+def _buckets(figure: LatencyFigure) -> list[tuple[str, float]]:
+    return [*((bound, float(count)) for bound, count in figure.buckets.items()), ("+Inf", float(figure.count))]
+
+
+def _hot_path_metrics(hot: HotPath) -> Iterator[Metric]:
+    skipped = CounterMetricFamily(
+        f"{PREFIX}_skipped_messages", "Incoming messages skipped (failed to decode, unknown id)", labels=["msg_id"]
+    )
+    for msg_id, count in hot.skipped_by_id.items():
+        skipped.add_metric([msg_id], count)
+    yield skipped
+    yield _counter("handler_failures", "NautilusTrader message handlers that raised", hot.handler_failures)
+    yield _counter(
+        "sessions_ended",
+        "Gateway sessions ended for a fault (stream out of step, silent) to reconnect",
+        hot.sessions_ended,
+    )
+    yield _gauge("message_backlog", "Incoming messages read but not yet decoded", hot.backlog)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nautilus_node.status.snapshot import Feed, Resilience, Subscription, iso, parse_iso
+from nautilus_node.status.snapshot import Feed, HotPath, Resilience, Subscription, iso, parse_iso
 
 
 def resilience_view(client: Any) -> Resilience | None:
@@ -19,6 +19,25 @@ def resilience_view(client: Any) -> Resilience | None:
         disconnected_since=_iso(status.disconnected_since_ns),
         reconnects=status.reconnects,
         subscriptions=[_subscription(s) for s in status.subscriptions],
+        hot_path=_hot_path(client),
+    )
+
+
+def _hot_path(client: Any) -> HotPath | None:
+    report = getattr(client, "hot_path_status", None)
+    if report is None:
+        return None
+    status = report()
+    return HotPath(
+        reader=status.reader,
+        skipped_messages=status.skipped_messages,
+        skipped_by_id={str(msg_id): count for msg_id, count in sorted(status.skipped_by_id.items())},
+        handler_failures=status.handler_failures,
+        reconciliations=status.reconciliations,
+        last_skipped=status.last_skipped,
+        sessions_ended=status.sessions_ended,
+        last_session_ended=status.last_session_ended,
+        backlog=status.backlog,
     )
 
 
@@ -77,5 +96,8 @@ def resilience_lines(resilience: Resilience | None) -> list[str]:
     else:
         head = f"reconnects {r.reconnects}"
     lines = [f"          {head}"]
+    if (hot := r.hot_path) is not None:
+        text = f"reader {hot.reader}, {hot.skipped_messages} messages skipped, {hot.sessions_ended} sessions ended"
+        lines.append(f"          {text}" + (f" (last: {hot.last_session_ended})" if hot.last_session_ended else ""))
     lines += [f"          subscription {sub.name} ({sub.kind}): {sub.text}" for sub in r.subscriptions]
     return lines

@@ -158,6 +158,20 @@ class Subscription(_Record, kw_only=True):
     text: str  # "live", "recovering since …", "dead after N tries"
 
 
+class HotPath(_Record, kw_only=True):
+    """The resilient client's message path: its reader, the messages it skipped, the sessions it ended."""
+
+    reader: str  # "inline" (read and decoded on the event loop) or "nautilus" (NautilusTrader's own reader)
+    skipped_messages: int  # messages that failed to decode (or had an unknown id), skipped
+    skipped_by_id: dict[str, int] = {}  # the same, by TWS message id
+    handler_failures: int = 0  # NautilusTrader handlers that raised (logged, skipped)
+    reconciliations: int = 0  # reconciliations asked for by a skipped order or execution message
+    last_skipped: str | None = None
+    sessions_ended: int = 0  # sessions ended for a fault (stream out of step, a pump ended, silent) and reconnected
+    last_session_ended: str | None = None
+    backlog: int = 0  # messages read but not yet decoded
+
+
 class Resilience(_Record, kw_only=True):
     """Reconnection and subscription recovery (present when the resilient IB client runs)."""
 
@@ -166,6 +180,26 @@ class Resilience(_Record, kw_only=True):
     disconnected_since: str | None
     reconnects: int  # reconnections since the node started
     subscriptions: list[Subscription] = []
+    hot_path: HotPath | None = None
+
+
+class LatencyFigure(_Record, kw_only=True):
+    """One latency over the last hour: how many, p50/p99 in milliseconds, and Prometheus-style buckets."""
+
+    count: int
+    p50_ms: float | None
+    p99_ms: float | None
+    sum_secs: float = 0.0
+    buckets: dict[str, int] = {}  # upper bound in seconds (as text) → samples at or below it (cumulative)
+
+
+class Latency(_Record, kw_only=True):
+    """The node's own order latency and the quote age at decision (see status/latency.py)."""
+
+    window_secs: int
+    submit_to_accepted: LatencyFigure
+    submit_to_filled: LatencyFigure
+    quote_age: dict[str, LatencyFigure] = {}  # per instrument: its latest quote's age when an order was created
 
 
 class InstrumentRules(_Record, kw_only=True):
@@ -229,6 +263,7 @@ class Snapshot(_Record, kw_only=True):
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
     expected_windows: list[ExpectedWindow] = []  # IB's scheduled resets now and in the next day
+    latency: Latency | None = None  # order latency and quote age at decision over the last hour
 
 
 _encoder = msgspec.json.Encoder()

@@ -29,7 +29,7 @@ def test_shipped_config_builds_a_run_over_the_shipped_catalog() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('\n[backtest]\n', '\n[backtest]\nspeed = 3\n', "backtest.speed: unknown key"),
+        ("\n[backtest]\n", "\n[backtest]\nspeed = 3\n", "backtest.speed: unknown key"),
         ('account_type = "margin"', 'account_type = "futures"', "backtest.venues[0].account_type"),
         ('end = "2014-05-16"', 'end = "2014-04-01"', "backtest.end: '2014-04-01' is not after start"),
         ('end = "2014-05-16"', 'end = "tomorrow"', "backtest.end: expected an ISO date"),

@@ -1,7 +1,8 @@
 """A relay in front of the simulated gateway that timestamps TWS frames on the wire, for tick → order latency.
 
 Gateway → client: each burst of quote frames (tickPrice/tickSize closer than `BURST_GAP_SECS` apart) is
-stamped when its first frame is forwarded. Client → gateway: each placeOrder frame is stamped on arrival; its
+stamped when its first frame is forwarded (on both stacks: text ids up to server version 200, binary ids and
+protobuf bodies from 201). Client → gateway: each placeOrder frame is stamped on arrival; its
 latency is the time since the start of the latest quote burst. The relay adds the same copy to every client
 measured through it, so the three clients compare fairly.
 """
@@ -12,7 +13,8 @@ import asyncio
 import threading
 import time
 
-TICK_PRICE, TICK_SIZE, PLACE_ORDER = b"1", b"2", b"3"
+TICK_PRICE, TICK_SIZE, PLACE_ORDER = 1, 2, 3
+PROTOBUF_ID = 200  # from server version 201 a protobuf body travels under its message id + 200
 BURST_GAP_SECS = 0.005
 
 
@@ -23,6 +25,7 @@ class FrameClock:
         self._upstream_port = upstream_port
         self.port = 0
         self.latencies: list[float] = []
+        self.encodings: set[str] = set()  # "text" and/or "binary": the message ids seen from the gateway
         self._burst_start = 0.0
         self._last_quote = 0.0
         self._loop = asyncio.new_event_loop()
@@ -74,13 +77,23 @@ class FrameClock:
             await writer.drain()
 
     def _on_gateway_frame(self, payload: bytes) -> None:
-        msg_id = payload[: payload.find(b"\0")]
-        if msg_id in (TICK_PRICE, TICK_SIZE):
+        self.encodings.add("binary" if payload[:1] == b"\0" else "text")
+        if message_id(payload) in (TICK_PRICE, TICK_SIZE):
             now = time.perf_counter()
             if now - self._last_quote > BURST_GAP_SECS:
                 self._burst_start = now
             self._last_quote = now
 
     def _on_client_frame(self, payload: bytes) -> None:
-        if payload[: payload.find(b"\0")] == PLACE_ORDER and self._burst_start:
+        if message_id(payload) == PLACE_ORDER and self._burst_start:
             self.latencies.append(time.perf_counter() - self._burst_start)
+
+
+def message_id(payload: bytes) -> int | None:
+    """A frame's message id on either stack: a 4-byte binary id (its first byte is 0; protobuf ones less 200)
+    from server version 201, a NUL-terminated text id before."""
+    if payload[:1] == b"\0":
+        msg_id = int.from_bytes(payload[:4], "big")
+        return msg_id - PROTOBUF_ID if msg_id > PROTOBUF_ID else msg_id
+    text = payload[: payload.find(b"\0")]
+    return int(text) if text.isdigit() else None

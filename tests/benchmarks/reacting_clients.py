@@ -66,10 +66,19 @@ class ReactToQuotes(Strategy):
 
 
 def run_node(
-    port: int, account: str, tmp: Path, *, status: bool, resilience: bool, orders: int, timeout: float
+    port: int,
+    account: str,
+    tmp: Path,
+    *,
+    status: bool,
+    resilience: bool,
+    orders: int,
+    timeout: float,
+    inline_reader: bool = True,
 ) -> None:
     """Run a node against `port` until its strategy has sent `orders` orders: with the status actor and the
-    resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node)."""
+    resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node);
+    `inline_reader` False runs the resilient client on NautilusTrader's own reader."""
     settings = parse_settings(
         {
             "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
@@ -82,7 +91,7 @@ def run_node(
                 "required_feeds": ["EUR/USD.IDEALPRO"],
                 "market_hours": "always",
             },
-            "resilience": {"enabled": resilience},
+            "resilience": {"enabled": resilience, "inline_reader": inline_reader},
         },
         source="benchmark",
     )

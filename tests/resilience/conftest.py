@@ -32,9 +32,19 @@ def node_factory(gateway: SimulatedGateway, tmp_path: Path) -> Iterator:
     started: list[LiveNode] = []
 
     def start(
-        resilient: bool = True, extra_strategies: list | None = None, gateway_options: dict | None = None
+        resilient: bool = True,
+        extra_strategies: list | None = None,
+        gateway_options: dict | None = None,
+        resilience_options: dict | None = None,
     ) -> LiveNode:
-        live = start_node(gateway, tmp_path / f"node{len(started)}", resilient, extra_strategies, gateway_options)
+        live = start_node(
+            gateway,
+            tmp_path / f"node{len(started)}",
+            resilient,
+            extra_strategies,
+            gateway_options,
+            resilience_options,
+        )
         started.append(live)
         return live
 

@@ -26,10 +26,15 @@ STALE_AFTER_SECS = 4.0
 
 
 def settings_for(
-    gateway: SimulatedGateway, tmp_path: Path, resilient: bool, gateway_options: dict | None = None
+    gateway: SimulatedGateway,
+    tmp_path: Path,
+    resilient: bool,
+    gateway_options: dict | None = None,
+    resilience_options: dict | None = None,
 ) -> Settings:
     """A node for `gateway`: both EUR/USD and SPY, the status actor on, short resilience intervals;
-    `gateway_options` adds to the `[gateway]` section."""
+    `gateway_options` adds to the `[gateway]` section (a `port` there connects through a relay), and
+    `resilience_options` to `[resilience]`."""
     return parse_settings(
         {
             "node": {"trader_id": "RES-001", "log_level": "ERROR", "log_directory": str(tmp_path / "logs")},
@@ -50,6 +55,7 @@ def settings_for(
                 "farm_wait_secs": 2.0,
                 "open_check_interval_secs": 2.0,
                 "position_check_interval_secs": 3.0,
+                **(resilience_options or {}),
             },
         },
         source="test",
@@ -95,9 +101,10 @@ def start_node(
     resilient: bool,
     extra_strategies: list | None = None,
     gateway_options: dict | None = None,
+    resilience_options: dict | None = None,
 ) -> LiveNode:
     """Build and run the node in a thread; with `resilient` False it is plain NautilusTrader (no checks)."""
-    settings = settings_for(gateway, tmp_path, resilient, gateway_options)
+    settings = settings_for(gateway, tmp_path, resilient, gateway_options, resilience_options)
     config = build_node_config(settings)
     [status] = config.actors
     actor_config = ImportableActorConfig(

@@ -203,6 +203,26 @@ def test_an_api_order_with_the_token_reaches_the_gateway_and_is_cancelled_and_wi
     assert status == 422 and "off the instrument's grid (multiples of 0.00005)" in body["error"]
 
 
+def test_the_page_and_metrics_show_the_order_latency_of_the_orders_just_placed(dashboard, page):
+    """The ticket's and the API's orders (accepted, one market order filled) give live latency figures."""
+    figures = _wait(
+        lambda: (m := _metrics(dashboard)).get("nautilus_node_order_latency_seconds_count{to=filled}", 0) >= 1 and m,
+        10,
+        "submit → filled counted in /metrics",
+    )
+    assert figures["nautilus_node_order_latency_seconds_count{to=accepted}"] >= 2
+    assert 0 < figures["nautilus_node_order_latency_seconds_sum{to=filled}"] < 10
+    assert figures[f"nautilus_node_quote_age_at_decision_seconds_count{{instrument={FEED}}}"] >= 2
+    latency = dashboard.actor.board.latest()[0].latency
+    assert 0 < latency.submit_to_accepted.p50_ms <= latency.submit_to_accepted.p99_ms < 10_000
+    page.goto(dashboard.actor.page_url)
+    row = page.locator("#latency tr", has_text="submit → filled")
+    row.wait_for(timeout=15_000)
+    cells = row.locator("td").all_text_contents()
+    assert int(cells[1]) >= 1 and float(cells[2]) > 0 and float(cells[3]) >= float(cells[2]), cells
+    assert page.locator("#latency tr", has_text=f"quote age at decision {FEED}").count() == 1
+
+
 def _metrics(dashboard: Dashboard) -> dict[str, float]:
     with urllib.request.urlopen(f"{dashboard.url}/metrics", timeout=5) as response:
         text = response.read().decode()

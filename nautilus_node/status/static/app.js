@@ -398,10 +398,20 @@ function render(s) {
     ["state", "state", r => "state-" + r.state], ["last event", "last_event_at"], ["age (s)", "age_secs", "num"],
     ["rate (/s)", "rate_per_sec", "num"], ["events", "count", "num"], ["detail", "reason"]], s.feeds, r => "feed feed-" + r.state);
   fillTable("strategies", [["strategy", "strategy_id"], ["state", "state", r => "state-" + r.state], ["detail", "reason"]], s.strategies);
+  fillTable("latency", [["", "what"], ["count", "count", "num"], ["p50 (ms)", "p50_ms", "num"],
+    ["p99 (ms)", "p99_ms", "num"]], latencyRows(s.latency));
   fillList("warnings", s.warnings);
   renderTicket(s);
   formatCharts(s);
   renderFeedHealth(Date.parse(s.generated_at) / 1000);
+}
+
+function latencyRows(latency) {  // the node's submit -> accepted / filled, then each instrument's quote age
+  if (!latency) return [];
+  const rows = [{what: "submit \u2192 accepted", ...latency.submit_to_accepted},
+                {what: "submit \u2192 filled", ...latency.submit_to_filled}];
+  Object.entries(latency.quote_age).forEach(([name, f]) => rows.push({what: "quote age at decision " + name, ...f}));
+  return rows.map(({what, count, p50_ms, p99_ms}) => ({what, count, p50_ms, p99_ms}));
 }
 
 function unreachable(message) {
