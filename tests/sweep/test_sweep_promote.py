@@ -90,7 +90,7 @@ def test_a_folder_that_is_no_sweep_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_the_promoted_config_trades_on_the_simulated_gateway(swept: Path) -> None:
-    done = promote(swept, "--best", "return")
+    done = promote(swept, "--best", "sharpe")
     assert done.returncode == 0, done.stderr
     config = swept / "promoted2.toml"
     assert tomllib.loads(config.read_text())["status"]["file"] == "status/status.json"
