@@ -26,14 +26,15 @@ from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
-from nautilus_node.status.control import ControlToken, OrderDesk
+from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
 from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
+from nautilus_node.status.kill_switch import KillSwitch
 from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
-from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
+from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, Trading, iso
 from nautilus_node.status.store import write_atomic
 
 _NOT_STARTED = frozenset({ComponentState.PRE_INITIALIZED, ComponentState.READY})
@@ -55,6 +56,7 @@ class StatusActor(Actor):
         self._gateway: GatewayMonitor | None = None
         self._server: StatusServer | None = None
         self._kernel: NautilusKernel | None = None
+        self._kill_switch: KillSwitch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._registered_ns = 0
@@ -70,6 +72,11 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
+        snapshot_path = Path(config.snapshot_path) if config.snapshot_path is not None else None
+        if self._kernel is not None:
+            self._kill_switch = KillSwitch(self._kernel, lambda: iso(clock.timestamp_ns()), snapshot_path)
+            if (halt := self._kill_switch.restore()) is not None:
+                self.log.warning(f"Trading {halt.state} since {halt.at} by {halt.by} ({halt.reason}): resume to trade")
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
@@ -81,7 +88,8 @@ class StatusActor(Actor):
             if config.snapshot_path is not None:
                 token.write_beside(Path(config.snapshot_path))
             desk = OrderDesk(self._loop, self._manual_orders)
-            self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk)
+            trading = TradingDesk(self._loop, self._kill_switch)
+            self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk, trading)
             self._server.start()
         if self._loop is not None:
             self._timer = self._loop.call_soon(self._tick_live)
@@ -142,6 +150,8 @@ class StatusActor(Actor):
     # -- events ----------------------------------------------------------------------------------------------
 
     def _on_order_event(self, event: object) -> None:
+        if self._kill_switch is not None:
+            self._kill_switch.on_order_event()
         kind = views.order_event_kind(event)
         self._order_events[kind] = self._order_events.get(kind, 0) + 1
         if type(event) is OrderFilled:
@@ -230,7 +240,17 @@ class StatusActor(Actor):
             instruments=views.instrument_rules(self.cache),
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
+            trading=self._trading(),
         )
+
+    def _trading(self) -> Trading | None:
+        if self._kill_switch is None:
+            return None
+        halt = self._kill_switch.halt_in_force
+        state = self._kill_switch.trading_state
+        if halt is None:
+            return Trading(state=state)  # type: ignore[arg-type]
+        return Trading(state=state, by=halt.by, reason=halt.reason, since=halt.at, flatten=halt.flatten)  # type: ignore[arg-type]
 
     def _node_state(self, now_ns: int) -> NodeState:
         if self._stopped:

@@ -81,6 +81,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         f"{'HEALTHY' if healthy else 'UNHEALTHY'}  node {n.trader_id} {n.state}, up {n.uptime_secs:.0f} s "
         f"(snapshot {s.generated_at}, market {'open' if n.market_open else 'closed'})",
         *([] if healthy else health_lines[1:]),
+        *_trading_lines(s),
         "",
         f"gateway   {f'{g.host}:{g.port} client {g.client_id}' if g.host is not None else '(no IB client found)'}: "
         f"{g.state} since {g.since}" + (f", server version {g.server_version}" if g.server_version is not None else ""),
@@ -124,6 +125,13 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     ]
     lines += [f"warning   {w}" for w in s.warnings]
     return "\n".join(lines)
+
+
+def _trading_lines(snapshot: Snapshot) -> list[str]:
+    t = snapshot.trading
+    if t is None or t.state == "ACTIVE":
+        return []
+    return [f"TRADING {t.state} since {t.since} by {t.by} ({t.reason}): `nautilus-node resume` lifts it"]
 
 
 def describe(url: str | None, file: Path | None) -> str:

@@ -41,6 +41,16 @@ class SnapshotCollector(Collector):
         )
         yield _gauge("healthy", "1 when the node is healthy (as /healthz)", s.health.healthy)
         yield _gauge("uptime_seconds", "Seconds since the node started", s.node.uptime_secs)
+        if s.trading is not None:
+            state = GaugeMetricFamily(
+                f"{PREFIX}_trading_state",
+                "1 for the risk engine's current trading state (ACTIVE, REDUCING, HALTED)",
+                labels=["state"],
+            )
+            for name in ("ACTIVE", "REDUCING", "HALTED"):
+                state.add_metric([name], s.trading.state == name)
+            yield state
+            yield _gauge("trading_halted", "1 while trading is halted or reducing", s.trading.state != "ACTIVE")
         yield _gauge("gateway_connected", "1 while the IB Gateway connection is up", s.gateway.state == "connected")
         resilience = s.resilience
         # The resilient IB client counts every reconnection; the snapshot's own count sees those it polled.

@@ -186,6 +186,16 @@ class Node(_Record, kw_only=True):
     market_open: bool
 
 
+class Trading(_Record, kw_only=True):
+    """NautilusTrader's risk engine trading state, and the halt that set it (who or what, why, when)."""
+
+    state: Literal["ACTIVE", "REDUCING", "HALTED"]
+    by: str | None = None
+    reason: str | None = None
+    since: str | None = None
+    flatten: bool = False
+
+
 class Health(_Record, kw_only=True):
     healthy: bool
     reasons: list[str]
@@ -212,6 +222,7 @@ class Snapshot(_Record, kw_only=True):
     instruments: list[InstrumentRules] = []
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
+    trading: Trading | None = None  # None: the node's kernel was not found
 
 
 _encoder = msgspec.json.Encoder()
