@@ -316,6 +316,42 @@ function cancelButton(order) {
   return button;
 }
 
+// -- the kill switch: halt (with a confirmation) and resume ----------------------------------------------------
+
+const haltConfirm = document.getElementById("halt-confirm");
+const haltResult = document.getElementById("halt-result");
+function setHaltResult(text, ok) { haltResult.textContent = text; haltResult.className = ok ? "ok" : "error"; }
+
+document.getElementById("halt").addEventListener("click", () => {
+  const flatten = document.getElementById("halt-flatten").checked;
+  document.getElementById("halt-confirm-text").textContent = "Cancel every open order" +
+    (flatten ? " and close every position with market orders" : "") + ", and stop all strategies trading?";
+  haltConfirm.hidden = false;
+});
+document.getElementById("halt-cancelled").addEventListener("click", () => { haltConfirm.hidden = true; });
+document.getElementById("halt-confirmed").addEventListener("click", async () => {
+  haltConfirm.hidden = true;
+  try {
+    const answer = await control("POST", "api/halt", { flatten: document.getElementById("halt-flatten").checked, by: "page" });
+    setHaltResult(answer.cancelled_orders + " orders cancelled, " + answer.closing_positions + " positions closing", true);
+  } catch (error) { setHaltResult(error.message, false); }
+});
+document.getElementById("resume").addEventListener("click", async () => {
+  try { await control("POST", "api/resume", {}); setHaltResult("trading resumed", true); }
+  catch (error) { setHaltResult(error.message, false); }
+});
+
+function renderTrading(s) {
+  const t = s.trading;
+  const badge = document.getElementById("trading-state");
+  badge.textContent = t ? t.state : "unknown";
+  badge.className = t ? (t.state === "ACTIVE" ? "healthy" : "unhealthy") : "unknown";
+  document.getElementById("trading-detail").textContent = t && t.state !== "ACTIVE" && t.by
+    ? "since " + t.since + " by " + t.by + " (" + t.reason + (t.flatten ? ", flattened" : "") + ")" : "";
+  document.getElementById("halt").disabled = !token || !t;
+  document.getElementById("resume").disabled = !token || !t || t.state === "ACTIVE";
+}
+
 // -- the snapshot -------------------------------------------------------------------------------------------
 
 function money(value, currency) { return value === null || value === undefined ? "\u2014" : value.toFixed(2) + " " + currency; }
@@ -384,6 +420,7 @@ function render(s) {
   fillTable("strategies", [["strategy", "strategy_id"], ["state", "state", r => "state-" + r.state], ["detail", "reason"]], s.strategies);
   fillList("warnings", s.warnings);
   renderTicket(s);
+  renderTrading(s);
   formatCharts(s);
   renderFeedHealth(Date.parse(s.generated_at) / 1000);
 }
