@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -104,6 +105,25 @@ class ResilienceSettings(_Section):
     position_check_interval_secs: PositiveSeconds = 30.0
 
 
+RATE = r"^[1-9]\d*/\d{2}:\d{2}:\d{2}$"
+PATTERN_HINTS[RATE] = 'expected "COUNT/HH:MM:SS", e.g. "100/00:00:01"'
+PositiveAmount = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class RiskSettings(_Section):
+    """Limits (see docs/configuration.md): NautilusTrader's risk engine's rates and notional per order, and the
+    node's own maximum position per instrument, daily loss and open orders, with what a breach does."""
+
+    max_order_submit_rate: Annotated[str, msgspec.Meta(pattern=RATE)] = "100/00:00:01"
+    max_order_modify_rate: Annotated[str, msgspec.Meta(pattern=RATE)] = "100/00:00:01"
+    max_notional_per_order: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
+    max_position: dict[str, PositiveAmount] = {}
+    max_daily_loss: PositiveAmount | None = None
+    max_open_orders: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    on_breach: Literal["halt", "reduce", "flatten"] = "halt"
+    day_time_zone: str = "America/New_York"
+
+
 class DataSettings(_Section):
     """One data set read from the catalog for a backtest.
 
@@ -152,6 +172,7 @@ class Settings(_Section):
     strategies: list[StrategySettings] = []
     status: StatusSettings = StatusSettings()
     resilience: ResilienceSettings = ResilienceSettings()
+    risk: RiskSettings = RiskSettings()
     backtest: BacktestSection | None = None
 
 
@@ -186,9 +207,24 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
 def parse_settings(raw: dict[str, Any], source: str) -> Settings:
     """Validate an already-parsed config mapping; `source` names it in errors."""
     try:
-        return msgspec.convert(raw, Settings, strict=True)
+        settings = msgspec.convert(raw, Settings, strict=True)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+    _check_risk(settings.risk, source)
+    return settings
+
+
+def _check_risk(risk: RiskSettings, source: str) -> None:
+    try:
+        ZoneInfo(risk.day_time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{source}: risk.day_time_zone: {risk.day_time_zone!r} is not a time zone (e.g. America/New_York)"
+        ) from None
+    for table in ("max_notional_per_order", "max_position"):
+        for key in getattr(risk, table):
+            if not re.fullmatch(r"[^.\s]+(?:\.[^.\s]+)*\.[^.\s]+", key):
+                raise ConfigError(f'{source}: risk.{table}: {key!r} is not an instrument id (e.g. "EUR/USD.IDEALPRO")')
 
 
 def describe_validation_error(exc: msgspec.ValidationError) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
-from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.events import OrderFilled, PositionEvent
 from nautilus_trader.system.kernel import NautilusKernel
 
 from nautilus_node.nautilus_internals import find_kernel
@@ -30,7 +31,8 @@ from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
 from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
-from nautilus_node.status.kill_switch import KillSwitch
+from nautilus_node.status.kill_switch import Halt, KillSwitch
+from nautilus_node.status.limits import Breach, LimitGuard, NodeLimits
 from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
@@ -57,6 +59,7 @@ class StatusActor(Actor):
         self._server: StatusServer | None = None
         self._kernel: NautilusKernel | None = None
         self._kill_switch: KillSwitch | None = None
+        self._limits: LimitGuard | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._registered_ns = 0
@@ -74,9 +77,11 @@ class StatusActor(Actor):
         self._kernel = find_kernel(msgbus)
         snapshot_path = Path(config.snapshot_path) if config.snapshot_path is not None else None
         if self._kernel is not None:
-            self._kill_switch = KillSwitch(self._kernel, lambda: iso(clock.timestamp_ns()), snapshot_path)
+            now_iso = lambda: iso(clock.timestamp_ns())  # noqa: E731
+            self._kill_switch = KillSwitch(self._kernel, now_iso, snapshot_path, self._on_trading_change)
             if (halt := self._kill_switch.restore()) is not None:
                 self.log.warning(f"Trading {halt.state} since {halt.at} by {halt.by} ({halt.reason}): resume to trade")
+            self._attach_limits(self._kernel, self._kill_switch)
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
@@ -126,6 +131,11 @@ class StatusActor(Actor):
         if self._feeds is not None:  # registered
             self._feeds.close()
             self.msgbus.unsubscribe(topic="events.order.*", handler=self._on_order_event)
+        if self._limits is not None:
+            self._limits.detach()
+            self.msgbus.unsubscribe(topic="events.position.*", handler=self._on_position_event)
+            if self._status_config.max_daily_loss is not None:
+                self.msgbus.unsubscribe(topic="data.quotes.*", handler=self._on_quote)
 
     @property
     def http_address(self) -> tuple[str, int] | None:
@@ -141,6 +151,38 @@ class StatusActor(Actor):
     def stream_count(self) -> int:
         """How many pages follow the node's event stream now."""
         return self._server.stream_count if self._server is not None else 0
+
+    def _attach_limits(self, kernel: NautilusKernel, switch: KillSwitch) -> None:
+        config = self._status_config
+        limits = NodeLimits(
+            max_position=dict(config.max_position),
+            max_daily_loss=config.max_daily_loss,
+            max_open_orders=config.max_open_orders,
+            on_breach=config.on_breach,  # type: ignore[arg-type]
+            day_time_zone=config.day_time_zone,
+        )
+        if not limits.any:
+            return
+        self._limits = LimitGuard(kernel, limits, switch, self._on_breach)
+        self._limits.attach()
+        self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
+        if limits.max_daily_loss is not None:
+            self.msgbus.subscribe(topic="data.quotes.*", handler=self._on_quote)
+
+    def _on_position_event(self, event: PositionEvent) -> None:
+        if self._limits is not None:
+            self._limits.on_position(event.instrument_id, self.clock.timestamp_ns())
+
+    def _on_quote(self, quote: QuoteTick) -> None:
+        if self._limits is not None:
+            self._limits.on_quote(quote)
+
+    def _on_breach(self, breach: Breach) -> None:
+        self.log.error(f"Risk limit: {breach.message}; trading {breach.action}")
+
+    def _on_trading_change(self, halt: Halt | None) -> None:
+        if halt is None and self._limits is not None:
+            self._limits.resumed()
 
     def _manual_orders(self) -> ManualOrders | None:
         if self._kernel is None:
@@ -241,6 +283,7 @@ class StatusActor(Actor):
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
             trading=self._trading(),
+            limits=self._limits.uses() if self._limits is not None else [],
         )
 
     def _trading(self) -> Trading | None:

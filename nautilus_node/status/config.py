@@ -18,6 +18,8 @@ class StatusActorConfig(ActorConfig, frozen=True):
     fresh for the node to be healthy. market_hours: "fx" (Sunday 17:00 to Friday 17:00 New York) or
     "always". startup_grace_secs: after this long without the trader starting, strategies count as never
     started. interval_secs: how often the snapshot is rebuilt. max_fills: how many recent fills are kept.
+    max_position (instrument id → quantity), max_daily_loss, max_open_orders, on_breach ("halt", "reduce",
+    "flatten") and day_time_zone: the node's own limits (`nautilus_node.status.limits`).
     """
 
     http_host: str = "127.0.0.1"
@@ -33,3 +35,8 @@ class StatusActorConfig(ActorConfig, frozen=True):
     startup_grace_secs: PositiveFloat = 120.0
     interval_secs: PositiveFloat = 1.0
     max_fills: int = 20
+    max_position: dict[str, float] = {}
+    max_daily_loss: PositiveFloat | None = None
+    max_open_orders: int | None = None
+    on_breach: str = "halt"
+    day_time_zone: str = "America/New_York"

@@ -196,6 +196,17 @@ class Trading(_Record, kw_only=True):
     flatten: bool = False
 
 
+class LimitUse(_Record, kw_only=True):
+    """One of the node's risk limits and how much of it is used now."""
+
+    name: str  # max_position, max_daily_loss, max_open_orders
+    instrument_id: str | None = None
+    limit: float
+    used: float
+    percent: float
+    breached: bool
+
+
 class Health(_Record, kw_only=True):
     healthy: bool
     reasons: list[str]
@@ -223,6 +234,7 @@ class Snapshot(_Record, kw_only=True):
     pnl: Pnl | None = None
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
     trading: Trading | None = None  # None: the node's kernel was not found
+    limits: list[LimitUse] = []
 
 
 _encoder = msgspec.json.Encoder()
