@@ -18,7 +18,6 @@ from pathlib import Path
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
-from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.events import OrderFilled, PositionEvent
 from nautilus_trader.system.kernel import NautilusKernel
 
@@ -134,8 +133,6 @@ class StatusActor(Actor):
         if self._limits is not None:
             self._limits.detach()
             self.msgbus.unsubscribe(topic="events.position.*", handler=self._on_position_event)
-            if self._status_config.max_daily_loss is not None:
-                self.msgbus.unsubscribe(topic="data.quotes.*", handler=self._on_quote)
 
     @property
     def http_address(self) -> tuple[str, int] | None:
@@ -163,19 +160,13 @@ class StatusActor(Actor):
         )
         if not limits.any:
             return
-        self._limits = LimitGuard(kernel, limits, switch, self._on_breach)
+        self._limits = LimitGuard(kernel, self.clock, limits, switch, self._on_breach)
         self._limits.attach()
         self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
-        if limits.max_daily_loss is not None:
-            self.msgbus.subscribe(topic="data.quotes.*", handler=self._on_quote)
 
     def _on_position_event(self, event: PositionEvent) -> None:
         if self._limits is not None:
-            self._limits.on_position(event.instrument_id, self.clock.timestamp_ns())
-
-    def _on_quote(self, quote: QuoteTick) -> None:
-        if self._limits is not None:
-            self._limits.on_quote(quote)
+            self._limits.on_position(event.instrument_id)
 
     def _on_breach(self, breach: Breach) -> None:
         self.log.error(f"Risk limit: {breach.message}; trading {breach.action}")

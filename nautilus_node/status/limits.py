@@ -18,6 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
+from nautilus_trader.common.component import Clock
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.enums import OrderSide
@@ -30,6 +31,7 @@ from nautilus_node.status.kill_switch import KillSwitch
 from nautilus_node.status.snapshot import LimitUse
 
 BreachAction = Literal["halt", "reduce", "flatten"]
+DAY_TIMER = "risk-limits-day"
 
 
 class Breach(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,25 +59,55 @@ class NodeLimits(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.max_position) or self.max_daily_loss is not None or self.max_open_orders is not None
 
 
+class _Held:
+    """A position as of its last event (NautilusTrader's total PnL then, at which mark price) and its PnL at
+    the latest quote; its own quote handler, subscribed while the position is open."""
+
+    __slots__ = ("exposure", "guard", "long", "mark", "now", "pnl")
+
+    def __init__(self, guard: LimitGuard, long: bool, exposure: float, pnl: float, mark: float) -> None:
+        self.guard = guard
+        self.long = long
+        self.exposure = exposure  # signed quantity x multiplier: PnL per unit of price
+        self.pnl = pnl
+        self.mark = mark
+        self.now = pnl
+
+    def on_quote(self, quote: QuoteTick) -> None:
+        """The day's loss from the move since the position's last event: a few float operations per quote,
+        the full check only on a breach."""
+        price = quote.bid_price if self.long else quote.ask_price
+        pnl = self.pnl + self.exposure * (price.as_double() - self.mark)
+        guard = self.guard
+        guard.total_pnl += pnl - self.now
+        self.now = pnl
+        if guard.day_start_pnl - guard.total_pnl > guard.max_loss:
+            guard.check_loss()
+
+
 class LimitGuard:
     """Checks the node's limits before orders reach the risk engine and on the events that move them."""
 
     def __init__(
         self,
         kernel: NautilusKernel,
+        clock: Clock,
         limits: NodeLimits,
         switch: KillSwitch,
         on_breach: Callable[[Breach], None] | None = None,
     ) -> None:
         self._kernel = kernel
+        self._clock = clock
         self._limits = limits
         self._switch = switch
         self._on_breach = on_breach
         self._max_position = {InstrumentId.from_str(k): Decimal(str(v)) for k, v in limits.max_position.items()}
         self._zone = ZoneInfo(limits.day_time_zone)
-        self._day_ends_ns = 0
-        self._day_start_pnl = 0.0
+        self.day_start_pnl = 0.0
         self._pnl: dict[InstrumentId, float] = {}  # total PnL (realized + unrealized) per instrument, last seen
+        self._held: dict[InstrumentId, _Held] = {}
+        self.total_pnl = 0.0
+        self.max_loss = limits.max_daily_loss if limits.max_daily_loss is not None else float("inf")
         self._ungate: Callable[[], None] | None = None
         self._breached: set[tuple[str, str | None]] = set()
 
@@ -83,11 +115,19 @@ class LimitGuard:
 
     def attach(self) -> None:
         """Gate new orders (when an order limit is set) and start the day."""
+        if self._limits.max_daily_loss is not None:
+            self._start_day()
         if self._limits.max_open_orders is not None or self._max_position:
             kernel = self._kernel
             self._ungate = gate_risk_engine(kernel.msgbus, kernel.risk_engine, self._gate)
 
     def detach(self) -> None:
+        for instrument_id, held in self._held.items():
+            topic = f"data.quotes.{instrument_id.venue}.{instrument_id.symbol}"
+            self._kernel.msgbus.unsubscribe(topic=topic, handler=held.on_quote)
+        self._held.clear()
+        if DAY_TIMER in self._clock.timer_names:
+            self._clock.cancel_timer(DAY_TIMER)
         if self._ungate is not None:
             self._ungate()
             self._ungate = None
@@ -124,7 +164,7 @@ class LimitGuard:
 
     # -- on events -------------------------------------------------------------------------------------------
 
-    def on_position(self, instrument_id: InstrumentId, ts_ns: int) -> None:
+    def on_position(self, instrument_id: InstrumentId) -> None:
         """After a position opened, changed or closed: the position limit and the day's loss."""
         limit = self._max_position.get(instrument_id)
         if limit is not None:
@@ -132,34 +172,49 @@ class LimitGuard:
             if abs(net) > limit:
                 self._breach("max_position", str(instrument_id), float(limit), float(abs(net)))
         if self._limits.max_daily_loss is not None:
-            self._check_loss(instrument_id, ts_ns)
+            self._mark_position(instrument_id)
+            self.check_loss()
 
-    def on_quote(self, quote: QuoteTick) -> None:
-        """After a quote for an instrument held: the day's loss."""
-        if self._limits.max_daily_loss is not None and quote.instrument_id in self._pnl:
-            self._check_loss(quote.instrument_id, quote.ts_init)
+    def _mark_position(self, instrument_id: InstrumentId) -> None:
+        """NautilusTrader's total PnL for the instrument now, and what each tick moves it by from here."""
+        portfolio, cache = self._kernel.portfolio, self._kernel.cache
+        money = portfolio.total_pnl(instrument_id)
+        pnl = money.as_double() if money is not None else 0.0
+        self._pnl[instrument_id] = pnl
+        self.total_pnl = sum(self._pnl.values())
+        net = float(portfolio.net_position(instrument_id))
+        quote = cache.quote_tick(instrument_id)
+        instrument = cache.instrument(instrument_id)
+        topic = f"data.quotes.{instrument_id.venue}.{instrument_id.symbol}"
+        previous = self._held.pop(instrument_id, None)
+        if previous is not None:
+            self._kernel.msgbus.unsubscribe(topic=topic, handler=previous.on_quote)
+        if net == 0 or quote is None or instrument is None:
+            return
+        mark = quote.bid_price.as_double() if net > 0 else quote.ask_price.as_double()
+        held = _Held(self, long=net > 0, exposure=net * instrument.multiplier.as_double(), pnl=pnl, mark=mark)
+        self._held[instrument_id] = held
+        self._kernel.msgbus.subscribe(topic=topic, handler=held.on_quote)
 
-    def _check_loss(self, instrument_id: InstrumentId, ts_ns: int) -> None:
-        if ts_ns >= self._day_ends_ns:
-            self._start_day(ts_ns)
-        money = self._kernel.portfolio.total_pnl(instrument_id)
-        self._pnl[instrument_id] = money.as_double() if money is not None else 0.0
-        loss = self.daily_loss()
-        limit = self._limits.max_daily_loss
-        assert limit is not None
-        if loss > limit:
-            self._breach("max_daily_loss", None, limit, loss)
+    def check_loss(self) -> None:
+        """Breach when the day's loss is past the limit."""
+        loss = self.day_start_pnl - self.total_pnl
+        if loss > self.max_loss:
+            self._breach("max_daily_loss", None, self.max_loss, round(loss, 2))
 
-    def _start_day(self, ts_ns: int) -> None:
-        moment = datetime.fromtimestamp(ts_ns / 1e9, tz=self._zone)
+    def _start_day(self, _event: object = None) -> None:
+        """The day's loss counts from here; the next day starts at midnight in `day_time_zone` (a time alert)."""
+        moment = datetime.fromtimestamp(self._clock.timestamp_ns() / 1e9, tz=self._zone)
         midnight = datetime.combine(moment.date() + timedelta(days=1), datetime.min.time(), tzinfo=self._zone)
-        self._day_ends_ns = int(midnight.timestamp() * 1e9)
-        self._day_start_pnl = sum(self._pnl.values())
+        self._clock.set_time_alert_ns(DAY_TIMER, int(midnight.timestamp() * 1e9), self._start_day)
+        self.day_start_pnl = self.total_pnl
         self._breached.discard(("max_daily_loss", None))
 
     def daily_loss(self) -> float:
         """The day's loss so far (positive: lost), realized plus unrealized."""
-        return round(self._day_start_pnl - sum(self._pnl.values()), 2)
+        for instrument_id, held in self._held.items():
+            self._pnl[instrument_id] = held.now
+        return round(self.day_start_pnl - self.total_pnl, 2)
 
     def _net(self, instrument_id: InstrumentId) -> Decimal:
         return Decimal(str(self._kernel.portfolio.net_position(instrument_id)))
