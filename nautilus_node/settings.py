@@ -124,6 +124,31 @@ class RiskSettings(_Section):
     day_time_zone: str = "America/New_York"
 
 
+ALERT_URLS_ENV = "NAUTILUS_NODE_ALERT_URLS"
+ALERT_WEBHOOKS_ENV = "NAUTILUS_NODE_ALERT_WEBHOOKS"
+
+
+class AlertSettings(_Section):
+    """Where alerts go: apprise URLs (`urls`) and plain JSON webhooks, plus those in NAUTILUS_NODE_ALERT_URLS
+    and NAUTILUS_NODE_ALERT_WEBHOOKS (space-separated: keeps secrets out of the file); how they are paced."""
+
+    urls: list[str] = []
+    webhooks: list[str] = []
+    grace_secs: Annotated[float, msgspec.Meta(ge=0)] = 30.0
+    dedup_secs: Annotated[float, msgspec.Meta(ge=0)] = 300.0
+    rate_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 20
+    retries: Annotated[int, msgspec.Meta(ge=0, le=10)] = 3
+    timeout_secs: PositiveSeconds = 5.0
+
+
+def alert_destinations(alerts: AlertSettings, environ: Mapping[str, str] | None = None) -> tuple[list, list]:
+    """(apprise URLs, webhook URLs): the config file's and the environment's."""
+    environ = os.environ if environ is None else environ
+    urls = [*alerts.urls, *environ.get(ALERT_URLS_ENV, "").split()]
+    webhooks = [*alerts.webhooks, *environ.get(ALERT_WEBHOOKS_ENV, "").split()]
+    return urls, webhooks
+
+
 class DataSettings(_Section):
     """One data set read from the catalog for a backtest.
 
@@ -173,6 +198,7 @@ class Settings(_Section):
     status: StatusSettings = StatusSettings()
     resilience: ResilienceSettings = ResilienceSettings()
     risk: RiskSettings = RiskSettings()
+    alerts: AlertSettings = AlertSettings()
     backtest: BacktestSection | None = None
 
 
@@ -211,7 +237,20 @@ def parse_settings(raw: dict[str, Any], source: str) -> Settings:
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
     _check_risk(settings.risk, source)
+    _check_alerts(settings.alerts, source)
     return settings
+
+
+def _check_alerts(alerts: AlertSettings, source: str) -> None:
+    """Each URL must be usable; the error names its position only (a URL may hold a token)."""
+    import apprise
+
+    for i, url in enumerate(alerts.urls):
+        if not apprise.Apprise().add(url):
+            raise ConfigError(f"{source}: alerts.urls[{i}]: not a URL apprise knows (see apprise's list of services)")
+    for i, url in enumerate(alerts.webhooks):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{source}: alerts.webhooks[{i}]: expected an http:// or https:// URL")
 
 
 def _check_risk(risk: RiskSettings, source: str) -> None:

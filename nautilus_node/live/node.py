@@ -30,7 +30,7 @@ from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.live import resilient_client
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
-from nautilus_node.settings import Settings
+from nautilus_node.settings import Settings, alert_destinations
 from nautilus_node.validation import importable_strategy
 
 
@@ -40,8 +40,10 @@ def startup_limit_secs(config: TradingNodeConfig) -> float:
 
 
 def status_actor_config(settings: Settings, startup_grace_secs: float) -> ImportableActorConfig:
-    """The status actor, configured from the `[status]`, `[gateway]` and `[risk]` sections."""
-    status, gateway, risk = settings.status, settings.gateway, settings.risk
+    """The status actor, configured from the `[status]`, `[gateway]`, `[risk]` and `[alerts]` sections (and the
+    alert URLs in the environment)."""
+    status, gateway, risk, alerts = settings.status, settings.gateway, settings.risk, settings.alerts
+    alert_urls, alert_webhooks = alert_destinations(alerts)
     return ImportableActorConfig(
         actor_path="nautilus_node.status.actor:StatusActor",
         config_path="nautilus_node.status.config:StatusActorConfig",
@@ -62,6 +64,13 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "max_open_orders": risk.max_open_orders,
             "on_breach": risk.on_breach,
             "day_time_zone": risk.day_time_zone,
+            "alert_urls": alert_urls,
+            "alert_webhooks": alert_webhooks,
+            "alert_grace_secs": alerts.grace_secs,
+            "alert_dedup_secs": alerts.dedup_secs,
+            "alert_rate_per_minute": alerts.rate_per_minute,
+            "alert_retries": alerts.retries,
+            "alert_timeout_secs": alerts.timeout_secs,
         },
     )
 

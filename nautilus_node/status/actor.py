@@ -11,6 +11,7 @@ event loop when live, the actor's clock in a backtest) and written atomically.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from nautilus_trader.system.kernel import NautilusKernel
 
 from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
+from nautilus_node.status.alert_rules import AlertRules
+from nautilus_node.status.alerts import Alerter, destinations
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
@@ -31,7 +34,7 @@ from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.kill_switch import Halt, KillSwitch
-from nautilus_node.status.limits import Breach, LimitGuard, NodeLimits
+from nautilus_node.status.limits import LIMIT_HALT_PREFIX, Breach, LimitGuard, NodeLimits
 from nautilus_node.status.manual_orders import ManualOrders
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
@@ -59,6 +62,8 @@ class StatusActor(Actor):
         self._kernel: NautilusKernel | None = None
         self._kill_switch: KillSwitch | None = None
         self._limits: LimitGuard | None = None
+        self._alerter: Alerter | None = None
+        self._alert_rules: AlertRules | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._registered_ns = 0
@@ -74,6 +79,7 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
+        self._start_alerts(clock)
         snapshot_path = Path(config.snapshot_path) if config.snapshot_path is not None else None
         if self._kernel is not None:
             now_iso = lambda: iso(clock.timestamp_ns())  # noqa: E731
@@ -127,6 +133,8 @@ class StatusActor(Actor):
                 self._server.token.remove_beside(Path(self._status_config.snapshot_path))
         if self._gateway is not None:
             self._gateway.detach()
+        if self._alerter is not None:
+            self._alerter.close()
         if self._feeds is not None:  # registered
             self._feeds.close()
             self.msgbus.unsubscribe(topic="events.order.*", handler=self._on_order_event)
@@ -149,6 +157,19 @@ class StatusActor(Actor):
         """How many pages follow the node's event stream now."""
         return self._server.stream_count if self._server is not None else 0
 
+    def _start_alerts(self, clock) -> None:  # type: ignore[no-untyped-def]
+        config = self._status_config
+        targets = destinations(config.alert_urls, config.alert_webhooks, config.alert_timeout_secs)
+        if not targets:
+            return
+        self._alerter = Alerter(
+            targets,
+            dedup_secs=config.alert_dedup_secs,
+            rate_per_minute=config.alert_rate_per_minute,
+            retries=config.alert_retries,
+        )
+        self._alert_rules = AlertRules(self._alerter, config.alert_grace_secs, lambda: iso(clock.timestamp_ns()))
+
     def _attach_limits(self, kernel: NautilusKernel, switch: KillSwitch) -> None:
         config = self._status_config
         limits = NodeLimits(
@@ -170,10 +191,18 @@ class StatusActor(Actor):
 
     def _on_breach(self, breach: Breach) -> None:
         self.log.error(f"Risk limit: {breach.message}; trading {breach.action}")
+        if self._alert_rules is not None:
+            self._alert_rules.on_breach(breach.name, breach.instrument_id, breach.message)
 
     def _on_trading_change(self, halt: Halt | None) -> None:
         if halt is None and self._limits is not None:
             self._limits.resumed()
+        if self._alert_rules is None:
+            return
+        if halt is None:
+            self._alert_rules.on_halt(None, None, None)
+        elif not halt.by.startswith(LIMIT_HALT_PREFIX):  # a limit's halt: its breach alert says so
+            self._alert_rules.on_halt(halt.state, halt.by, halt.reason)
 
     def _manual_orders(self) -> ManualOrders | None:
         if self._kernel is None:
@@ -187,6 +216,8 @@ class StatusActor(Actor):
             self._kill_switch.on_order_event()
         kind = views.order_event_kind(event)
         self._order_events[kind] = self._order_events.get(kind, 0) + 1
+        if self._alert_rules is not None:
+            self._alert_rules.on_order_event(kind, event)
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
             self._charts.on_fill(event)
@@ -206,6 +237,8 @@ class StatusActor(Actor):
     def refresh(self) -> Snapshot:
         """Rebuild the snapshot now, publish it to the HTTP surface and write the file."""
         snapshot = self.build_snapshot()
+        if self._alert_rules is not None and not self._closed:
+            self._alert_rules.on_snapshot(snapshot, time.monotonic())
         assert self._feeds is not None
         update = self._charts.update(
             self.clock.timestamp_ns(),
@@ -275,6 +308,7 @@ class StatusActor(Actor):
             order_events=dict(self._order_events),
             trading=self._trading(),
             limits=self._limits.uses() if self._limits is not None else [],
+            alerts=self._alerter.view() if self._alerter is not None else None,
         )
 
     def _trading(self) -> Trading | None:

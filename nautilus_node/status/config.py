@@ -19,7 +19,8 @@ class StatusActorConfig(ActorConfig, frozen=True):
     "always". startup_grace_secs: after this long without the trader starting, strategies count as never
     started. interval_secs: how often the snapshot is rebuilt. max_fills: how many recent fills are kept.
     max_position (instrument id → quantity), max_daily_loss, max_open_orders, on_breach ("halt", "reduce",
-    "flatten") and day_time_zone: the node's own limits (`nautilus_node.status.limits`).
+    "flatten") and day_time_zone: the node's own limits (`nautilus_node.status.limits`). alert_urls (apprise),
+    alert_webhooks (plain JSON) and the alert_* pacing: where alerts go (`nautilus_node.status.alerts`).
     """
 
     http_host: str = "127.0.0.1"
@@ -40,3 +41,10 @@ class StatusActorConfig(ActorConfig, frozen=True):
     max_open_orders: int | None = None
     on_breach: str = "halt"
     day_time_zone: str = "America/New_York"
+    alert_urls: tuple[str, ...] = ()
+    alert_webhooks: tuple[str, ...] = ()
+    alert_grace_secs: float = 30.0
+    alert_dedup_secs: float = 300.0
+    alert_rate_per_minute: int = 20
+    alert_retries: int = 3
+    alert_timeout_secs: PositiveFloat = 5.0

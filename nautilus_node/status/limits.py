@@ -32,6 +32,7 @@ from nautilus_node.status.snapshot import LimitUse
 
 BreachAction = Literal["halt", "reduce", "flatten"]
 DAY_TIMER = "risk-limits-day"
+LIMIT_HALT_PREFIX = "limit "  # who halted, when a limit did: "limit max_daily_loss"
 
 
 class Breach(msgspec.Struct, frozen=True, kw_only=True):
@@ -229,7 +230,7 @@ class LimitGuard:
         message = f"{name}{where} breached: {value:g} over the limit {limit:g}"
         if self._switch.halt_in_force is None:
             self._switch.halt(
-                by=f"limit {name}",
+                by=f"{LIMIT_HALT_PREFIX}{name}",
                 reason=message,
                 flatten=action == "flatten",
                 state="REDUCING" if action == "reduce" else "HALTED",

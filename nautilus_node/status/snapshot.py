@@ -207,6 +207,37 @@ class LimitUse(_Record, kw_only=True):
     breached: bool
 
 
+AlertKind = Literal["alert", "recovered"]
+
+
+class AlertRecord(_Record, kw_only=True):
+    """A recent alert and what became of it: queued for every destination, or suppressed (a duplicate within
+    the dedup window, or over the rate)."""
+
+    key: str
+    kind: AlertKind
+    title: str
+    message: str
+    at: str
+    outcome: Literal["queued", "suppressed"]
+
+
+class AlertDestination(_Record, kw_only=True):
+    """An alert destination, named by kind and position (its URL may hold a secret: never shown)."""
+
+    name: str
+    sent: int
+    failed: int
+    dropped: int
+
+
+class Alerting(_Record, kw_only=True):
+    destinations: list[AlertDestination]
+    raised: int
+    suppressed: int
+    recent: list[AlertRecord]
+
+
 class Health(_Record, kw_only=True):
     healthy: bool
     reasons: list[str]
@@ -235,6 +266,7 @@ class Snapshot(_Record, kw_only=True):
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
     trading: Trading | None = None  # None: the node's kernel was not found
     limits: list[LimitUse] = []
+    alerts: Alerting | None = None  # None: no alert destination configured
 
 
 _encoder = msgspec.json.Encoder()

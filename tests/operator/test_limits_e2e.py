@@ -5,6 +5,7 @@ turns the order that would cross it into `OrderDenied` naming the limit; Nautilu
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from nautilus_trader.model.enums import OrderStatus
 
 from nautilus_node.simgateway import SimulatedGateway
 from tests.operator.live import FEED, LiveNode, start_node, wait_for
+from tests.operator.receivers import Receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -50,8 +52,18 @@ def _limit(node: LiveNode, name: str) -> dict:
     return next(use for use in node.status()["limits"] if use["name"] == name)
 
 
-def test_a_price_jump_past_the_daily_loss_limit_halts_the_node(gateway, tmp_path):
-    node = start_node(gateway, tmp_path, {"strategies": [BUY_ONCE], "risk": {"max_daily_loss": 200.0}})
+def _limit_alerts(bodies: list[dict]) -> list[dict]:
+    return [b for b in bodies if b["key"].startswith("limit:")]
+
+
+def test_a_price_jump_past_the_daily_loss_limit_halts_the_node_and_alerts_once(gateway, tmp_path):
+    receiver = Receiver()
+    sections = {
+        "strategies": [BUY_ONCE],
+        "risk": {"max_daily_loss": 200.0},
+        "alerts": {"webhooks": [f"http://127.0.0.1:{receiver.port}/hook"], "grace_secs": 30.0},
+    }
+    node = start_node(gateway, tmp_path, sections)
     try:
         wait_for(node.running, 60, "the node running")
         wait_for(lambda: _net(gateway) == 10_000, 30, "the strategy's position open")
@@ -67,8 +79,27 @@ def test_a_price_jump_past_the_daily_loss_limit_halts_the_node(gateway, tmp_path
         used = _limit(node, "max_daily_loss")
         assert used["breached"] and used["used"] > 200 and used["percent"] > 100
         assert _net(gateway) == 10_000  # on_breach = "halt": positions stay, no strategy may add to them
+        [alert] = _limit_alerts(receiver.wait_for(lambda b: len(_limit_alerts(b)) == 1, 5))
+        assert alert["title"] == "limit max_daily_loss breached" and alert["message"] == trading["reason"]
+
+        # Resumed while the loss is still past the limit: each next quote breaches and halts again.
+        since = trading["since"]
+        for _ in range(10):
+            assert node.api("POST", "/api/resume", {})[0] == 200
+            again = wait_for(
+                lambda previous=since: (t := node.status()["trading"])["since"] not in (None, previous) and t,
+                5,
+                "halted again",
+            )
+            assert again["state"] == "HALTED" and again["by"] == "limit max_daily_loss"
+            since = again["since"]
+        time.sleep(1.0)  # the webhook's worker has had time to deliver anything queued
+        assert len(_limit_alerts(receiver.bodies)) == 1  # 10 more breaches within the minute: no more alerts
+        suppressed = [a for a in node.status()["alerts"]["recent"] if a["outcome"] == "suppressed"]
+        assert any(a["key"] == "limit:max_daily_loss:" for a in suppressed)
     finally:
         node.stop()
+        receiver.close()
 
 
 def test_orders_that_would_cross_the_position_or_open_orders_limit_are_denied_naming_it(gateway, tmp_path):
