@@ -124,3 +124,26 @@ def test_risk_limits_reach_the_risk_engine_and_the_status_actor(tmp_path: Path) 
     assert status.config["max_position"] == {"EUR/USD.IDEALPRO": 50_000.0}
     assert (status.config["max_daily_loss"], status.config["max_open_orders"]) == (500.0, 8)
     assert status.config["on_breach"] == "flatten"
+
+
+def test_an_unknown_alert_url_names_its_position_and_never_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[alerts]\nurls = ['json://127.0.0.1:9/', 'nosuch://the-secret@host']\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    assert str(error.value) == f"{path}: alerts.urls[1]: not a URL apprise knows (see apprise's list of services)"
+    path.write_text("[alerts]\nwebhooks = ['ftp://host/x']\n")
+    with pytest.raises(ConfigError, match=r"alerts.webhooks\[0\]: expected an http:// or https:// URL$"):
+        load_settings(path, environ={})
+
+
+def test_alert_urls_in_the_environment_join_the_config_files(tmp_path: Path) -> None:
+    from nautilus_node.settings import alert_destinations
+
+    path = tmp_path / "c.toml"
+    path.write_text("[alerts]\nurls = ['json://127.0.0.1:9/']\nwebhooks = ['http://127.0.0.1:9/a']\n")
+    settings = load_settings(path, environ={})
+    environ = {"NAUTILUS_NODE_ALERT_URLS": "ntfy://topic  tgram://bot/chat", "NAUTILUS_NODE_ALERT_WEBHOOKS": ""}
+    urls, webhooks = alert_destinations(settings.alerts, environ)
+    assert urls == ["json://127.0.0.1:9/", "ntfy://topic", "tgram://bot/chat"]
+    assert webhooks == ["http://127.0.0.1:9/a"]
