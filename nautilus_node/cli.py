@@ -144,7 +144,7 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
     connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
     kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
-    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    set-price SYMBOL PRICE, external-fill SYMBOL QUANTITY, reject-next-order [REASON], delay-responses SECONDS
     (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault

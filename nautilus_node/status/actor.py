@@ -27,6 +27,7 @@ from nautilus_node.status import views
 from nautilus_node.status.alert_rules import AlertRules
 from nautilus_node.status.alerts import Alerter, destinations
 from nautilus_node.status.board import StatusBoard
+from nautilus_node.status.broker_view import BrokerPositions
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
 from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
@@ -63,6 +64,7 @@ class StatusActor(Actor):
         self._kill_switch: KillSwitch | None = None
         self._limits: LimitGuard | None = None
         self._alerter: Alerter | None = None
+        self._broker_positions: BrokerPositions | None = None
         self._alert_rules: AlertRules | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -87,6 +89,7 @@ class StatusActor(Actor):
             if (halt := self._kill_switch.restore()) is not None:
                 self.log.warning(f"Trading {halt.state} since {halt.at} by {halt.by} ({halt.reason}): resume to trade")
             self._attach_limits(self._kernel, self._kill_switch)
+            self._broker_positions = BrokerPositions(self._kernel, now_iso, self._on_mismatch)
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
@@ -194,6 +197,25 @@ class StatusActor(Actor):
         if self._alert_rules is not None:
             self._alert_rules.on_breach(breach.name, breach.instrument_id, breach.message)
 
+    def _on_mismatch(self, instrument_id: str, mismatched: bool, message: str) -> None:
+        if mismatched:
+            self.log.error(f"Position mismatch: {message}")
+        if self._alert_rules is not None:
+            self._alert_rules.on_mismatch(instrument_id, mismatched, message)
+
+    def _watch_broker_positions(self, gateway_state: str) -> None:
+        """Once the gateway is connected and the account known: IB's position updates, through the node's client."""
+        broker, client = self._broker_positions, self._gateway.client if self._gateway is not None else None
+        if broker is None or broker.watching or client is None or gateway_state != "connected":
+            return
+        account = self._status_config.account_id
+        if account is None:
+            reported = self.cache.accounts()
+            if not reported:
+                return
+            account = reported[0].id.get_id()
+        broker.watch(client, account)
+
     def _on_trading_change(self, halt: Halt | None) -> None:
         if halt is None and self._limits is not None:
             self._limits.resumed()
@@ -266,6 +288,7 @@ class StatusActor(Actor):
         now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
         is_open = market_open(config.market_hours, now)
         gateway = self._gateway.poll()
+        self._watch_broker_positions(gateway.state)
         self._feeds.discover(now_ns)
         feeds = self._feeds.views(
             now_ns,
@@ -309,6 +332,7 @@ class StatusActor(Actor):
             trading=self._trading(),
             limits=self._limits.uses() if self._limits is not None else [],
             alerts=self._alerter.view() if self._alerter is not None else None,
+            broker_positions=self._broker_positions.view(time.monotonic()) if self._broker_positions else [],
         )
 
     def _trading(self) -> Trading | None:

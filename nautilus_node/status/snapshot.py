@@ -238,6 +238,17 @@ class Alerting(_Record, kw_only=True):
     recent: list[AlertRecord]
 
 
+class BrokerPosition(_Record, kw_only=True):
+    """One instrument's position as IB reports it beside the strategies' (each by name, and their sum)."""
+
+    instrument_id: str  # or "conId N (SYMBOL)" for a contract the node has not loaded
+    broker: float | None  # None: IB has not reported this instrument
+    node: float  # the strategies' positions summed (signed)
+    strategies: dict[str, float]  # signed, by strategy id; "EXTERNAL": NautilusTrader's reconciled positions
+    mismatch: bool
+    since: str | None = None  # when the two began to differ, once a mismatch
+
+
 class Health(_Record, kw_only=True):
     healthy: bool
     reasons: list[str]
@@ -267,6 +278,7 @@ class Snapshot(_Record, kw_only=True):
     trading: Trading | None = None  # None: the node's kernel was not found
     limits: list[LimitUse] = []
     alerts: Alerting | None = None  # None: no alert destination configured
+    broker_positions: list[BrokerPosition] = []
 
 
 _encoder = msgspec.json.Encoder()
