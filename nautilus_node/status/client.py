@@ -13,7 +13,7 @@ import msgspec
 from nautilus_node.errors import UserError
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
-from nautilus_node.status.snapshot import Snapshot, decode
+from nautilus_node.status.snapshot import BrokerPosition, Snapshot, decode
 
 REQUEST_TIMEOUT_SECS = 3.0
 
@@ -102,8 +102,15 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         lines += [f"          margin {m.currency}: init {m.initial}, maint {m.maintenance}" for m in account.margins]
     lines.append(f"positions {len(s.positions) or 'none'}")
     lines += [
-        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, unrealized {p.unrealized_pnl or '-'}"
+        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, unrealized {p.unrealized_pnl or '-'} "
+        f"({p.strategy_id})"
         for p in s.positions
+    ]
+    lines += [_broker_line(b) for b in s.broker_positions]
+    lines += [
+        f"limit     {u.name}{f' {u.instrument_id}' if u.instrument_id else ''}: {u.used:g} of {u.limit:g} "
+        f"({u.percent:g} %)" + (" BREACHED" if u.breached else "")
+        for u in s.limits
     ]
     lines.append(f"orders    {len(s.orders) or 'none'} open")
     lines += [
@@ -125,6 +132,13 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     ]
     lines += [f"warning   {w}" for w in s.warnings]
     return "\n".join(lines)
+
+
+def _broker_line(b: BrokerPosition) -> str:
+    held = ", ".join(f"{name} {quantity:g}" for name, quantity in b.strategies.items()) or "none"
+    broker = f"{b.broker:g}" if b.broker is not None else "not reported"
+    mismatch = f" MISMATCH since {b.since}" if b.mismatch else ""
+    return f"broker    {b.instrument_id}: IB {broker}, strategies {b.node:g} ({held}){mismatch}"
 
 
 def _trading_lines(snapshot: Snapshot) -> list[str]:
