@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 from nautilus_trader.common.config import ImportableActorConfig
 from nautilus_trader.live.node import TradingNode
+from prometheus_client.parser import text_string_to_metric_families
 
 from nautilus_node.live.node import build_node_config, create_node, dispose_node
 from nautilus_node.settings import parse_settings
@@ -52,6 +53,16 @@ class LiveNode:
                 return json.loads(response.read())
         except urllib.error.HTTPError:
             return {}
+
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """`/metrics` parsed: (sample name, sorted labels) -> value."""
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
 
     def api(self, method: str, path: str, body: dict | None = None, token: bool = True) -> tuple[int, dict]:
         data = None if body is None else json.dumps(body).encode()

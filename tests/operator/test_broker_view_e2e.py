@@ -52,6 +52,7 @@ def test_a_fill_from_another_client_shows_as_a_mismatch_and_alerts_within_5_s(mo
             assert time.monotonic() - filled_at <= 5
             assert alert["key"] == f"position_mismatch:{FEED}" and alert["kind"] == "alert"
             assert alert["message"].startswith(f"IB holds 6000 of {FEED}, the strategies 10000")
+            assert node.metrics()[("nautilus_node_position_mismatch", (("instrument", FEED),))] == 1
         finally:
             node.stop()
             receiver.close()

@@ -4,12 +4,10 @@ over a real socket: halt with flatten, the next order denied, the halt kept acro
 
 from __future__ import annotations
 
-import urllib.request
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from prometheus_client.parser import text_string_to_metric_families
 
 from nautilus_node.cli import main
 from nautilus_node.simgateway import SimulatedGateway
@@ -79,12 +77,7 @@ def test_halt_flattens_at_the_gateway_denies_the_next_order_survives_a_restart_u
         )
         assert trading["by"].startswith("api 127.0.0.1") and trading["flatten"] is True and trading["since"]
         assert (tmp_path / "status" / "halt.json").exists()
-        with urllib.request.urlopen(f"{node.url}/metrics", timeout=5) as response:
-            metrics = {
-                (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-                for family in text_string_to_metric_families(response.read().decode())
-                for sample in family.samples
-            }
+        metrics = node.metrics()
         assert metrics[("nautilus_node_trading_halted", ())] == 1
         assert metrics[("nautilus_node_trading_state", (("state", "HALTED"),))] == 1
         assert metrics[("nautilus_node_trading_state", (("state", "ACTIVE"),))] == 0

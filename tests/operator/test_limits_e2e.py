@@ -79,6 +79,7 @@ def test_a_price_jump_past_the_daily_loss_limit_halts_the_node_and_alerts_once(g
         used = _limit(node, "max_daily_loss")
         assert used["breached"] and used["used"] > 200 and used["percent"] > 100
         assert _net(gateway) == 10_000  # on_breach = "halt": positions stay, no strategy may add to them
+        assert node.metrics()[("nautilus_node_limit_used_ratio", (("instrument", ""), ("limit", "max_daily_loss")))] > 1
         [alert] = _limit_alerts(receiver.wait_for(lambda b: len(_limit_alerts(b)) == 1, 5))
         assert alert["title"] == "limit max_daily_loss breached" and alert["message"] == trading["reason"]
 
@@ -97,6 +98,11 @@ def test_a_price_jump_past_the_daily_loss_limit_halts_the_node_and_alerts_once(g
         assert len(_limit_alerts(receiver.bodies)) == 1  # 10 more breaches within the minute: no more alerts
         suppressed = [a for a in node.status()["alerts"]["recent"] if a["outcome"] == "suppressed"]
         assert any(a["key"] == "limit:max_daily_loss:" for a in suppressed)
+        metrics = node.metrics()
+        assert metrics[("nautilus_node_alerts_suppressed_total", ())] >= 10
+        assert (
+            metrics[("nautilus_node_alerts_delivered_total", (("destination", "webhook#1"), ("outcome", "sent")))] >= 1
+        )
     finally:
         node.stop()
         receiver.close()
