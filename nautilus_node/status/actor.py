@@ -65,6 +65,7 @@ class StatusActor(Actor):
         self._limits: LimitGuard | None = None
         self._alerter: Alerter | None = None
         self._broker_positions: BrokerPositions | None = None
+        self._halt_alerted_at: str | None = None  # a flattening halt changes state twice: one alert
         self._alert_rules: AlertRules | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -223,8 +224,9 @@ class StatusActor(Actor):
             return
         if halt is None:
             self._alert_rules.on_halt(None, None, None)
-        elif not halt.by.startswith(LIMIT_HALT_PREFIX):  # a limit's halt: its breach alert says so
-            self._alert_rules.on_halt(halt.state, halt.by, halt.reason)
+        elif halt.at != self._halt_alerted_at and not halt.by.startswith(LIMIT_HALT_PREFIX):
+            self._alert_rules.on_halt(halt.state, halt.by, halt.reason)  # a limit's halt: its breach alert says so
+        self._halt_alerted_at = halt.at if halt is not None else None
 
     def _manual_orders(self) -> ManualOrders | None:
         if self._kernel is None:

@@ -1,6 +1,7 @@
 """The kill switch on the status page, in Debian's chromium driven by Playwright, of a node built by
 `nautilus_node.live.node` against the simulated IB Gateway: confirmed, it flattens the account at the gateway and
-the page shows HALTED with who halted and when; resume brings ACTIVE back."""
+the page shows HALTED with who halted and when, and the alert it sent; resume brings ACTIVE back. Before that,
+the page shows the limits and their use and IB's position beside the strategy's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
 from tests.operator.live import FEED, LiveNode, start_node, wait_for
+from tests.operator.receivers import Receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -35,11 +37,18 @@ def live(tmp_path_factory):
                 "config": {"instrument_id": FEED, "order_id_tag": "102"},
             },
         ]
-        node = start_node(gw, tmp_path, {"strategies": strategies})
+        receiver = Receiver()
+        sections = {
+            "strategies": strategies,
+            "risk": {"max_position": {FEED: 50_000.0}, "max_daily_loss": 5_000.0},
+            "alerts": {"webhooks": [f"http://127.0.0.1:{receiver.port}/hook"]},
+        }
+        node = start_node(gw, tmp_path, sections)
         try:
             yield gw, node
         finally:
             node.stop()
+            receiver.close()
 
 
 def _net(gateway: SimulatedGateway) -> Decimal:
@@ -53,6 +62,14 @@ def test_the_kill_switch_confirmed_on_the_page_flattens_and_shows_halted(live: t
     page.goto(node.actor.page_url)
     page.wait_for_function("document.getElementById('trading-state').textContent === 'ACTIVE'", timeout=30_000)
     assert page.locator("#resume").is_disabled()
+    page.wait_for_function(
+        "document.querySelectorAll('#broker-positions tr.broker-position').length === 1", timeout=10_000
+    )
+    broker = page.locator("#broker-positions tr.broker-position td").all_text_contents()
+    assert broker == [FEED, "10000", "10000", "BuyOnce-102 10000", "agree"]
+    limits = {tuple(row.locator("td").all_text_contents()[:5]) for row in page.locator("#limits tr.limit").all()}
+    assert ("max_position", FEED, "10000", "50000", "20 %") in limits
+    assert "webhook#1: 0 sent, 0 failed" in page.text_content("#alert-destinations")
 
     page.check("#halt-flatten")
     page.click("#halt")
@@ -68,6 +85,9 @@ def test_the_kill_switch_confirmed_on_the_page_flattens_and_shows_halted(live: t
     detail = page.text_content("#trading-detail")
     assert " by page 127.0.0.1 (kill switch, flattened)" in detail and detail.startswith("since 20")
     assert "2 orders cancelled, 1 positions closing" in page.text_content("#halt-result")
+    page.wait_for_function("document.querySelector('#alerts tr.alert-alert') !== null", timeout=10_000)
+    alert = page.locator("#alerts tr.alert-alert").first.locator("td").all_text_contents()
+    assert alert[1:3] == ["alert", "trading HALTED"] and alert[3].startswith("by page 127.0.0.1: kill switch")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "kill_switch_halted.png"))
 

@@ -408,6 +408,20 @@ function render(s) {
   fillTable("positions", [["instrument", "instrument_id"], ["side", "side"], ["quantity", "quantity", "num"],
     ["avg price", "avg_px_open", "num"], ["unrealized PnL", "unrealized_pnl", "num"], ["realized PnL", "realized_pnl", "num"],
     ["strategy", "strategy_id"]], s.positions);
+  fillTable("limits", [["limit", "name"], ["instrument", "instrument_id"], ["used", "used", "num"],
+    ["of", "limit", "num"], ["use", r => r.percent + " %", "num"], ["", r => r.breached ? "BREACHED" : "", r => r.breached ? "state-broken" : ""]],
+    s.limits || [], r => "limit" + (r.breached ? " breached" : ""));
+  fillTable("broker-positions", [["instrument", "instrument_id"], ["IB", r => r.broker === null ? "not reported" : r.broker, "num"],
+    ["strategies", "node", "num"], ["by strategy", r => Object.entries(r.strategies).map(([k, v]) => k + " " + v).join(", ") || "none"],
+    ["", r => r.mismatch ? "MISMATCH since " + r.since : "agree", r => r.mismatch ? "state-broken" : "state-ok"]],
+    s.broker_positions || [], r => "broker-position" + (r.mismatch ? " mismatch" : ""));
+  const alerting = s.alerts;
+  document.getElementById("alert-destinations").textContent = alerting
+    ? alerting.destinations.map(d => d.name + ": " + d.sent + " sent, " + d.failed + " failed" + (d.dropped ? ", " + d.dropped + " dropped" : "")).join("; ") +
+      " (" + alerting.suppressed + " of " + alerting.raised + " suppressed as repeats)"
+    : "no alert destination configured ([alerts] urls / webhooks)";
+  fillTable("alerts", [["at", "at"], ["", "kind"], ["title", "title"], ["message", "message"], ["", "outcome"]],
+    alerting ? alerting.recent.slice().reverse() : [], r => "alert alert-" + r.kind);
   fillTable("orders", [["order", "client_order_id"], ["instrument", "instrument_id"], ["side", "side"], ["type", "type"],
     ["qty", "quantity", "num"], ["filled", "filled_qty", "num"], ["price", "price", "num"],
     ["trigger", "trigger_price", "num"], ["tif", "time_in_force"], ["status", "status"], ["strategy", "strategy_id"],
