@@ -157,6 +157,11 @@ class StatusActor(Actor):
         return self._server.page_url if self._server is not None else None
 
     @property
+    def alerter(self) -> Alerter | None:
+        """Where this node's alerts go (None: no destination configured)."""
+        return self._alerter
+
+    @property
     def stream_count(self) -> int:
         """How many pages follow the node's event stream now."""
         return self._server.stream_count if self._server is not None else 0
