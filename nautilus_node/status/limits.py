@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from nautilus_trader.common.component import Clock
-from nautilus_trader.execution.messages import SubmitOrder
+from nautilus_trader.execution.messages import SubmitOrder, SubmitOrderList
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.identifiers import InstrumentId
@@ -134,10 +134,19 @@ class LimitGuard:
             self._ungate = None
 
     def _gate(self, command: object) -> None:
+        engine = self._kernel.risk_engine
         if isinstance(command, SubmitOrder) and (reason := self.refusal(command.order)) is not None:
-            deny_order(self._kernel.risk_engine, command.order, reason)
+            deny_order(engine, command.order, reason)
             return
-        self._kernel.risk_engine.execute(command)
+        if isinstance(command, SubmitOrderList):
+            # The list's entries (no parent) are checked; its contingent orders (a bracket's exits) are not.
+            entries = [order for order in command.order_list.orders if order.parent_order_id is None]
+            reason = next((r for order in entries if (r := self.refusal(order)) is not None), None)
+            if reason is not None:
+                for order in command.order_list.orders:
+                    deny_order(engine, order, reason)
+                return
+        engine.execute(command)
 
     def refusal(self, order: Order) -> str | None:
         """Why the node's limits refuse this new order, or `None`."""
