@@ -1,6 +1,6 @@
 """The kill switch: stop all trading at once through NautilusTrader's own risk engine.
 
-A halt cancels every open order of every strategy (`Strategy.cancel_orders`), optionally closes every
+A halt cancels every open order of every strategy (`Strategy.cancel_order`), optionally closes every
 position with market orders (`Strategy.close_all_positions`), and sets the risk engine's trading state to
 `HALTED` (or `REDUCING`: orders that reduce a position only), so the engine denies each strategy's next order
 until `resume` sets it `ACTIVE` again. NautilusTrader's live risk engine takes commands from a queue, so a
@@ -94,10 +94,10 @@ class KillSwitch:
                 *cache.orders_inflight(strategy_id=strategy.id),
                 *cache.orders_emulated(strategy_id=strategy.id),
             ]
-            unique = list({order.client_order_id: order for order in open_orders}.values())
-            if unique:
-                strategy.cancel_orders(unique)
-                cancelled += len(unique)
+            # One by one: NautilusTrader's batch cancel takes one instrument's orders and no emulated ones.
+            for order in {order.client_order_id: order for order in open_orders}.values():
+                strategy.cancel_order(order)
+                cancelled += 1
             if flatten:
                 positions = cache.positions_open(strategy_id=strategy.id)
                 closing += len(positions)

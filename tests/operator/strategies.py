@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import QuoteTick
-from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderSide, TimeInForce
 from nautilus_trader.model.identifiers import InstrumentId
-from nautilus_trader.model.objects import Quantity
+from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
 
@@ -42,3 +42,35 @@ class BracketOnce(Strategy):
             tp_price=instrument.make_price(mid + Decimal("0.005")),
         )
         self.submit_order_list(bracket)
+
+
+class RestingLimitsConfig(StrategyConfig, frozen=True):
+    limits: dict[str, str]  # instrument id -> buy limit price (far below the market)
+    quantity: int = 1
+
+
+class RestingLimits(Strategy):
+    """Once every instrument has quoted, leaves one GTC buy limit working on each: orders of one strategy on
+    several instruments."""
+
+    def __init__(self, config: RestingLimitsConfig) -> None:
+        super().__init__(config)
+        self._waiting = {InstrumentId.from_str(key): price for key, price in config.limits.items()}
+
+    def on_start(self) -> None:
+        for instrument_id in self._waiting:
+            self.subscribe_quote_ticks(instrument_id)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        price = self._waiting.pop(tick.instrument_id, None)
+        if price is None:
+            return
+        self.submit_order(
+            self.order_factory.limit(
+                tick.instrument_id,
+                OrderSide.BUY,
+                Quantity.from_int(self.config.quantity),
+                Price.from_str(price),
+                time_in_force=TimeInForce.GTC,
+            )
+        )

@@ -112,11 +112,18 @@ def test_halt_flattens_at_the_gateway_denies_the_next_order_survives_a_restart_u
         again.stop()
 
 
-def test_cli_halt_cancels_orders_keeps_positions_and_refuses_a_wrong_token(gateway, tmp_path):
-    node = start_node(gateway, tmp_path, {"strategies": STRATEGIES["strategies"][::2]})
+def test_cli_halt_cancels_orders_on_every_instrument_keeps_positions_and_refuses_a_wrong_token(gateway, tmp_path):
+    limits = {
+        "path": "tests.operator.strategies:RestingLimits",
+        "config_path": "tests.operator.strategies:RestingLimitsConfig",
+        "config": {"limits": {FEED: "1.00000", "SPY.ARCA": "1.00"}, "quantity": 1000, "order_id_tag": "104"},
+    }
+    sections = {"strategies": [STRATEGIES["strategies"][2], limits], "instruments": {"load": [FEED, "SPY.ARCA"]}}
+    node = start_node(gateway, tmp_path, sections)
     try:
         wait_for(node.running, 60, "the node running")
         wait_for(lambda: len(gateway.broker.open_orders()) == 2 and _net_position(gateway) == 10_000, 30, "orders")
+        assert {o.request.spec.symbol for o in gateway.broker.open_orders()} == {"EUR", "SPY"}
         wrong = tmp_path / "wrong.token"
         wrong.write_text("not-the-token\n")
         refused = CliRunner().invoke(main, ["halt", "--url", node.url, "--token-file", str(wrong)])
