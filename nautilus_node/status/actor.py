@@ -5,13 +5,13 @@ start-up never completes (no gateway, failed reconciliation) still serves its st
 so. It finds its node's kernel through the one message-bus subscription the kernel makes for itself
 (`commands.system.shutdown`) and reads the trader, engines and portfolio from it, read-only. Per-event work
 is O(1) (a feed counter, a fill appended to a bounded deque); the snapshot is rebuilt on a timer (the node's
-event loop when live, the actor's clock in a backtest) and written atomically.
+event loop when live, the actor's clock in a backtest) and written atomically. It hosts the operator's controls
+(`operator_controls`: kill switch, risk limits, alerts, IB's view of the positions).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,27 +19,23 @@ from pathlib import Path
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.enums import ComponentState
-from nautilus_trader.model.events import OrderFilled, PositionEvent
+from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.system.kernel import NautilusKernel
 
 from nautilus_node.nautilus_internals import find_kernel
 from nautilus_node.status import views
-from nautilus_node.status.alert_rules import AlertRules
-from nautilus_node.status.alerts import Alerter, destinations
 from nautilus_node.status.board import StatusBoard
-from nautilus_node.status.broker_view import BrokerPositions
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
 from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
 from nautilus_node.status.feeds import MARKET_HOURS, FeedMonitor, market_open
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
-from nautilus_node.status.kill_switch import Halt, KillSwitch
-from nautilus_node.status.limits import LIMIT_HALT_PREFIX, Breach, LimitGuard, NodeLimits
 from nautilus_node.status.manual_orders import ManualOrders
+from nautilus_node.status.operator_controls import OperatorControls
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
-from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, Trading, iso
+from nautilus_node.status.snapshot import Fill, Health, Node, NodeState, Snapshot, Strategy, iso
 from nautilus_node.status.store import write_atomic
 
 _NOT_STARTED = frozenset({ComponentState.PRE_INITIALIZED, ComponentState.READY})
@@ -61,12 +57,7 @@ class StatusActor(Actor):
         self._gateway: GatewayMonitor | None = None
         self._server: StatusServer | None = None
         self._kernel: NautilusKernel | None = None
-        self._kill_switch: KillSwitch | None = None
-        self._limits: LimitGuard | None = None
-        self._alerter: Alerter | None = None
-        self._broker_positions: BrokerPositions | None = None
-        self._halt_alerted_at: str | None = None  # a flattening halt changes state twice: one alert
-        self._alert_rules: AlertRules | None = None
+        self._controls: OperatorControls | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._registered_ns = 0
@@ -82,15 +73,7 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
-        self._start_alerts(clock)
-        snapshot_path = Path(config.snapshot_path) if config.snapshot_path is not None else None
-        if self._kernel is not None:
-            now_iso = lambda: iso(clock.timestamp_ns())  # noqa: E731
-            self._kill_switch = KillSwitch(self._kernel, now_iso, snapshot_path, self._on_trading_change)
-            if (halt := self._kill_switch.restore()) is not None:
-                self.log.warning(f"Trading {halt.state} since {halt.at} by {halt.by} ({halt.reason}): resume to trade")
-            self._attach_limits(self._kernel, self._kill_switch)
-            self._broker_positions = BrokerPositions(self._kernel, now_iso, self._on_mismatch)
+        self._controls = OperatorControls(config, self._kernel, msgbus, clock, self.log)
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
         self._gateway.watch()
@@ -102,7 +85,7 @@ class StatusActor(Actor):
             if config.snapshot_path is not None:
                 token.write_beside(Path(config.snapshot_path))
             desk = OrderDesk(self._loop, self._manual_orders)
-            trading = TradingDesk(self._loop, self._kill_switch)
+            trading = TradingDesk(self._loop, self._controls.kill_switch)
             self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk, trading)
             self._server.start()
         if self._loop is not None:
@@ -137,14 +120,11 @@ class StatusActor(Actor):
                 self._server.token.remove_beside(Path(self._status_config.snapshot_path))
         if self._gateway is not None:
             self._gateway.detach()
-        if self._alerter is not None:
-            self._alerter.close()
+        if self._controls is not None:
+            self._controls.close()
         if self._feeds is not None:  # registered
             self._feeds.close()
             self.msgbus.unsubscribe(topic="events.order.*", handler=self._on_order_event)
-        if self._limits is not None:
-            self._limits.detach()
-            self.msgbus.unsubscribe(topic="events.position.*", handler=self._on_position_event)
 
     @property
     def http_address(self) -> tuple[str, int] | None:
@@ -157,81 +137,14 @@ class StatusActor(Actor):
         return self._server.page_url if self._server is not None else None
 
     @property
-    def alerter(self) -> Alerter | None:
-        """Where this node's alerts go (None: no destination configured)."""
-        return self._alerter
+    def controls(self) -> OperatorControls | None:
+        """The kill switch, limits, alerts and broker view, once registered."""
+        return self._controls
 
     @property
     def stream_count(self) -> int:
         """How many pages follow the node's event stream now."""
         return self._server.stream_count if self._server is not None else 0
-
-    def _start_alerts(self, clock) -> None:  # type: ignore[no-untyped-def]
-        config = self._status_config
-        targets = destinations(config.alert_urls, config.alert_webhooks, config.alert_timeout_secs)
-        if not targets:
-            return
-        self._alerter = Alerter(
-            targets,
-            dedup_secs=config.alert_dedup_secs,
-            rate_per_minute=config.alert_rate_per_minute,
-            retries=config.alert_retries,
-        )
-        self._alert_rules = AlertRules(self._alerter, config.alert_grace_secs, lambda: iso(clock.timestamp_ns()))
-
-    def _attach_limits(self, kernel: NautilusKernel, switch: KillSwitch) -> None:
-        config = self._status_config
-        limits = NodeLimits(
-            max_position=dict(config.max_position),
-            max_daily_loss=config.max_daily_loss,
-            max_open_orders=config.max_open_orders,
-            on_breach=config.on_breach,  # type: ignore[arg-type]
-            day_time_zone=config.day_time_zone,
-        )
-        if not limits.any:
-            return
-        self._limits = LimitGuard(kernel, self.clock, limits, switch, self._on_breach)
-        self._limits.attach()
-        self.msgbus.subscribe(topic="events.position.*", handler=self._on_position_event)
-
-    def _on_position_event(self, event: PositionEvent) -> None:
-        if self._limits is not None:
-            self._limits.on_position(event.instrument_id)
-
-    def _on_breach(self, breach: Breach) -> None:
-        self.log.error(f"Risk limit: {breach.message}; trading {breach.action}")
-        if self._alert_rules is not None:
-            self._alert_rules.on_breach(breach.name, breach.instrument_id, breach.message)
-
-    def _on_mismatch(self, instrument_id: str, mismatched: bool, message: str) -> None:
-        if mismatched:
-            self.log.error(f"Position mismatch: {message}")
-        if self._alert_rules is not None:
-            self._alert_rules.on_mismatch(instrument_id, mismatched, message)
-
-    def _watch_broker_positions(self, gateway_state: str) -> None:
-        """Once the gateway is connected and the account known: IB's position updates, through the node's client."""
-        broker, client = self._broker_positions, self._gateway.client if self._gateway is not None else None
-        if broker is None or broker.watching or client is None or gateway_state != "connected":
-            return
-        account = self._status_config.account_id
-        if account is None:
-            reported = self.cache.accounts()
-            if not reported:
-                return
-            account = reported[0].id.get_id()
-        broker.watch(client, account)
-
-    def _on_trading_change(self, halt: Halt | None) -> None:
-        if halt is None and self._limits is not None:
-            self._limits.resumed()
-        if self._alert_rules is None:
-            return
-        if halt is None:
-            self._alert_rules.on_halt(None, None, None)
-        elif halt.at != self._halt_alerted_at and not halt.by.startswith(LIMIT_HALT_PREFIX):
-            self._alert_rules.on_halt(halt.state, halt.by, halt.reason)  # a limit's halt: its breach alert says so
-        self._halt_alerted_at = halt.at if halt is not None else None
 
     def _manual_orders(self) -> ManualOrders | None:
         if self._kernel is None:
@@ -241,12 +154,10 @@ class StatusActor(Actor):
     # -- events ----------------------------------------------------------------------------------------------
 
     def _on_order_event(self, event: object) -> None:
-        if self._kill_switch is not None:
-            self._kill_switch.on_order_event()
         kind = views.order_event_kind(event)
         self._order_events[kind] = self._order_events.get(kind, 0) + 1
-        if self._alert_rules is not None:
-            self._alert_rules.on_order_event(kind, event)
+        if self._controls is not None:
+            self._controls.on_order_event(kind, event)
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
             self._charts.on_fill(event)
@@ -266,8 +177,8 @@ class StatusActor(Actor):
     def refresh(self) -> Snapshot:
         """Rebuild the snapshot now, publish it to the HTTP surface and write the file."""
         snapshot = self.build_snapshot()
-        if self._alert_rules is not None and not self._closed:
-            self._alert_rules.on_snapshot(snapshot, time.monotonic())
+        if self._controls is not None and not self._closed:
+            self._controls.on_snapshot(snapshot)
         assert self._feeds is not None
         update = self._charts.update(
             self.clock.timestamp_ns(),
@@ -295,7 +206,9 @@ class StatusActor(Actor):
         now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
         is_open = market_open(config.market_hours, now)
         gateway = self._gateway.poll()
-        self._watch_broker_positions(gateway.state)
+        controls = self._controls
+        assert controls is not None
+        controls.watch_broker(self._gateway.client, gateway.state, self.cache.accounts())
         self._feeds.discover(now_ns)
         feeds = self._feeds.views(
             now_ns,
@@ -336,20 +249,11 @@ class StatusActor(Actor):
             instruments=views.instrument_rules(self.cache),
             pnl=views.pnl(self.cache),
             order_events=dict(self._order_events),
-            trading=self._trading(),
-            limits=self._limits.uses() if self._limits is not None else [],
-            alerts=self._alerter.view() if self._alerter is not None else None,
-            broker_positions=self._broker_positions.view(time.monotonic()) if self._broker_positions else [],
+            trading=controls.trading(),
+            limits=controls.limit_uses(),
+            alerts=controls.alerting(),
+            broker_positions=controls.broker_positions(),
         )
-
-    def _trading(self) -> Trading | None:
-        if self._kill_switch is None:
-            return None
-        halt = self._kill_switch.halt_in_force
-        state = self._kill_switch.trading_state
-        if halt is None:
-            return Trading(state=state)  # type: ignore[arg-type]
-        return Trading(state=state, by=halt.by, reason=halt.reason, since=halt.at, flatten=halt.flatten)  # type: ignore[arg-type]
 
     def _node_state(self, now_ns: int) -> NodeState:
         if self._stopped:

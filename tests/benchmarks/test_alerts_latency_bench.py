@@ -40,7 +40,7 @@ def flood(raised: list[int]):  # type: ignore[no-untyped-def]
 
     def start(node: TradingNode):  # type: ignore[no-untyped-def]
         [actor] = [a for a in node.trader.actors() if isinstance(a, StatusActor)]
-        alerter = actor.alerter
+        alerter = actor.controls.alerter if actor.controls is not None else None
         assert alerter is not None
         stop = threading.Event()
 
