@@ -1,6 +1,7 @@
 """End to end: alerts of a node built by `nautilus_node.live.node` against the simulated IB Gateway, to a real
-local receiver (a plain webhook) beside an apprise destination that hangs: the gateway gone past the grace
-sends one "gateway disconnected" alert and, once it is back, one "recovered"."""
+local receiver (a plain webhook) beside an apprise destination that hangs: the gateway gone past the grace (its
+process killed with -9 and started again on its state file, or refusing connections for a while) sends one
+"gateway disconnected" alert and, once it is back, one "recovered"."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
 from tests.operator.live import FEED, start_node, wait_for
-from tests.operator.receivers import Hanging, Receiver
+from tests.operator.receivers import Hanging, Receiver, unused_port
+from tests.resilience.test_gateway_kill import GatewayProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +63,34 @@ def test_the_gateway_gone_past_the_grace_alerts_once_and_recovers_once(monkeypat
 
 def _status(tmp_path) -> dict:
     return {"port": 0, "file": str(tmp_path / "status" / "status.json"), "required_feeds": [FEED]}
+
+
+def test_the_gateway_process_killed_alerts_once_after_the_grace_and_recovers_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("IB_MAX_CONNECTION_ATTEMPTS", "20")
+    receiver, hanging = Receiver(), Hanging()
+    alerts = {
+        "urls": [f"json://127.0.0.1:{hanging.port}/?rto=60"],
+        "webhooks": [f"http://127.0.0.1:{receiver.port}/hook"],
+        "grace_secs": GRACE_SECS,
+    }
+    gateway = GatewayProcess(unused_port(), unused_port(), tmp_path / "gateway-state.pickle")
+    gateway.start()
+    node = start_node(gateway, tmp_path, {"alerts": alerts, "status": _status(tmp_path), "strategies": [QUOTES]})  # type: ignore[arg-type]
+    try:
+        wait_for(lambda: node.status().get("health", {}).get("healthy"), 60, "a healthy node")
+        gateway.kill()
+        killed_at = time.monotonic()
+        [alert] = _gateway_alerts(receiver.wait_for(lambda b: len(_gateway_alerts(b)) == 1, 15))
+        assert time.monotonic() - killed_at >= GRACE_SECS
+        assert alert["kind"] == "alert" and alert["title"] == "gateway disconnected"
+        time.sleep(2.0)  # gone for longer: still the one alert
+        assert len(_gateway_alerts(receiver.bodies)) == 1
+        gateway.start()
+        bodies = receiver.wait_for(lambda b: len(_gateway_alerts(b)) == 2, 60)
+        assert [b["kind"] for b in _gateway_alerts(bodies)] == ["alert", "recovered"]
+    finally:
+        node.stop()
+        if gateway.process is not None and gateway.process.poll() is None:
+            gateway.kill()
+        receiver.close()
+        hanging.close()
