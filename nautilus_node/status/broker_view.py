@@ -4,7 +4,9 @@ Through NautilusTrader's IB client (no second connection) the node subscribes to
 (`reqPositions`: every position at once, then each change, whichever client traded). Per instrument the view
 shows IB's net position, the strategies' positions by name and their sum; a difference that lasts longer
 than `settle_secs` (a fill reaches the two views a moment apart) is a mismatch: a trade placed in TWS or by
-another client, or an order the node lost track of. Handlers run on the node's loop.
+another client, or an order the node lost track of. Handlers run on the node's loop. NautilusTrader's IB client
+keeps one handler per event name: the node's exec client uses `positionUpdate-<account>` only with
+`track_option_exercise_from_position_update`, which this node does not set.
 """
 
 from __future__ import annotations
