@@ -243,9 +243,9 @@ def parse_settings(raw: dict[str, Any], source: str) -> Settings:
 
 def _check_alerts(alerts: AlertSettings, source: str) -> None:
     """Each URL must be usable; the error names its position only (a URL may hold a token)."""
-    import apprise
-
     for i, url in enumerate(alerts.urls):
+        import apprise  # only with URLs to check: a large import
+
         if not apprise.Apprise().add(url):
             raise ConfigError(f"{source}: alerts.urls[{i}]: not a URL apprise knows (see apprise's list of services)")
     for i, url in enumerate(alerts.webhooks):

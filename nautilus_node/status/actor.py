@@ -206,9 +206,6 @@ class StatusActor(Actor):
         now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
         is_open = market_open(config.market_hours, now)
         gateway = self._gateway.poll()
-        controls = self._controls
-        assert controls is not None
-        controls.watch_broker(self._gateway.client, gateway.state, self.cache.accounts())
         self._feeds.discover(now_ns)
         feeds = self._feeds.views(
             now_ns,
@@ -217,6 +214,9 @@ class StatusActor(Actor):
             self._gateway.farm_outage("hmds"),
         )
         node_state = self._node_state(now_ns)
+        controls = self._controls
+        assert controls is not None
+        controls.watch_broker(self._gateway.client, node_state == "running", self.cache.accounts())
         node = Node(
             trader_id=str(self.trader_id),
             state=node_state,

@@ -93,10 +93,11 @@ class OperatorControls:
         if self._rules is not None:
             self._rules.on_snapshot(snapshot, time.monotonic())
 
-    def watch_broker(self, client: InteractiveBrokersClient | None, gateway_state: str, accounts: list) -> None:
-        """Once the gateway is connected and the account known: IB's position updates, through the node's client."""
+    def watch_broker(self, client: InteractiveBrokersClient | None, trading: bool, accounts: list) -> None:
+        """Once the node trades (start-up and reconciliation done) and its IB client is ready: IB's position
+        updates, through that client (never during start-up, whose requests the adapter sequences itself)."""
         broker = self._broker
-        if broker is None or broker.watching or client is None or gateway_state != "connected":
+        if broker is None or broker.watching or client is None or not trading or not client.is_ready:
             return
         account = self._config.account_id
         if account is None:
