@@ -8,6 +8,7 @@ command's result (`status --check`, an order's outcome) is printed as output wit
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -16,11 +17,26 @@ from typing import Any
 
 import click
 
+from nautilus_node.catalog import DOWNLOAD_CLIENT_ID, FETCH_CLIENT_ID
 from nautilus_node.errors import InputError, UserError
+from nautilus_node.ib.accounts import DEFAULT_PORT, DEMO_PAPER_ACCOUNT, PAPER_ACCOUNT_PREFIX
+from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE, TIMES_IN_FORCE
+from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION
 
 DEFAULT_CONFIG = Path("configs/paper.toml")
 SIM_CONFIG = Path("configs/sim.toml")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+config_option = click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help=f"Config file whose addresses to use, with the same environment overrides as `run` (default {DEFAULT_CONFIG} "
+    "when present).",
+)
+gateway_host_option = click.option("--host", help="IB Gateway host (default: the config's gateway.host).")
+gateway_port_option = click.option(
+    "--port", type=click.IntRange(0, 65535), help="IB Gateway API port (default: the config's gateway.port)."
+)
 
 
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,9 +63,34 @@ def parse_duration(value: str | None) -> float | None:
     return float(match[1]) * DURATION_UNITS[match[2]]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def import_from_current_directory() -> None:
+    """Let strategy paths (`strategies.ema_cross:…`) resolve from the current directory, as under `python -m`:
+    the example strategies are not installed, and a user's own `strategies/` is the one meant."""
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
+
+
+# Two-word commands under a command that itself takes arguments (`sweep CONFIG`): the words → the hidden command.
+TWO_WORD_COMMANDS = {("sweep", "promote"): "sweep-promote"}
+
+
+class _Commands(click.Group):
+    """The command group; `sweep promote …` is a subcommand of `sweep`, which itself takes a config file."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = TWO_WORD_COMMANDS.get(tuple(args[:2]))
+        if name is not None:
+            return " ".join(args[:2]), self.commands[name], args[2:]
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """A NautilusTrader trading node for Interactive Brokers paper trading."""
+    import_from_current_directory()
 
 
 # --- run / check (node) -------------------------------------------------------------------------------------
@@ -66,13 +107,18 @@ def main() -> None:
     help="Wait up to SECONDS for the IB API to answer (for containers), with a countdown.",
 )
 @click.option("--live", is_flag=True, help="Allow a live port/account (also needs NAUTILUS_NODE_ALLOW_LIVE=yes).")
+@click.option(
+    "--record", is_flag=True, help="Record quotes, trades, bars, orders and fills into [record].catalog for replay."
+)
 @one_line_errors
-def run(config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool) -> None:
+def run(
+    config: Path | None, sim: bool, duration: str | None, wait_gateway: float | None, live: bool, record: bool
+) -> None:
     """Run the trading node from CONFIG (default configs/paper.toml; with --sim, configs/sim.toml)."""
     from nautilus_node.live.runner import RunError, RunOptions, run_from_config
 
     path = config or (SIM_CONFIG if sim else DEFAULT_CONFIG)
-    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway)
+    options = RunOptions(duration_secs=parse_duration(duration), wait_gateway_secs=wait_gateway, record=record)
     report = run_from_config(path, options, sim=sim, live=live, echo=click.echo)
     if report.startup_secs is None:
         raise RunError(f"the node stopped ({report.stopped_by or 'start-up failed'}) before its strategies ran")
@@ -95,8 +141,12 @@ def check(config: Path | None, live: bool) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=4002, show_default=True, type=click.IntRange(0, 65535), help="API port (0: any).")
-@click.option("--account", default="DU1234567", show_default=True, help="Paper account id (DU…).")
+@click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="API port (0: any)."
+)
+@click.option(
+    "--account", default=DEMO_PAPER_ACCOUNT, show_default=True, help=f"Paper account id ({PAPER_ACCOUNT_PREFIX}…)."
+)
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the price random walk.")
 @click.option("--replay", type=click.Path(path_type=Path), help="Replay EUR/USD quotes from this catalog.")
 @click.option(
@@ -115,6 +165,13 @@ def check(config: Path | None, live: bool) -> None:
 @click.option(
     "--always-open", is_flag=True, help="Fill orders at any hour (default: only in each contract's trading hours)."
 )
+@click.option(
+    "--server-version",
+    default=MAX_VERSION,
+    show_default=True,
+    type=click.IntRange(MIN_VERSION, MAX_VERSION),
+    help="Highest TWS API server version served, as an older IB Gateway (200 or less: the text protocol only).",
+)
 @one_line_errors
 def gateway(
     host: str,
@@ -126,11 +183,24 @@ def gateway(
     control_port: int | None,
     state: Path | None,
     always_open: bool,
+    server_version: int,
 ) -> None:
     """Run the simulated IB Gateway (TWS API protocol, paper broker) until interrupted."""
     from nautilus_node.simgateway.standalone import serve
 
-    serve(host, port, account, seed, replay, speed, control_port, click.echo, state=state, always_open=always_open)
+    serve(
+        host,
+        port,
+        account,
+        seed,
+        replay,
+        speed,
+        control_port,
+        click.echo,
+        state=state,
+        always_open=always_open,
+        server_version=server_version,
+    )
 
 
 @main.command("gateway-fault", context_settings={"ignore_unknown_options": True})
@@ -162,19 +232,23 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
 @click.option(
     "--url",
     metavar="URL",
-    help="The node's status address (default: from NAUTILUS_NODE_STATUS_HOST/_PORT, else http://127.0.0.1:8001).",
+    help="The node's status address (default: the config's status.host and status.port).",
 )
 @click.option(
     "--file", "file", type=click.Path(path_type=Path), help="Read the snapshot file instead (e.g. status/status.json)."
 )
 @click.option("--check", is_flag=True, help="Exit 0 when healthy, 1 otherwise (with the reasons).")
+@config_option
 @one_line_errors
-def status(url: str | None, file: Path | None, check: bool) -> None:
+def status(url: str | None, file: Path | None, check: bool, config: Path | None) -> None:
     """Print the node's status, or check its health (for container health checks)."""
-    from nautilus_node.status.client import check_health, describe
+    from nautilus_node.settings import load_command_settings
+    from nautilus_node.status.client import check_health, default_url, describe
 
     if url is not None and file is not None:
         raise InputError("give --url or --file, not both")
+    if url is None and file is None:
+        url = default_url(load_command_settings(config, DEFAULT_CONFIG).status)
     if not check:
         click.echo(describe(url, file))
         return
@@ -346,9 +420,10 @@ def catalog_import_csv(
 )
 @click.option("--start", required=True, help="Start date/time (UTC unless a zone is given).")
 @click.option("--end", required=True, help="End date/time (UTC unless a zone is given; capped at now).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=4002, show_default=True, type=int)
-@click.option("--client-id", default=17, show_default=True, type=int)
+@config_option
+@gateway_host_option
+@gateway_port_option
+@click.option("--client-id", default=DOWNLOAD_CLIENT_ID, show_default=True, type=int, help="API client id of its own.")
 @click.option(
     "--connect-timeout",
     default=20.0,
@@ -365,8 +440,9 @@ def catalog_download(
     ticks: str | None,
     start: str,
     end: str,
-    host: str,
-    port: int,
+    config: Path | None,
+    host: str | None,
+    port: int | None,
     client_id: int,
     connect_timeout: float,
     catalog_dir: Path,
@@ -375,10 +451,17 @@ def catalog_download(
     skips what it has)."""
     from nautilus_node.catalog import cli_support
     from nautilus_node.catalog.ib_history import download_from_ib, download_ticks_from_ib
+    from nautilus_node.settings import gateway_address
 
     if (bar_size is None) == (ticks is None):
         raise InputError("give exactly one of --bar-size (bars) and --ticks (ticks)")
-    connection = {"host": host, "port": port, "client_id": client_id, "connect_timeout": connect_timeout}
+    gateway = gateway_address(config, DEFAULT_CONFIG, host, port)
+    connection = {
+        "host": gateway.host,
+        "port": gateway.port,
+        "client_id": client_id,
+        "connect_timeout": connect_timeout,
+    }
     if ticks is not None:
         cli_support.echo_tick_download(
             download_ticks_from_ib(
@@ -417,17 +500,19 @@ def catalog_instruments_define(sources: tuple[str, ...], catalog_dir: Path, **st
 
 @catalog_instruments.command("fetch")
 @click.argument("instrument_ids", nargs=-1, required=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=4002, show_default=True, type=int)
-@click.option("--client-id", default=18, show_default=True, type=int)
+@config_option
+@gateway_host_option
+@gateway_port_option
+@click.option("--client-id", default=FETCH_CLIENT_ID, show_default=True, type=int, help="API client id of its own.")
 @click.option("--sim", is_flag=True, help="Ask a simulated IB Gateway started for the purpose.")
 @click.option("--connect-timeout", default=20.0, show_default=True, type=click.FloatRange(min=0.1))
 @catalog_option
 @one_line_errors
 def catalog_instruments_fetch(
     instrument_ids: tuple[str, ...],
-    host: str,
-    port: int,
+    config: Path | None,
+    host: str | None,
+    port: int | None,
     client_id: int,
     sim: bool,
     connect_timeout: float,
@@ -435,8 +520,12 @@ def catalog_instruments_fetch(
 ) -> None:
     """Fetch INSTRUMENT_IDS from IB Gateway through NautilusTrader's IB instrument provider into the catalog."""
     from nautilus_node.catalog.instruments import fetch_instruments
+    from nautilus_node.settings import gateway_address
 
-    lines = fetch_instruments(catalog_dir, list(instrument_ids), host, port, client_id, connect_timeout, sim=sim)
+    gateway = gateway_address(config, DEFAULT_CONFIG, host, port)
+    lines = fetch_instruments(
+        catalog_dir, list(instrument_ids), gateway.host, gateway.port, client_id, connect_timeout, sim=sim
+    )
     for line in lines:
         click.echo(line)
 
@@ -467,6 +556,15 @@ def catalog_list(catalog_dir: Path) -> None:
     show_default=True,
     help="Stream the catalog in chunks of this many records; 0 loads the whole period into memory.",
 )
+@click.option("--allow-empty", is_flag=True, help="Exit 0 (with a warning) when no order filled.")
+@click.option("--session", metavar="ID", help="Replay recorded session ID (`run --record`) and compare it with live.")
+@click.option(
+    "--recordings",
+    type=click.Path(path_type=Path),
+    default=Path("recordings"),
+    show_default=True,
+    help="With --session: the recording catalog ([record].catalog).",
+)
 @one_line_errors
 def backtest(
     config: Path | None,
@@ -475,20 +573,35 @@ def backtest(
     end: str | None,
     progress: bool | None,
     chunk_size: int,
+    allow_empty: bool,
+    session: str | None,
+    recordings: Path,
 ) -> None:
-    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog."""
+    """Backtest the strategies of CONFIG (default configs/paper.toml) over the catalog, or replay a recorded
+    session (--session) and write its parity report beside the results."""
+    if session is not None:
+        from nautilus_node.record.command import replay_command
+
+        if config is not None or strategy or start or end:
+            raise InputError(
+                "--session replays the session's own strategies and period: give no CONFIG, "
+                "--strategy, --start or --end with it"
+            )
+        click.echo(replay_command(session, recordings, Path("results")).summary)
+        return
     from nautilus_node.backtest.command import DEFAULT_CONFIG as BACKTEST_CONFIG
     from nautilus_node.backtest.command import backtest_command
 
-    outcome = backtest_command(
+    backtest_command(
         config or BACKTEST_CONFIG,
         strategy=strategy,
         start=start,
         end=end,
         progress=progress,
         chunk_size=chunk_size or None,
+        allow_empty=allow_empty,
+        echo=click.echo,
     )
-    click.echo(outcome.summary)
 
 
 @main.command()
@@ -506,8 +619,8 @@ def backtest(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random and Optuna search.")
 @click.option(
     "--metric",
-    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
-    default="sharpe",
+    type=click.Choice(["return", "sharpe", "sortino", "drawdown", "profit_factor"]),
+    default="return",
     show_default=True,
     help="What the best trial maximises (drawdown: the smallest).",
 )
@@ -534,11 +647,38 @@ def backtest(
 )
 @one_line_errors
 def sweep(config: Path | None, **options: Any) -> None:
-    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask."""
+    """Backtest one strategy of CONFIG (default configs/paper.toml) over a parameter space, on Dask.
+
+    `sweep promote RESULTS_DIR` turns one of its trials into a config file ready to trade."""
     from nautilus_node.sweep.command import SweepRequest, sweep_command
 
     options["chunk_size"] = options["chunk_size"] or None
     sweep_command(SweepRequest(config=config or DEFAULT_CONFIG, **options), echo=click.echo)
+
+
+@main.command("sweep-promote", hidden=True)
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--trial", type=click.IntRange(min=1), help="The trial's number (the `trial` column of sweep.csv).")
+@click.option(
+    "--best",
+    type=click.Choice(["sharpe", "sortino", "return", "drawdown", "profit_factor"]),
+    help="The best trial by this metric (default: the sweep's own metric; walk-forward: out-of-sample).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (default RESULTS_DIR/promoted.toml).",
+)
+@one_line_errors
+def sweep_promote(results_dir: Path, trial: int | None, best: str | None, output: Path | None) -> None:
+    """Write a sweep's trial as a config file that `check` accepts and `run --sim` trades."""
+    from nautilus_node.live.runner import check_config
+    from nautilus_node.sweep.promote import promote
+
+    promotion = promote(results_dir, trial, best, output)
+    click.echo(f"trial {promotion.trial} ({promotion.why}): {promotion.result.params} → {promotion.path}")
+    click.echo(check_config(promotion.path, live=False))
+    click.echo(f"trade it on the simulated gateway: python3 -m uv run nautilus-node run --sim {promotion.path}")
 
 
 @main.command("new-strategy")
@@ -558,7 +698,13 @@ def new_strategy(name: str) -> None:
 @click.argument("quantity")
 @click.argument("instrument")
 @click.option("--limit", metavar="PRICE", help="Limit price (a limit order); without it, a market order.")
-@click.option("--tif", default="DAY", show_default=True, metavar="DAY|GTC|IOC|FOK", help="Time in force.")
+@click.option(
+    "--tif",
+    default=DEFAULT_TIME_IN_FORCE,
+    show_default=True,
+    metavar="|".join(TIMES_IN_FORCE),
+    help="Time in force.",
+)
 @click.option("--sim", is_flag=True, help="Start the simulated IB Gateway on a free local port and trade there.")
 @click.option(
     "--config",

@@ -1,13 +1,14 @@
 """The few NautilusTrader internals this project relies on, all here and nowhere else.
 
-NautilusTrader offers no public way to do these things: find the IB client its factories cached, read that
-client's address and API session, observe the error codes it processes, forget the cache between nodes, make
-the factories build another client class, and find a node's kernel from an actor. Each function below is the
-only code touching the private attribute or undocumented hook it uses; the constants below name them all, and
+NautilusTrader offers no public way to do these things: find the IB client and instrument provider its factories
+cached, read that client's address and API session, observe the error codes it processes, forget the cache between
+nodes, make the factories build another client class, find a node's kernel from an actor, and give the portfolio
+analyzer (and so the tearsheet) daily returns that keep the first day. Each function below is the only code
+touching the private attribute or undocumented hook it uses; the constants below name them all, and
 `tests/test_nautilus_internals.py` checks each one against the installed NautilusTrader, failing with its name
-after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py`
-overrides `InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`,
-`USED_ATTRIBUTES`, `USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
+after an upgrade that removes it. The one exception is by nature a subclass: `live/resilient_client.py` overrides
+`InteractiveBrokersClient` methods and uses its members; it lists them (`OVERRIDDEN_METHODS`, `USED_ATTRIBUTES`,
+`USED_METHODS`) and `tests/resilience/test_nautilus_hooks.py` checks them the same way.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pandas as pd
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
+from nautilus_trader.analysis.analyzer import PortfolioAnalyzer
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.model.orders import Order
 from nautilus_trader.risk.engine import RiskEngine
@@ -32,6 +36,11 @@ ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
 KERNEL_SHUTDOWN_TOPIC = "commands.system.shutdown"  # the kernel subscribes its own handler here
 RISK_ENGINE_ENDPOINT = "RiskEngine.execute"  # where strategies' order managers send their trading commands
 RISK_ENGINE_DENY = "_deny_order"  # the risk engine's own denial: an OrderDenied event with the reason
+ANALYZER_RETURNS_ATTRIBUTES = ("_portfolio_returns", "_returns")  # what the tearsheet's returns are read from
+ANALYZER_DAILY_RETURNS = (
+    "PortfolioAnalyzer._calculate_portfolio_returns builds daily returns as balance.resample('D').last()"
+    ".pct_change(): the first day's close replaces the starting balance, so day 1's PnL is lost"
+)  # backtest/metrics.py computes them from the starting balance; tests/backtest/test_metrics.py notices a fix
 
 IBErrorObserver = Callable[[int, str, int], None]
 """Called with (code, message, request id) for each error or info code an IB client processes."""
@@ -154,3 +163,18 @@ def gate_risk_engine(msgbus: MessageBus, engine: RiskEngine, gate: Callable[[Any
 def deny_order(engine: RiskEngine, order: Order, reason: str) -> None:
     """Deny `order` as the risk engine does: an `OrderDenied` event naming `reason`."""
     getattr(engine, RISK_ENGINE_DENY)(order, reason)
+
+
+def cached_ib_instrument_provider(client: InteractiveBrokersClient) -> InteractiveBrokersInstrumentProvider | None:
+    """The instrument provider NautilusTrader's IB factories cached for `client` (a node's data and execution
+    clients share it when their provider configs are equal), or `None` when there is none or several."""
+    address = ib_client_address(client)
+    found = [p for (key, _config), p in factories.IB_INSTRUMENT_PROVIDERS.items() if key == address]
+    return found[0] if len(found) == 1 else None
+
+
+def use_analyzer_returns(analyzer: PortfolioAnalyzer, returns: pd.Series) -> None:
+    """Make `analyzer` (and so NautilusTrader's tearsheet, its charts and return statistics) use `returns` as
+    its portfolio returns, in place of those it computed (`ANALYZER_DAILY_RETURNS` says why)."""
+    for name in ANALYZER_RETURNS_ATTRIBUTES:
+        setattr(analyzer, name, returns)

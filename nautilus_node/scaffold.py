@@ -140,7 +140,7 @@ CONFIG_TEMPLATE = """# {stem}Strategy. The same file backtests and trades:
 #   python3 -m uv run nautilus-node run configs/{name}.toml                 # live, IB Gateway paper (TWS_ACCOUNT)
 
 [node]
-log_level = "WARNING"        # the console shows the node's own summary lines; the log file has everything
+log_level = "ERROR"   # console: the node's own lines, errors, IB's non-routine codes; the log file: everything
 log_file_level = "INFO"
 log_directory = "logs"
 

@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from nautilus_node.errors import InputError
+from nautilus_node.ib.accounts import DEFAULT_PORT, live_trading_problems
 
-PAPER_ACCOUNT_PREFIX = "DU"
-LIVE_PORTS = frozenset({4001, 7496})
 ALLOW_LIVE_ENV = "NAUTILUS_NODE_ALLOW_LIVE"
 
 STRATEGY_PATH = r"^[\w.]+:\w+$"
@@ -47,16 +46,20 @@ class NodeSettings(_Section):
     """The node itself: identity and logging."""
 
     trader_id: Annotated[str, msgspec.Meta(pattern=TRADER_ID)] = "NODE-001"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "ERROR"  # console; WARNING adds NautilusTrader's
     log_file_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_directory: str = "logs"
+    # NautilusTrader's per-component filter (e.g. {"EMACrossStrategy-000" = "WARNING"}): console and file alike
+    log_component_levels: dict[str, Literal["DEBUG", "INFO", "WARNING", "ERROR", "OFF"]] = {}
+    # What the manual desk (orders from the status page and the control API) leaves at the venue at stop
+    on_stop: Literal["cancel", "flatten", "keep"] = "cancel"
 
 
 class GatewaySettings(_Section):
     """Where IB Gateway (or TWS) listens, and how the node talks to it."""
 
     host: str = "127.0.0.1"
-    port: Port = 4002
+    port: Port = DEFAULT_PORT
     client_id: Annotated[int, msgspec.Meta(ge=0)] = 1
     account: str | None = None
     market_data_type: Literal["REALTIME", "FROZEN", "DELAYED", "DELAYED_FROZEN"] = "REALTIME"
@@ -149,6 +152,16 @@ def alert_destinations(alerts: AlertSettings, environ: Mapping[str, str] | None 
     return urls, webhooks
 
 
+class RecordSettings(_Section):
+    """The `[record]` table: record what the node receives and does into a session of a catalog (`run --record`
+    turns it on). See docs/record-replay.md."""
+
+    enabled: bool = False
+    catalog: str = "recordings"
+    flush_interval_secs: Annotated[float, msgspec.Meta(gt=0, le=60)] = 1.0
+    max_queued: Annotated[int, msgspec.Meta(ge=1000)] = 200_000
+
+
 class DataSettings(_Section):
     """One data set read from the catalog for a backtest.
 
@@ -199,6 +212,7 @@ class Settings(_Section):
     resilience: ResilienceSettings = ResilienceSettings()
     risk: RiskSettings = RiskSettings()
     alerts: AlertSettings = AlertSettings()
+    record: RecordSettings = RecordSettings()
     backtest: BacktestSection | None = None
 
 
@@ -300,11 +314,7 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> Non
 def check_paper_only(gateway: GatewaySettings, live: bool, environ: Mapping[str, str] | None = None) -> None:
     """Refuse live ports and non-paper accounts unless the user opted in twice (flag and environment)."""
     environ = os.environ if environ is None else environ
-    problems = []
-    if gateway.port in LIVE_PORTS:
-        problems.append(f"port {gateway.port} is a live-trading port (paper: IB Gateway 4002, TWS 7497)")
-    if gateway.account is not None and not gateway.account.startswith(PAPER_ACCOUNT_PREFIX):
-        problems.append(f"account {gateway.account!r} is not a paper account (paper accounts start with DU)")
+    problems = live_trading_problems(gateway.port, gateway.account)
     if not problems:
         return
     if live and environ.get(ALLOW_LIVE_ENV) == "yes":
@@ -312,4 +322,25 @@ def check_paper_only(gateway: GatewaySettings, live: bool, environ: Mapping[str,
     raise ConfigError(
         f"refusing live trading: {'; '.join(problems)}. "
         f"To trade a live account, pass --live and set {ALLOW_LIVE_ENV}=yes",
+    )
+
+
+def load_command_settings(path: Path | None, default: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings a command other than `run` reads its addresses from: the config at `path`; without one, the
+    config at `default` when that file exists, else the defaults. The environment overrides apply either way."""
+    if path is not None or default.exists():
+        return load_settings(path or default, environ)
+    raw: dict[str, Any] = {}
+    _apply_env_overrides(raw, os.environ if environ is None else environ)
+    return parse_settings(raw, source="environment")
+
+
+def gateway_address(
+    path: Path | None, default: Path, host: str | None, port: int | None, environ: Mapping[str, str] | None = None
+) -> GatewaySettings:
+    """The gateway a command connects to: `host` and `port` when given, else the config's (see
+    `load_command_settings`), with the environment overriding the file as for `run`."""
+    gateway = load_command_settings(path, default, environ).gateway
+    return msgspec.structs.replace(
+        gateway, host=gateway.host if host is None else host, port=gateway.port if port is None else port
     )

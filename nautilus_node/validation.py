@@ -6,10 +6,10 @@ from __future__ import annotations
 import importlib
 
 import msgspec
-from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 from nautilus_trader.trading.strategy import Strategy
 
+from nautilus_node.ib.instrument_ids import InstrumentIdError, check_instrument_id
 from nautilus_node.settings import ConfigError, Settings, StrategySettings, describe_validation_error
 
 
@@ -23,19 +23,26 @@ def importable_strategy(strategy: StrategySettings) -> ImportableStrategyConfig:
 
 
 def validate_settings(settings: Settings, source: str) -> list[Strategy]:
-    """Import and instantiate every strategy, parse every instrument id; return the strategies."""
-    for index, value in enumerate(settings.instruments.load):
-        try:
-            InstrumentId.from_str(value)
-        except ValueError:
-            raise ConfigError(
-                f"{source}: instruments.load[{index}]: {value!r} is not an instrument id "
-                f'(expected "SYMBOL.VENUE", e.g. "EUR/USD.IDEALPRO")',
-            ) from None
+    """Import and instantiate every strategy, check every instrument id against IB's rules (the loaded
+    instruments and each strategy's `instrument_id`); return the strategies."""
+    known = settings.instruments.load
+    for index, value in enumerate(known):
+        _check_id(value, f"{source}: instruments.load[{index}]", known)
+    for index, strategy in enumerate(settings.strategies):
+        value = strategy.config.get("instrument_id")
+        if isinstance(value, str):
+            _check_id(value, f"{source}: strategies[{index}].config.instrument_id", known)
     return [
         instantiate_strategy(strategy, f"{source}: strategies[{index}]")
         for index, strategy in enumerate(settings.strategies)
     ]
+
+
+def _check_id(value: str, where: str, known: list[str]) -> None:
+    try:
+        check_instrument_id(value, known, where=where)
+    except InstrumentIdError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def instantiate_strategy(strategy: StrategySettings, where: str) -> Strategy:

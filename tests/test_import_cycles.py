@@ -105,3 +105,61 @@ def test_no_module_of_nautilus_node_imports_itself_through_others() -> None:
     graph = {name: set(imported_modules(name, path, modules)) for name, path in modules.items()}
     assert len(graph) > 50 and graph["nautilus_node.cli"], "the package was read"
     assert cycles(graph) == []
+
+
+# The layers of `nautilus_node/`, lowest first. A module imports only modules of its own package or of a lower
+# layer: never one beside it (live/ never borrows from catalog/), never one above it.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"__init__", "errors", "nautilus_internals"}),  # the package; errors; NautilusTrader's internals
+    frozenset({"ib"}),  # IB's knowledge: fees, pacing, vocabulary, the one-off connection
+    frozenset({"settings"}),  # the config file's schema
+    frozenset({"validation", "scaffold"}),  # strategies against the settings
+    frozenset({"simgateway", "status"}),  # the simulated gateway; the status actor and its surface
+    frozenset({"backtest"}),  # backtests over the catalog
+    frozenset({"record"}),  # recording a live session; replaying it as a backtest
+    frozenset({"live", "catalog", "sweep"}),  # the live node; filling the catalog; sweeps of backtests
+    frozenset({"cli"}),  # the commands
+    frozenset({"__main__"}),  # python -m nautilus_node
+)
+
+
+def layer_of(module: str) -> tuple[int, str]:
+    """The layer index and the top-level part (package or module) of a dotted module name in the package."""
+    part = module.split(".")[1] if "." in module else "__init__"
+    for rank, parts in enumerate(LAYERS):
+        if part in parts:
+            return rank, part
+    raise AssertionError(f"{module} is in no layer: add {part!r} to LAYERS")
+
+
+def layering_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that goes up a layer or sideways into another part of the same layer."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        rank, part = layer_of(module)
+        for target in sorted(targets):
+            target_rank, target_part = layer_of(target)
+            if target_part != part and target_rank >= rank:
+                found.append(f"{module} imports {target}")
+    return found
+
+
+def test_the_layering_rules_catch_an_upward_and_a_sideways_import() -> None:
+    graph = {
+        "nautilus_node.ib.fees": {"nautilus_node.live.node"},
+        "nautilus_node.live.node": {"nautilus_node.catalog.store", "nautilus_node.ib.fees", "nautilus_node.live.x"},
+        "nautilus_node.live.x": set(),
+        "nautilus_node.catalog.store": {"nautilus_node.errors"},
+        "nautilus_node.errors": set(),
+    }
+    assert layering_violations(graph) == [
+        "nautilus_node.ib.fees imports nautilus_node.live.node",
+        "nautilus_node.live.node imports nautilus_node.catalog.store",
+    ]
+
+
+def test_every_import_goes_down_the_layers() -> None:
+    modules = project_modules()
+    graph = {name: set(imported_modules(name, path, modules)) for name, path in modules.items()}
+    assert graph["nautilus_node.settings"], "the package was read"
+    assert layering_violations(graph) == []

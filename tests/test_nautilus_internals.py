@@ -12,12 +12,15 @@ import nautilus_trader
 import pytest
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
+from nautilus_trader.analysis.analyzer import PortfolioAnalyzer
 from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
 from nautilus_node.nautilus_internals import (
+    ANALYZER_RETURNS_ATTRIBUTES,
     ECLIENT_MEMBERS,
     IB_CLIENT_ATTRIBUTES,
     IB_FACTORY_CACHES,
@@ -26,6 +29,7 @@ from nautilus_node.nautilus_internals import (
     RISK_ENGINE_DENY,
     RISK_ENGINE_ENDPOINT,
     cached_ib_client,
+    cached_ib_instrument_provider,
     find_kernel,
     gate_risk_engine,
     ib_api_session,
@@ -96,6 +100,22 @@ def test_the_cached_client_is_found_by_its_address_or_as_the_only_one(ib_client)
         factories.IB_CLIENTS.update(others)
 
 
+def test_the_provider_the_factories_cache_for_a_client_is_found_by_the_clients_address(ib_client) -> None:
+    others = dict(factories.IB_INSTRUMENT_PROVIDERS)
+    factories.IB_INSTRUMENT_PROVIDERS.clear()
+    try:
+        provider = factories.get_cached_interactive_brokers_instrument_provider(
+            ib_client, LiveClock(), InteractiveBrokersInstrumentProviderConfig()
+        )
+        assert cached_ib_instrument_provider(ib_client) is provider, (
+            f"{RELIED_ON} interactive_brokers.factories.IB_INSTRUMENT_PROVIDERS keyed by ((host, port, client id), "
+            "config hash)"
+        )
+    finally:
+        factories.IB_INSTRUMENT_PROVIDERS.clear()
+        factories.IB_INSTRUMENT_PROVIDERS.update(others)
+
+
 def test_a_kernel_is_found_through_its_own_shutdown_subscription_on_its_message_bus() -> None:
     engine = BacktestEngine()
     try:
@@ -128,3 +148,9 @@ def test_the_risk_engine_still_takes_commands_at_its_endpoint_and_denies_with_it
         assert RISK_ENGINE_ENDPOINT in kernel.msgbus.endpoints()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("name", ANALYZER_RETURNS_ATTRIBUTES)
+def test_the_portfolio_analyzer_still_keeps_its_returns_in(name: str) -> None:
+    value = getattr(PortfolioAnalyzer(), name, None)
+    assert value is not None and value.empty, f"{RELIED_ON} PortfolioAnalyzer.{name}, a returns series; it is gone"

@@ -16,7 +16,7 @@ _CLASSES = {"bars": Bar, "quotes": QuoteTick, "trades": TradeTick}
 
 
 def list_command(catalog: Path | str) -> str:
-    return f"python -m nautilus_node catalog list --catalog {catalog}"
+    return f"python3 -m uv run nautilus-node catalog list --catalog {catalog}"
 
 
 def check_inputs(
@@ -50,7 +50,7 @@ def check_inputs(
             )
     for strategy in strategies:
         wanted = strategy.config.get("bar_type")
-        if wanted is not None and wanted not in feeds:
+        if wanted is not None and wanted not in feeds and not _built_from_ticks(wanted, feeds):
             raise ConfigError(
                 f"{source}: strategy {strategy.path} trades on bars {wanted}, which no [[backtest.data]] provides "
                 f"(data: {', '.join(feeds)}){see}"
@@ -61,6 +61,16 @@ def check_inputs(
                 f"{source}: strategy {strategy.path} trades {instrument}, for which no [[backtest.data]] provides "
                 f"data (data: {', '.join(feeds)}){see}"
             )
+
+
+def _built_from_ticks(bar_type: str, feeds: dict[str, str]) -> bool:
+    """An INTERNAL bar type is aggregated by NautilusTrader from its instrument's quotes or trades."""
+    try:
+        parsed = BarType.from_str(bar_type)
+    except ValueError:
+        return False
+    instrument = str(parsed.instrument_id)
+    return parsed.is_internally_aggregated() and feeds.get(instrument) in ("quotes", "trades")
 
 
 def _day(ns: int) -> str:

@@ -18,11 +18,15 @@ from matplotlib.figure import Figure
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Money
 
+from nautilus_node.backtest.metrics import MIN_RELIABLE_DAILY_RETURNS, Performance, performance
+from nautilus_node.backtest.order_outcomes import order_reasons
 from nautilus_node.backtest.runner import BacktestRun
+from nautilus_node.nautilus_internals import use_analyzer_returns
 
 CHART_SIZE_INCHES = (10, 4)
 CHART_DPI = 100
 CHART_MARGINS = {"left": 0.09, "right": 0.98, "top": 0.88, "bottom": 0.2}
+_UNRELIABLE = f"  (unreliable: {{days}} daily returns, fewer than {MIN_RELIABLE_DAILY_RETURNS})"
 
 
 def equity_series(run: BacktestRun) -> pd.DataFrame:
@@ -43,15 +47,29 @@ def equity_series(run: BacktestRun) -> pd.DataFrame:
     return equity
 
 
+def account_performance(run: BacktestRun, equity: pd.DataFrame) -> Performance:
+    """The figures of `metrics` for the first venue's account in its starting currency over the run's period."""
+    venue = run.config.venues[0]
+    starting = Money.from_str(venue.starting_balances[0])
+    curve = equity[(equity["venue"] == venue.name) & (equity["currency"] == starting.currency.code)]
+    return performance(
+        curve["balance"],
+        float(starting.as_decimal()),
+        pd.Timestamp(run.result.backtest_start, unit="ns", tz="UTC"),
+        pd.Timestamp(run.result.backtest_end, unit="ns", tz="UTC"),
+    )
+
+
 def statistics(run: BacktestRun, equity: pd.DataFrame, fills: int, trades: int) -> dict[str, Any]:
-    """The headline figures, with NautilusTrader's own performance statistics alongside."""
+    """The headline figures (`metrics`, from the account's whole balance record), with NautilusTrader's PnL
+    statistics alongside."""
     venue = run.config.venues[0]
     starting = Money.from_str(venue.starting_balances[0])
     account = run.engine.portfolio.account(Venue(venue.name))
     final = account.balance_total(starting.currency)
     commissions = {str(c): float(m.as_decimal()) for c, m in account.commissions().items()}
     pnls = run.result.stats_pnls.get(starting.currency.code, {})
-    curve = equity[(equity["venue"] == venue.name) & (equity["currency"] == starting.currency.code)]
+    figures = account_performance(run, equity).as_dict()
     return {
         "run_id": run.result.run_id,
         "period": {
@@ -61,10 +79,8 @@ def statistics(run: BacktestRun, equity: pd.DataFrame, fills: int, trades: int) 
         "currency": starting.currency.code,
         "starting_balance": float(starting.as_decimal()),
         "final_balance": float(final.as_decimal()),
-        "total_return": float(final.as_decimal() / starting.as_decimal() - 1),
-        "sharpe_ratio": _number(run.result.stats_returns.get("Sharpe Ratio (252 days)")),
-        "sortino_ratio": _number(run.result.stats_returns.get("Sortino Ratio (252 days)")),
-        "max_drawdown": float(curve["drawdown"].min()) if len(curve) else 0.0,
+        **figures,
+        "total_return": float(final.as_decimal() / starting.as_decimal() - 1),  # exact, where floats round
         "win_rate": _number(pnls.get("Win Rate")),
         "trades": trades,
         "orders": run.result.total_orders,
@@ -74,7 +90,6 @@ def statistics(run: BacktestRun, equity: pd.DataFrame, fills: int, trades: int) 
         "wall_seconds": (run.result.run_finished - run.result.run_started) / 1e9,
         "nautilus": {
             "pnls": {k: {n: _number(v) for n, v in d.items()} for k, d in run.result.stats_pnls.items()},
-            "returns": {n: _number(v) for n, v in run.result.stats_returns.items()},
         },
     }
 
@@ -83,7 +98,10 @@ def write_results(run: BacktestRun, directory: Path) -> dict[str, Any]:
     """Write every result file into `directory` (created) and return the statistics."""
     directory.mkdir(parents=True, exist_ok=True)
     trader = run.engine.trader
-    trader.generate_orders_report().to_csv(directory / "orders.csv")
+    orders = trader.generate_orders_report()
+    if not orders.empty:
+        orders["reason"] = orders.index.map(order_reasons(run.engine.cache.orders()))
+    orders.to_csv(directory / "orders.csv")
     fills = trader.generate_fills_report()
     fills.to_csv(directory / "fills.csv")
     positions = trader.generate_positions_report()
@@ -97,7 +115,7 @@ def write_results(run: BacktestRun, directory: Path) -> dict[str, Any]:
         _chart(
             equity, "drawdown", "Account balance: drawdown from peak", directory / "balance-drawdown.png", percent=True
         )
-        stats["tearsheet"] = _tearsheet(run, directory / "tearsheet.html")
+        stats["tearsheet"] = _tearsheet(run, account_performance(run, equity), directory / "tearsheet.html")
     else:
         stats["tearsheet"] = "skipped: no fills"
     (directory / "statistics.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
@@ -113,7 +131,12 @@ def summary_table(stats: dict[str, Any], directory: Path) -> str:
         ("starting balance", f"{stats['starting_balance']:,.2f} {currency}"),
         ("final balance", f"{stats['final_balance']:,.2f} {currency}"),
         ("total return", f"{stats['total_return']:+.4%}"),
-        ("sharpe / sortino", f"{_fmt(stats['sharpe_ratio'])} / {_fmt(stats['sortino_ratio'])}"),
+        ("CAGR", "n/a" if stats["cagr"] is None else f"{stats['cagr']:+.2%}"),
+        (
+            "sharpe / sortino / PF",
+            f"{_fmt(stats['sharpe_ratio'])} / {_fmt(stats['sortino_ratio'])} / {_fmt(stats['profit_factor'])}"
+            f"{'' if stats['reliable'] else _UNRELIABLE.format(days=stats['daily_returns'])}",
+        ),
         ("max drawdown", f"{stats['max_drawdown']:.4%}"),
         ("win rate", "n/a" if stats["win_rate"] is None else f"{stats['win_rate']:.2%}"),
         ("trades / orders / fills", f"{stats['trades']} / {stats['orders']} / {stats['fills']}"),
@@ -143,10 +166,12 @@ def _chart(equity: pd.DataFrame, column: str, title: str, path: Path, percent: b
     fig.savefig(path)
 
 
-def _tearsheet(run: BacktestRun, path: Path) -> str:
-    """NautilusTrader's interactive HTML tearsheet (plotly)."""
+def _tearsheet(run: BacktestRun, figures: Performance, path: Path) -> str:
+    """NautilusTrader's interactive HTML tearsheet (plotly), its series and return statistics on our daily
+    returns."""
     from nautilus_trader.analysis.tearsheet import create_tearsheet
 
+    use_analyzer_returns(run.engine.portfolio.analyzer, figures.daily_returns)
     create_tearsheet(run.engine, output_path=str(path))
     return path.name
 

@@ -100,7 +100,12 @@ def build_run_config(
         start_ts = start_ts or first
         end_ts = end_ts or last
     if end_ts <= start_ts:
-        raise ConfigError(f"{source}: the end {end_ts} is not after the start {start_ts}")
+        start_from = "--start" if start else ("backtest.start" if section.start else "the catalog's first data")
+        end_from = "--end" if end else ("backtest.end" if section.end else "the catalog's last data")
+        raise ConfigError(
+            f"{source}: the end {end_ts:%Y-%m-%d %H:%M} ({end_from}) is not after the start "
+            f"{start_ts:%Y-%m-%d %H:%M} ({start_from}); give a period with --start and --end"
+        )
     check_inputs(source, catalog.url, data, strategies, start_ts, end_ts)
     actors = []
     if progress is not False:

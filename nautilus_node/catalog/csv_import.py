@@ -125,6 +125,8 @@ def read(
     instrument_id = InstrumentId.from_str(spec.instrument_id)
     bar_type = _bar_type(spec, instrument_id) if spec.kind == "bars" else None
     raw = _raw_bytes(path)
+    if not raw.strip():
+        raise CatalogInputError(path, "the file is empty")
     if seen is not None:
         seen.add_file(path, raw)
     first_row = _first_row(path, raw)

@@ -37,8 +37,8 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
 
 from nautilus_node.catalog.errors import CatalogInputError
+from nautilus_node.ib.instrument_ids import STOCK_VENUES, id_problem, suggestions
 
-US_STOCK_VENUES = frozenset({"NASDAQ", "NYSE", "ARCA", "AMEX", "BATS", "IEX", "SMART", "ISLAND", "NYSEARCA"})
 DEFINE_HINT = "state it: catalog instruments define ID --tick .. --multiplier .. --expiry .. (or a TOML file)"
 
 
@@ -87,7 +87,12 @@ def read_file(path: Path) -> list[InstrumentDefinition]:
 
 
 def contract_for(instrument_id: str) -> IBContract:
-    """The IB contract an id names under the adapter's simplified symbology."""
+    """The IB contract an id names under the adapter's simplified symbology; IB's rules for ids checked first."""
+    problem = id_problem(instrument_id)
+    if problem is not None:
+        meant = suggestions(instrument_id)
+        hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+        raise DefinitionError(instrument_id, f"{problem}{hint}")
     try:
         iid = InstrumentId.from_str(instrument_id)
         return instrument_id_to_ib_contract(iid, iid.venue.value)
@@ -130,7 +135,7 @@ def define(definition: InstrumentDefinition) -> Defined:
         fields["symbol"] = details["underSymbol"] = underlying
         size = Decimal(1)
     elif sec_type == "STK":
-        us = contract.primaryExchange in US_STOCK_VENUES
+        us = contract.primaryExchange in STOCK_VENUES
         fields["currency"] = value("currency", definition.currency, "USD" if us else None)
         details["minTick"] = _tick(definition, value("tick", definition.tick, "0.01"))
         details["secIdList"] = [TagValue("ISIN", definition.isin or "-")]  # the parser insists on one

@@ -29,6 +29,7 @@ from nautilus_node.catalog.importer import catalog_instrument
 from nautilus_node.catalog.pacing import HistoricalRequest, Pacer
 from nautilus_node.catalog.store import write_atomically
 from nautilus_node.errors import UserError
+from nautilus_node.ib.instrument_ids import check_instrument_id
 
 STATE_FILE = ".downloads.json"
 PRICE_TYPES = {
@@ -90,10 +91,7 @@ class DownloadReport:
 
 def bar_types(instrument_id: str, bar_size: str, what: str) -> list[BarType]:
     """The bar types for IB's `bar_size` ("1 min", "5 secs", "1 hour", "1 day") and `what` (TRADES, …)."""
-    try:
-        iid = InstrumentId.from_str(instrument_id)
-    except ValueError:
-        raise CatalogInputError("--instrument", f"{instrument_id!r} is not an instrument id") from None
+    iid = check_instrument_id(instrument_id, where="--instrument")
     if what not in PRICE_TYPES:
         raise CatalogInputError("--what", f"{what!r} is not one of {', '.join(PRICE_TYPES)}")
     match = re.fullmatch(r"\s*(\d+)\s*(sec|min|hour|day|week)s?\s*", bar_size)

@@ -1,177 +1,22 @@
-"""Historical bars and ticks from IB Gateway through NautilusTrader's IB adapter, one request per call.
+"""Downloads into the catalog from IB Gateway, over `ib.connection`'s short-lived connection.
 
-The adapter's client answers a failed request with an empty list; this client also keeps the IB errors
-that arrived for each request, so that a refused request (e.g. error 162) stops a download instead of
-passing for a period without data.
+A request IB refuses stops the download with a `DownloadError`; what finished stays in the catalog.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
-from nautilus_trader.adapters.interactive_brokers.common import IBContract
-from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
-from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
-from nautilus_trader.cache.cache import Cache
-from nautilus_trader.common.component import LiveClock, MessageBus
-from nautilus_trader.model.data import Bar, BarType, QuoteTick, TradeTick
-from nautilus_trader.model.identifiers import InstrumentId, TraderId
-from nautilus_trader.model.instruments import Instrument
 
+from nautilus_node.catalog import DOWNLOAD_CLIENT_ID
 from nautilus_node.catalog.download import Chunk, DownloadError, DownloadReport, bar_types, download
 from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.pacing import Pacer, PacingRules
 from nautilus_node.catalog.tick_download import TickChunk, TickDownloadReport, download_ticks, tick_series
-from nautilus_node.nautilus_internals import observe_ib_errors
-
-# IB answers "no data for this period" with error 162 and this text; it is an empty result, not a failure.
-_NO_DATA = "HMDS query returned no data"
-# IB's answer for a kind of data a contract does not have (e.g. TRADES for FX).
-_NO_TRADES = "No historical market data"
-_INFO_CODES = frozenset({2104, 2106, 2107, 2108, 2158})
-
-
-@dataclass(frozen=True)
-class IBError:
-    req_id: int
-    code: int
-    message: str
-
-
-class IBHistory:
-    """A connection to IB Gateway (or TWS) for historical bars; use `async with`."""
-
-    def __init__(
-        self, host: str, port: int, client_id: int, connect_timeout: float = 20.0, request_timeout: int = 60
-    ) -> None:
-        self.host, self.port = host, port
-        self._connect_timeout = connect_timeout
-        self._request_timeout = request_timeout
-        clock = LiveClock()
-        msgbus = MessageBus(TraderId("CATALOG-001"), clock)
-        self._cache = Cache()
-        self._client = InteractiveBrokersClient(
-            loop=asyncio.get_running_loop(),
-            msgbus=msgbus,
-            cache=self._cache,
-            clock=clock,
-            host=host,
-            port=port,
-            client_id=client_id,
-        )
-        self._errors: list[IBError] = []
-        self._failed = asyncio.Event()
-        observe_ib_errors(self._client, self._record_error)
-        self._provider = InteractiveBrokersInstrumentProvider(
-            self._client, clock, InteractiveBrokersInstrumentProviderConfig()
-        )
-        self._contracts: dict[InstrumentId, IBContract] = {}
-
-    def _record_error(self, code: int, message: str, req_id: int) -> None:
-        """Keep the errors that answer a request (not general messages, not info codes)."""
-        if req_id != -1 and code not in _INFO_CODES:
-            self._errors.append(IBError(req_id, code, message))
-            self._failed.set()
-
-    async def __aenter__(self) -> IBHistory:
-        self._client.start()
-        try:
-            await self._client.wait_until_ready(self._connect_timeout)
-        except TimeoutError:
-            await self.__aexit__(None, None, None)
-            raise DownloadError(
-                f"IB Gateway at {self.host}:{self.port} did not answer within {self._connect_timeout:.0f}s"
-            ) from None
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self._client.stop()
-        await asyncio.sleep(0)
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if others:
-            await asyncio.wait(others, timeout=5)
-
-    async def instrument(self, instrument_id: InstrumentId) -> Instrument:
-        """The instrument as the adapter builds it from IB's contract details; a contract IB does not know
-        (error 200) fails at once instead of after the adapter's 60-second wait."""
-        seen = len(self._errors)
-        self._failed.clear()
-        load = asyncio.ensure_future(self._provider.load_ids_with_return_async([instrument_id]))
-        failed = asyncio.ensure_future(self._failed.wait())
-        await asyncio.wait({load, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
-        failed.cancel()
-        errors = self._errors[seen:]
-        if not load.done() or load.exception() is not None or instrument_id not in (load.result() or []):
-            load.cancel()
-            if errors:
-                raise DownloadError(f"IB does not know {instrument_id}: error {errors[0].code} {errors[0].message!r}")
-            raise DownloadError(f"IB has no contract for {instrument_id}{self._last_error_text()}")
-        self._contracts[instrument_id] = self._provider.contract_details[instrument_id].contract
-        instrument = self._provider.find(instrument_id)
-        self._cache.add_instrument(instrument)  # the adapter looks instruments up there to build ticks
-        return instrument
-
-    async def bars(self, bar_type: BarType, end: pd.Timestamp, duration: str) -> list[Bar]:
-        """One reqHistoricalData: bars of `bar_type` for `duration` ending at `end` (all hours)."""
-        contract = self._contracts[bar_type.instrument_id]
-        return await self._answer(
-            self._client.get_historical_bars(
-                bar_type, contract, False, end, duration, timeout=self._request_timeout + 5
-            ),
-            f"{bar_type} ending {end}",
-        )
-
-    async def ticks(self, instrument_id: InstrumentId, what: str, start: pd.Timestamp) -> list[QuoteTick | TradeTick]:
-        """One reqHistoricalTicks: up to 1000 `what` ticks (TRADES or BID_ASK) from `start` on (all hours)."""
-        contract = self._contracts[instrument_id]
-        try:
-            return await self._answer(
-                self._client.get_historical_ticks(
-                    instrument_id,
-                    contract,
-                    what,
-                    start_date_time=start,
-                    use_rth=False,
-                    timeout=self._request_timeout + 5,
-                ),
-                f"{instrument_id} {what} ticks from {start}",
-            )
-        except DownloadError as exc:
-            if what == "TRADES" and _NO_TRADES in str(exc):
-                raise DownloadError(f"{exc} (IB has no trades for {instrument_id}; try --ticks BID_ASK)") from None
-            raise
-
-    async def _answer(self, call: Coroutine[Any, Any, list | None], description: str) -> list:
-        """The result of one adapter request, or a DownloadError for the IB error that refused it.
-
-        The adapter leaves a refused request waiting for its timeout, so an IB error ends the wait here.
-        """
-        seen = len(self._errors)
-        self._failed.clear()
-        request = asyncio.ensure_future(call)
-        failed = asyncio.ensure_future(self._failed.wait())
-        await asyncio.wait({request, failed}, timeout=self._request_timeout, return_when=asyncio.FIRST_COMPLETED)
-        failed.cancel()
-        failures = [e for e in self._errors[seen:] if _NO_DATA not in e.message]
-        if failures:
-            request.cancel()
-            e = failures[0]
-            raise DownloadError(f"IB error {e.code} for {description}: {e.message}")
-        if not request.done():
-            request.cancel()
-            if len(self._errors) > seen:
-                return []
-            raise DownloadError(f"no answer from IB within {self._request_timeout}s for {description}")
-        return [] if request.cancelled() else request.result() or []
-
-    def _last_error_text(self) -> str:
-        return f" (IB error {self._errors[-1].code}: {self._errors[-1].message})" if self._errors else ""
+from nautilus_node.ib.accounts import DEFAULT_PORT
+from nautilus_node.ib.connection import NO_HISTORICAL_DATA, IBConnection, IBRequestError, with_connection
 
 
 def download_from_ib(
@@ -182,8 +27,8 @@ def download_from_ib(
     start: str,
     end: str,
     host: str = "127.0.0.1",
-    port: int = 4002,
-    client_id: int = 17,
+    port: int = DEFAULT_PORT,
+    client_id: int = DOWNLOAD_CLIENT_ID,
     connect_timeout: float = 20.0,
     rules: PacingRules | None = None,
     progress: Callable[[int, int, Chunk, int], None] | None = None,
@@ -192,12 +37,12 @@ def download_from_ib(
     types = bar_types(instrument_id, bar_size, what)
     first, last = requested_span(start, end)
 
-    async def fetch(ib: IBHistory) -> DownloadReport:
+    async def fetch(ib: IBConnection) -> DownloadReport:
         return await download(
             ib, catalog_dir, types, first, last, Pacer(rules or PacingRules()), now=utc_now, progress=progress
         )
 
-    return with_gateway(host, port, client_id, connect_timeout, fetch)
+    return _download(host, port, client_id, connect_timeout, fetch)
 
 
 def download_ticks_from_ib(
@@ -207,8 +52,8 @@ def download_ticks_from_ib(
     start: str,
     end: str,
     host: str = "127.0.0.1",
-    port: int = 4002,
-    client_id: int = 17,
+    port: int = DEFAULT_PORT,
+    client_id: int = DOWNLOAD_CLIENT_ID,
     connect_timeout: float = 20.0,
     rules: PacingRules | None = None,
     progress: Callable[[int, int, TickChunk, int, int], None] | None = None,
@@ -217,12 +62,27 @@ def download_ticks_from_ib(
     iid = tick_series(instrument_id, what)
     first, last = requested_span(start, end)
 
-    async def fetch(ib: IBHistory) -> TickDownloadReport:
+    async def fetch(ib: IBConnection) -> TickDownloadReport:
         return await download_ticks(
             ib, catalog_dir, iid, what, first, last, Pacer(rules or PacingRules()), now=utc_now, progress=progress
         )
 
-    return with_gateway(host, port, client_id, connect_timeout, fetch)
+    try:
+        return _download(host, port, client_id, connect_timeout, fetch)
+    except DownloadError as exc:
+        if what == "TRADES" and NO_HISTORICAL_DATA in str(exc):
+            raise DownloadError(f"{exc} (IB has no trades for {iid}; try --ticks BID_ASK)") from None
+        raise
+
+
+def _download[T](
+    host: str, port: int, client_id: int, connect_timeout: float, fetch: Callable[[IBConnection], Awaitable[T]]
+) -> T:
+    """Run `fetch` over a connection; an IB error that stops it is the download's error."""
+    try:
+        return with_connection(host, port, client_id, connect_timeout, fetch)
+    except IBRequestError as exc:
+        raise DownloadError(str(exc)) from None
 
 
 def utc_now() -> pd.Timestamp:
@@ -233,18 +93,6 @@ def utc_now() -> pd.Timestamp:
 def requested_span(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """`--start` and `--end` as UTC timestamps, the end capped at now (IB has no future history)."""
     return parse_time("--start", start), min(parse_time("--end", end), utc_now().floor("s"))
-
-
-def with_gateway[T](
-    host: str, port: int, client_id: int, connect_timeout: float, fetch: Callable[[IBHistory], Awaitable[T]]
-) -> T:
-    """Connect to IB Gateway, run `fetch` with the connection, disconnect; blocking."""
-
-    async def run() -> T:
-        async with IBHistory(host, port, client_id, connect_timeout=connect_timeout) as ib:
-            return await fetch(ib)
-
-    return asyncio.run(run())
 
 
 def parse_time(option: str, text: str) -> pd.Timestamp:

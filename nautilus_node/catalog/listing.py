@@ -70,7 +70,13 @@ def _describe(instrument: Instrument) -> str:
 
 
 def render(catalog_dir: Path) -> str:
-    """The catalog's content as a plain-text table."""
+    """The catalog's content as a plain-text table, then its recorded sessions (a recording catalog may hold
+    nothing else)."""
+    from nautilus_node.record.sessions import list_sessions
+
+    sessions = list_sessions(catalog_dir)
+    if sessions and not (catalog_dir / "data").is_dir():
+        return "\n".join([f"catalog {catalog_dir}", *_session_lines(sessions)])
     rows = entries(catalog_dir)
     lines = [f"catalog {catalog_dir}", "instruments:"]
     lines += [f"  {line}" for line in instruments(catalog_dir)] or ["  (none)"]
@@ -78,7 +84,26 @@ def render(catalog_dir: Path) -> str:
     lines.append(f"  {'type':<14} {'identifier':<44} {'rows':>10}  {'first (UTC)':<29}  last (UTC)")
     for e in rows:
         lines.append(f"  {e.data_type:<14} {e.identifier:<44} {e.rows:>10,}  {_time(e.first):<29}  {_time(e.last)}")
+    if sessions:
+        lines += _session_lines(sessions)
     return "\n".join(lines)
+
+
+def _session_lines(sessions: list) -> list[str]:
+    lines = ["recorded sessions:"]
+    lines.append(
+        f"  {'session':<20} {'first (UTC)':<24} {'last (UTC)':<24} {'quotes':>8} {'trades':>7} {'bars':>6} "
+        f"{'orders':>6} {'fills':>6}"
+    )
+    for s in sessions:
+        span = [_time(ns)[:-4] if ns is not None else "-" for ns in (s.first_ns, s.last_ns)]
+        c = s.counts
+        note = "" if s.complete else "  (not closed: killed or still recording)"
+        lines.append(
+            f"  {s.session_id:<20} {span[0]:<24} {span[1]:<24} {c['quotes']:>8,} {c['trades']:>7,} {c['bars']:>6,} "
+            f"{c['orders']:>6,} {c['fills']:>6,}{note}"
+        )
+    return lines
 
 
 def _time(ns: int) -> str:

@@ -28,6 +28,7 @@ from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.importer import catalog_instrument
 from nautilus_node.catalog.pacing import HistoricalRequest, Pacer
 from nautilus_node.catalog.store import write_atomically
+from nautilus_node.ib.instrument_ids import check_instrument_id
 
 TICK_TYPES: dict[str, type] = {"TRADES": TradeTick, "BID_ASK": QuoteTick}
 CHUNK_LENGTH = pd.Timedelta(hours=1)
@@ -88,10 +89,7 @@ def tick_series(instrument_id: str, what: str) -> InstrumentId:
     """The instrument id for `--instrument`, checking `--ticks` (TRADES or BID_ASK)."""
     if what not in TICK_TYPES:
         raise CatalogInputError("--ticks", f"{what!r} is not one of {', '.join(TICK_TYPES)}")
-    try:
-        return InstrumentId.from_str(instrument_id)
-    except ValueError:
-        raise CatalogInputError("--instrument", f"{instrument_id!r} is not an instrument id") from None
+    return check_instrument_id(instrument_id, where="--instrument")
 
 
 def plan_ticks(instrument_id: InstrumentId, what: str, start: pd.Timestamp, end: pd.Timestamp) -> list[TickChunk]:

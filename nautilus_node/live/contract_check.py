@@ -1,65 +1,56 @@
-"""Ask the gateway for every instrument's contract before the node is built.
+"""Ask the gateway for every instrument's contract on the node's own session, before the node runs.
 
 NautilusTrader's IB adapter answers a contract the gateway does not know (error 200) by waiting out its request
 timeout, and the node then runs without the instrument: strategies that need it never start and `order` waits
-for its whole timeout. Asked first, over a short-lived connection of its own through the adapter's instrument
-provider, an unknown contract ends the command at once with IB's error text.
+for its whole timeout. So once `TradingNode.build()` has connected the node's IB client, each instrument is
+loaded through the node's own instrument provider (the one its data and execution clients share) and an unknown
+contract ends the command at once with IB's error text. The instruments the check loads stay in the provider,
+so the clients' own start-up finds them there and asks IB nothing again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 
+from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from nautilus_trader.model.identifiers import InstrumentId
 
-from nautilus_node.catalog.download import DownloadError
-from nautilus_node.catalog.ib_history import IBHistory
+from nautilus_node.ib.connection import RequestErrors, load_instrument
+from nautilus_node.nautilus_internals import cached_ib_client, cached_ib_instrument_provider
 from nautilus_node.settings import GatewaySettings
 
-CLIENT_ID_OFFSET = 900  # the check's connection must not take the node's client id
 ANSWER_TIMEOUT_SECS = 20  # an unknown contract fails at once; this bounds a gateway that never answers
-JOIN_POLL_SECS = 0.2
 
 
-def check_contracts(gateway: GatewaySettings, instrument_ids: list[str]) -> None:
-    """Raise `DownloadError` (a one-line user error) naming the first instrument the gateway has no contract for,
-    with IB's error. A gateway that does not complete the API start within the handshake timeout is left to
-    the node's own start-up, which reports on it."""
+async def check_contracts(
+    client: InteractiveBrokersClient,
+    provider: InteractiveBrokersInstrumentProvider,
+    instrument_ids: list[str],
+    ready_timeout_secs: float,
+) -> None:
+    """Load each instrument through `provider`; raise `UnknownContract` (a one-line user error) naming the first
+    one the gateway has no contract for, with IB's error. A client whose API session is not ready within
+    `ready_timeout_secs` is left to the node's own start-up, which reports on it."""
     if not instrument_ids:
         return
+    try:
+        await client.wait_until_ready(ready_timeout_secs)
+    except TimeoutError:
+        return
+    errors = RequestErrors(client)
+    try:
+        for instrument_id in instrument_ids:
+            await load_instrument(provider, errors, InstrumentId.from_str(instrument_id), ANSWER_TIMEOUT_SECS)
+    finally:
+        errors.stop()
 
-    async def ask() -> None:
-        async with contextlib.AsyncExitStack() as stack:
-            try:
-                ib = await stack.enter_async_context(
-                    IBHistory(
-                        gateway.host,
-                        gateway.port,
-                        gateway.client_id + CLIENT_ID_OFFSET,
-                        connect_timeout=gateway.handshake_timeout_secs,
-                        request_timeout=ANSWER_TIMEOUT_SECS,
-                    )
-                )
-            except DownloadError:
-                return  # the API start did not complete in time: the node's own start-up reports on that
-            for instrument_id in instrument_ids:
-                await ib.instrument(InstrumentId.from_str(instrument_id))
 
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            asyncio.run(ask())
-        except BaseException as exc:  # handed to the main thread
-            failures.append(exc)
-
-    # In a thread of its own: a stop signal interrupts the main thread's wait at once and the check is left
-    # behind (the process is ending), instead of tearing its connection down halfway inside the event loop.
-    worker = threading.Thread(target=work, name="contract-check", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(JOIN_POLL_SECS)
-    if failures:
-        raise failures[0]
+def check_node_contracts(loop: asyncio.AbstractEventLoop, gateway: GatewaySettings, instrument_ids: list[str]) -> None:
+    """`check_contracts` on the IB client and instrument provider a built (not yet running) node made for
+    `gateway`, run on the node's event loop."""
+    client = cached_ib_client(gateway.host, gateway.port, gateway.client_id)
+    provider = cached_ib_instrument_provider(client) if client is not None else None
+    if client is None or provider is None:
+        return  # no IB client was built: the node's own start-up reports on that
+    loop.run_until_complete(check_contracts(client, provider, instrument_ids, gateway.handshake_timeout_secs))

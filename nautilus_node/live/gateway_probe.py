@@ -1,7 +1,9 @@
 """Is an IB API really there? A readiness probe that performs the TWS API handshake, not a TCP connect.
 
 IB Gateway behind a relay (socat in the usual Docker image) accepts TCP connections while the gateway itself
-is down, so only an answered handshake (`API\\0` + version range → server version and time) counts.
+is down, so only an answered handshake (`API\\0` + version range → server version and time) counts. The probe
+offers the range NautilusTrader's IB client offers, so the answer is the version its session will run; the
+answer is a text frame at every version, also from 201 on, where the session's messages get binary ids.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ibapi.server_versions import MAX_CLIENT_VER, MIN_CLIENT_VER
+
 from nautilus_node.simgateway.codec import ProtocolError, encode_greeting, split_frames
 
-CLIENT_MIN_VERSION = 100
-CLIENT_MAX_VERSION = 200
+CLIENT_MIN_VERSION = MIN_CLIENT_VER  # 100
+CLIENT_MAX_VERSION = MAX_CLIENT_VER  # 223 with NautilusTrader 1.231's ibapi 10.45
 MAX_REPLY_BYTES = 4096  # a handshake reply is two short fields; more is not an IB API
 
 
@@ -49,9 +53,15 @@ def probe_api(host: str, port: int, timeout: float) -> HandshakeReply:
     except OSError as exc:
         raise GatewayUnavailable(exc.strerror or str(exc)) from None
     try:
-        return HandshakeReply(server_version=int(fields[0]), connection_time=fields[1])
+        reply = HandshakeReply(server_version=int(fields[0]), connection_time=fields[1])
     except (IndexError, ValueError):
         raise GatewayUnavailable("answered the handshake with something that is not a TWS API reply") from None
+    if not CLIENT_MIN_VERSION <= reply.server_version <= CLIENT_MAX_VERSION:
+        raise GatewayUnavailable(
+            f"answered with server version {reply.server_version}, outside the offered "
+            f"v{CLIENT_MIN_VERSION}..{CLIENT_MAX_VERSION}"
+        )
+    return reply
 
 
 def wait_for_api(

@@ -71,6 +71,7 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "alert_rate_per_minute": alerts.rate_per_minute,
             "alert_retries": alerts.retries,
             "alert_timeout_secs": alerts.timeout_secs,
+            "on_stop": settings.node.on_stop,
         },
     )
 
@@ -117,18 +118,22 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
     )
 
 
-MANUAL_ORDERS = ImportableStrategyConfig(
-    strategy_path="nautilus_node.status.manual_orders:ManualOrders",
-    config_path="nautilus_node.status.manual_orders:ManualOrdersConfig",
-    config={},
-)
+def manual_orders_config(on_stop: str) -> ImportableStrategyConfig:
+    """The manual desk, doing `on_stop` (cancel, flatten or keep) with its orders and positions at stop."""
+    return ImportableStrategyConfig(
+        strategy_path="nautilus_node.status.manual_orders:ManualOrders",
+        config_path="nautilus_node.status.manual_orders:ManualOrdersConfig",
+        config={"on_stop": on_stop},
+    )
 
 
 def build_node_config(
     settings: Settings,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
+    recorder: ImportableActorConfig | None = None,
 ) -> TradingNodeConfig:
-    """The complete `TradingNodeConfig` for these settings: IB data + execution, strategies, status actor."""
+    """The complete `TradingNodeConfig` for these settings: IB data + execution, strategies, status actor, and
+    the `recorder` actor when the run is recorded."""
     gateway = settings.gateway
     provider = InteractiveBrokersInstrumentProviderConfig(
         load_ids=frozenset(InstrumentId.from_str(value) for value in settings.instruments.load),
@@ -149,6 +154,7 @@ def build_node_config(
             log_level_file=settings.node.log_file_level,
             log_directory=settings.node.log_directory,
             log_colors=False,
+            log_component_levels=dict(settings.node.log_component_levels) or None,
         ),
         data_engine=LiveDataEngineConfig(),
         exec_engine=exec_engine_config(settings),
@@ -173,12 +179,17 @@ def build_node_config(
         timeout_portfolio=10.0,
         timeout_disconnection=5.0,
         timeout_post_stop=2.0,
+        actors=[recorder] if recorder is not None else [],
     )
     if not settings.status.enabled:
         return config
     actor = status_actor_config(settings, startup_grace_secs=startup_limit_secs(config))
     # The status page's and the control API's orders go through the node's own manual order desk.
-    return msgspec.structs.replace(config, actors=[actor], strategies=[*config.strategies, MANUAL_ORDERS])
+    return msgspec.structs.replace(
+        config,
+        actors=[*config.actors, actor],
+        strategies=[*config.strategies, manual_orders_config(settings.node.on_stop)],
+    )
 
 
 def create_node(

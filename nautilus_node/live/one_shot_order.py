@@ -34,6 +34,9 @@ from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
+from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
+from nautilus_node.ib.orders import TimeInForce as TimeInForceName
+
 SUCCESS = frozenset({"FILLED", "ACCEPTED", "PARTIALLY_FILLED"})
 RESTING_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC})
 TIMEOUT_TIMER = "one-shot-timeout"
@@ -57,7 +60,7 @@ class OneShotOrderConfig(StrategyConfig, frozen=True):
     side: Literal["BUY", "SELL"]
     quantity: str
     limit_price: str | None = None
-    time_in_force: Literal["DAY", "GTC", "IOC", "FOK"] = "DAY"
+    time_in_force: TimeInForceName = DEFAULT_TIME_IN_FORCE
     working_wait_secs: PositiveFloat = 2.0
     timeout_secs: PositiveFloat = 30.0
     result_path: str | None = None

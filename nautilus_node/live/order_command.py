@@ -14,16 +14,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import msgspec
-from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.errors import InputError
+from nautilus_node.ib.instrument_ids import check_instrument_id
+from nautilus_node.ib.orders import TIMES_IN_FORCE
 from nautilus_node.live.one_shot_order import OrderOutcome
 from nautilus_node.live.runner import Echo, RunOptions, run_settings
 from nautilus_node.settings import Settings, load_settings
 
 SIDES = ("BUY", "SELL")
-TIFS = ("DAY", "GTC", "IOC", "FOK")
 DEFAULT_TIMEOUT_SECS = 30.0
 # Beyond the order's own timeout, the node may take this long to connect, reconcile and start (as `run` allows
 # with the default gateway.startup_timeout_secs); past both, the node is stopped whatever happened.
@@ -54,16 +54,10 @@ def parse_order_args(
     if side.upper() not in SIDES:
         raise OrderArgumentError(f"side {side!r} must be BUY or SELL")
     qty = _positive_number(quantity, "quantity")
-    try:
-        instrument_id = InstrumentId.from_str(instrument)
-    except ValueError:
-        raise OrderArgumentError(
-            f'instrument {instrument!r} is not an instrument id (expected "SYMBOL.VENUE", e.g. "SPY.ARCA" or '
-            f'"EUR/USD.IDEALPRO")'
-        ) from None
+    instrument_id = check_instrument_id(instrument, simulated_gateway_ids())
     price = _positive_number(limit, "--limit") if limit is not None else None
-    if tif.upper() not in TIFS:
-        raise OrderArgumentError(f"--tif {tif!r} must be one of {', '.join(TIFS)}")
+    if tif.upper() not in TIMES_IN_FORCE:
+        raise OrderArgumentError(f"--tif {tif!r} must be one of {', '.join(TIMES_IN_FORCE)}")
     timeout_secs = float(_positive_number(timeout, "--timeout")) if timeout is not None else DEFAULT_TIMEOUT_SECS
     return OrderArgs(
         side=side.upper(),
@@ -73,6 +67,21 @@ def parse_order_args(
         time_in_force=tif.upper(),
         timeout_secs=timeout_secs,
     )
+
+
+def simulated_gateway_ids() -> list[str]:
+    """The ids of the simulated gateway's contracts, in the adapter's simplified symbology."""
+    from nautilus_node.simgateway.contracts import build_universe
+
+    ids = []
+    for contract in build_universe():
+        if contract.sec_type == "CASH":
+            ids.append(f"{contract.symbol}/{contract.currency}.{contract.exchange}")
+        elif contract.sec_type == "STK":
+            ids.append(f"{contract.symbol}.{contract.primary_exchange}")
+        else:
+            ids.append(f"{contract.local_symbol}.{contract.exchange}")
+    return ids
 
 
 def _positive_number(text: str, name: str) -> Decimal:

@@ -4,7 +4,8 @@ NautilusTrader connects to IB inside `TradingNode.build()` and retries there for
 the gateway never answers. So before building, the API handshake is probed (or awaited with a countdown);
 during the build, SIGINT/SIGTERM and a deadline interrupt it; while running, they stop the node cleanly.
 NautilusTrader's IB adapter takes seconds to import, so it is imported only once the gateway has answered:
-a missing gateway is reported within the handshake timeout.
+a missing gateway is reported within the handshake timeout. Once built, the node's own session is asked for
+every instrument's contract (`contract_check`), and each start-up stage's seconds go to the node's log.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from nautilus_node.errors import UserError
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX
 from nautilus_node.live.gateway_probe import GatewayUnavailable, HandshakeReply, probe_api, wait_for_api
 from nautilus_node.live.interrupts import STOP_SIGNALS, Interrupted, StartupInterrupts
+from nautilus_node.live.startup_stages import StartupStages
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -34,10 +37,12 @@ from nautilus_node.settings import (
 )
 
 if TYPE_CHECKING:
+    from nautilus_trader.common.config import ImportableActorConfig
     from nautilus_trader.live.node import TradingNode
     from nautilus_trader.trading.config import ImportableStrategyConfig
 
-STARTUP_POLL_SECS = 0.2
+STARTUP_POLL_SECS = 0.05  # how often start-up is checked: cheap, and at most this late
+DISCARD_WAIT_SECS = 5.0
 
 Echo = Callable[[str], None]
 
@@ -48,10 +53,11 @@ class RunError(UserError):
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run: for how long, whether to wait for the gateway, whether live trading was opted into."""
+    """How to run: for how long, whether to wait for the gateway, whether to record the session."""
 
     duration_secs: float | None = None
     wait_gateway_secs: float | None = None
+    record: bool = False  # record the session even when the config's [record] table leaves it off
     duration_reason: str | None = None  # how the stop at duration_secs is announced (default: "--for … elapsed")
 
 
@@ -82,7 +88,10 @@ def check_config(path: Path, live: bool) -> str:
 
 def run_from_config(path: Path, options: RunOptions, sim: bool, live: bool, echo: Echo) -> RunReport:
     """Load the config file at `path`, then run its node (see `run_settings`)."""
-    return run_settings(load_settings(path), str(path), options, sim=sim, live=live, echo=echo)
+    settings = load_settings(path)
+    if options.record:
+        settings = msgspec.structs.replace(settings, record=msgspec.structs.replace(settings.record, enabled=True))
+    return run_settings(settings, str(path), options, sim=sim, live=live, echo=echo)
 
 
 def run_settings(
@@ -187,24 +196,30 @@ def run_node(
     extra_strategies: list[ImportableStrategyConfig] | None = None,
     before_stop: Callable[[], None] | None = None,
 ) -> RunReport:
-    """Probe the gateway, build and run the node until stopped; report what started and why it stopped."""
-    command_started = time.monotonic()
+    """Probe the gateway, build and run the node until stopped; report what started and why it stopped. The
+    console gets the node's own lines and, past NautilusTrader's console level, IB's non-routine codes."""
+    stages = StartupStages()
     gateway = settings.gateway
     if gateway.account is None:
-        raise ConfigError("gateway.account is not set: put your paper account (DU…) in the config or set TWS_ACCOUNT")
+        raise ConfigError(
+            f"gateway.account is not set: put your paper account ({PAPER_ACCOUNT_PREFIX}…) in the config or set "
+            "TWS_ACCOUNT"
+        )
     ensure_status_port_free(settings.status)
     answered = False
     loop: asyncio.AbstractEventLoop | None = None
+    stop_echoing: Callable[[], None] = lambda: None  # noqa: E731  # set once the adapter is imported
     try:
         with StartupInterrupts() as interrupts:
             reply = ensure_gateway(gateway, options.wait_gateway_secs, echo)
             echo(f"IB API at {gateway.host}:{gateway.port} answered (server version {reply.server_version})")
             answered = True
+            stages.mark("gateway probe")
             with interrupts.held():
-                from nautilus_node.live.contract_check import check_contracts
+                from nautilus_trader.common.component import Logger
 
-            check_contracts(gateway, list(settings.instruments.load))
-            with interrupts.held():
+                from nautilus_node.live.console import echo_ib_problems
+                from nautilus_node.live.contract_check import check_node_contracts
                 from nautilus_node.live.node import (
                     build_node_config,
                     create_node,
@@ -214,17 +229,30 @@ def run_node(
                 )
                 from nautilus_node.validation import validate_settings
 
+                stages.mark("adapter import")
                 validate_settings(settings, source)
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
-                config = build_node_config(settings, extra_strategies)
+                config = build_node_config(settings, extra_strategies, recorder=recording(settings, source, echo))
                 node = create_node(config, loop, resilience_policy(settings))
+                stop_echoing = echo_ib_problems(settings.node.log_level, echo)
                 for sig in (*STOP_SIGNALS, signal.SIGABRT):
                     loop.remove_signal_handler(sig)
+            stages.mark("strategies and node config")
             interrupts.arm_deadline(gateway.startup_timeout_secs)
             node.build()
+            stages.mark("build and connect")
+            try:
+                check_node_contracts(loop, gateway, list(settings.instruments.load))
+            except UserError:
+                _discard(node, gateway)
+                raise
+            stages.mark("contracts")
             echo_page_url(node, echo)
-    except Interrupted as exc:
+    except BaseException as exc:
+        stop_echoing()
+        if not isinstance(exc, Interrupted):
+            raise
         if not answered:
             raise RunError(f"stopped before connecting to IB Gateway at {gateway.host}:{gateway.port}: {exc}") from None
         _abandon(loop)
@@ -253,7 +281,9 @@ def run_node(
         while time.monotonic() < deadline and not report.stopped_by:
             if node.trader.is_running and all(s.is_running for s in strategies):
                 report.started_strategies = [str(s.id) for s in strategies]
-                report.startup_secs = time.monotonic() - command_started
+                stages.mark("clients, reconciliation and strategies")
+                report.startup_secs = stages.elapsed()
+                Logger("StartupStages").info(stages.summary())
                 names = ", ".join(report.started_strategies) or "none configured"
                 echo(f"node started in {report.startup_secs:.1f} s; strategies running: {names}")
                 return
@@ -271,7 +301,43 @@ def run_node(
     finally:
         watcher.cancel()  # the node may stop before the watcher saw start-up
         dispose_node(node)
+        stop_echoing()
     return report
+
+
+def _discard(node: TradingNode, gateway: GatewaySettings) -> None:
+    """Release a built node that will not run: its IB connection, tasks and event loop."""
+    from nautilus_node.live.node import dispose_node
+    from nautilus_node.nautilus_internals import cached_ib_client
+
+    client = cached_ib_client(gateway.host, gateway.port, gateway.client_id)
+    loop = node.get_event_loop()
+    if client is not None and loop is not None:
+        client.stop()
+        loop.run_until_complete(_settle(DISCARD_WAIT_SECS))
+    dispose_node(node)
+
+
+async def _settle(timeout: float) -> None:
+    """Let the loop's other tasks (a client stopping) finish, for up to `timeout` seconds."""
+    await asyncio.sleep(0)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=timeout)
+
+
+def recording(settings: Settings, source: str, echo: Echo) -> ImportableActorConfig | None:
+    """The recorder actor of a new session when `[record]` is on (or `run --record`), after saying where."""
+    if not settings.record.enabled:
+        return None
+    from nautilus_node.record.session import new_session_id, recorder_actor_config
+
+    session_id = new_session_id(Path(settings.record.catalog))
+    echo(
+        f"recording session {session_id} into {settings.record.catalog}/ (flushed every "
+        f"{settings.record.flush_interval_secs:g} s); replay it with `backtest --session {session_id}`"
+    )
+    return recorder_actor_config(settings, session_id, source)
 
 
 def _abandon(loop: asyncio.AbstractEventLoop | None) -> None:

@@ -1,8 +1,11 @@
-"""Sans-IO codec for the TWS API socket protocol (text encoding, server version <= 200).
+"""Sans-IO framing for the TWS API socket protocol, both stacks.
 
-Frames are a 4-byte big-endian length followed by NUL-terminated text fields. A connection opens
-with ``API\\0`` and a framed version range ``v<min>..<max>[ options]``. Nothing here touches a socket:
-feed bytes in, get events out; give fields in, get bytes out.
+Frames are a 4-byte big-endian length followed by the payload. A connection opens with ``API\\0`` and a
+framed version range ``v<min>..<max>[ options]``, answered by one text frame (version, time). Up to
+server version 200 a payload is NUL-terminated text fields, the message id first. From 201 on the
+message id is a 4-byte big-endian integer before the payload, in both directions; an id above
+``PROTOBUF_ID_OFFSET`` marks a protobuf body (message ``id - 200``), otherwise text fields follow.
+Nothing here touches a socket: feed bytes in, get events out; give fields in, get bytes out.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from decimal import Decimal
 
 API_PREFIX = b"API\0"
 MAX_FRAME = 0xFFFFFF  # the largest payload an IB client accepts (16 MiB - 1)
+PROTOBUF_ID_OFFSET = 200  # a protobuf message travels with id + 200 (ibapi's PROTOBUF_MSG_ID)
 UNSET_DOUBLE = 1.7976931348623157e308
 UNSET_INTEGER = 2**31 - 1
 
 _LENGTH = struct.Struct(">I")
+_LENGTH_AND_ID = struct.Struct(">II")
 
 
 class ProtocolError(Exception):
@@ -39,6 +44,14 @@ class Request:
 
     msg_id: int
     fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProtoRequest:
+    """One protobuf client message: its request id (without the +200) and its serialized body."""
+
+    msg_id: int
+    body: bytes
 
 
 def encode_field(value: object) -> str:
@@ -73,6 +86,25 @@ def encode_frame(fields: Iterable[object]) -> bytes:
     if len(payload) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(payload)} bytes exceeds {MAX_FRAME}")
     return _LENGTH.pack(len(payload)) + payload
+
+
+def encode_binary_id_frame(fields: Iterable[object]) -> bytes:
+    """A text message from server version 201 on: the id as a 4-byte integer, then the other fields."""
+    it = iter(fields)
+    msg_id = int(next(it))  # type: ignore[call-overload]
+    payload = "".join(_text(f) + "\0" for f in it).encode("utf-8", errors="replace")
+    return _binary_id_frame(msg_id, payload)
+
+
+def encode_protobuf_frame(msg_id: int, body: bytes) -> bytes:
+    """A protobuf message: length, the id + 200 as a 4-byte integer, the serialized body."""
+    return _binary_id_frame(msg_id + PROTOBUF_ID_OFFSET, body)
+
+
+def _binary_id_frame(raw_id: int, payload: bytes) -> bytes:
+    if len(payload) + 4 > MAX_FRAME:
+        raise ProtocolError(f"frame of {len(payload) + 4} bytes exceeds {MAX_FRAME}")
+    return _LENGTH_AND_ID.pack(len(payload) + 4, raw_id) + payload
 
 
 def encode_handshake_reply(server_version: int, connection_time: str) -> bytes:
@@ -129,19 +161,24 @@ class ServerProtocol:
     fields, so the session can answer it with an IB error instead of dropping the connection.
     """
 
-    def __init__(self, max_frame: int = MAX_FRAME) -> None:
+    def __init__(self, max_frame: int = MAX_FRAME, pause_after_greeting: bool = False) -> None:
         self._buffer = bytearray()
         self._max_frame = max_frame
         self._greeted = False
+        self._pause = pause_after_greeting
+        self.binary_ids = False  # set once the negotiated version is >= 201
 
     @property
     def buffered(self) -> int:
         """Bytes received but not yet part of a complete frame (a half frame)."""
         return len(self._buffer)
 
-    def receive(self, data: bytes) -> list[Handshake | Request]:
+    def receive(self, data: bytes) -> list[Handshake | Request | ProtoRequest]:
+        """Complete events in the bytes so far. With ``pause_after_greeting`` the greeting is returned alone,
+        so the caller can set :attr:`binary_ids` for its version before the frames after it are read
+        (``receive(b"")`` reads them)."""
         self._buffer += data
-        events: list[Handshake | Request] = []
+        events: list[Handshake | Request | ProtoRequest] = []
         if not self._greeted:
             if len(self._buffer) < len(API_PREFIX):
                 if not API_PREFIX.startswith(bytes(self._buffer)):
@@ -158,16 +195,31 @@ class ServerProtocol:
                 raise ProtocolError("version range is not ASCII") from exc
             events.append(parse_version_range(text))
             self._greeted = True
+            if self._pause:
+                return events
         while (payload := self._next_payload(0)) is not None:
-            fields = decode_fields(payload)
-            if not fields:
-                raise ProtocolError("empty frame")
-            try:
-                msg_id = int(fields[0])
-            except ValueError as exc:
-                raise ProtocolError(f"message id {fields[0][:20]!r} is not a number") from exc
-            events.append(Request(msg_id, fields[1:]))
+            events.append(self._binary_id_event(payload) if self.binary_ids else self._text_event(payload))
         return events
+
+    @staticmethod
+    def _binary_id_event(payload: bytes) -> Request | ProtoRequest:
+        if len(payload) < 4:
+            raise ProtocolError(f"frame of {len(payload)} bytes has no 4-byte message id")
+        msg_id = int.from_bytes(payload[:4], "big")
+        if msg_id > PROTOBUF_ID_OFFSET:
+            return ProtoRequest(msg_id - PROTOBUF_ID_OFFSET, payload[4:])
+        return Request(msg_id, decode_fields(payload[4:]) if len(payload) > 4 else ())
+
+    @staticmethod
+    def _text_event(payload: bytes) -> Request:
+        fields = decode_fields(payload)
+        if not fields:
+            raise ProtocolError("empty frame")
+        try:
+            msg_id = int(fields[0])
+        except ValueError as exc:
+            raise ProtocolError(f"message id {fields[0][:20]!r} is not a number") from exc
+        return Request(msg_id, fields[1:])
 
     def _next_payload(self, offset: int) -> bytes | None:
         if len(self._buffer) < offset + 4:

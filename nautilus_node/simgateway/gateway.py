@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from nautilus_node.ib.accounts import DEMO_PAPER_ACCOUNT
 from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker
 from nautilus_node.simgateway.contracts import Universe, build_universe
@@ -17,6 +18,7 @@ from nautilus_node.simgateway.durable import StateFile
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import CatalogReplay, Market
 from nautilus_node.simgateway.server import GatewayServer
+from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION
 
 MARKET_HOURS = ("always-open", "real")
 
@@ -33,13 +35,15 @@ class SimulatedGateway:
     positions, id sequences) across processes. ``realtime_entitled=False`` is an account without real-time
     market data: real-time quote requests get 354, delayed ones (reqMarketDataType 3/4) delayed ticks with 10167.
     ``partial_fills=True`` fills against the displayed size (a large market order in parts at successive prices).
+    ``server_version`` is the highest server version served (default 226, like IB Gateway 10.50; 200 or less
+    emulates a gateway that speaks only the text protocol); each client gets the highest both support.
     """
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 0,
-        account: str = "DU1234567",
+        account: str = DEMO_PAPER_ACCOUNT,
         seed: int = 7,
         *,
         replay_catalog: str | Path | None = None,
@@ -54,9 +58,13 @@ class SimulatedGateway:
         market_hours: str = "always-open",
         realtime_entitled: bool = True,
         partial_fills: bool = False,
+        server_version: int = MAX_VERSION,
     ) -> None:
         if not account:
             raise ValueError("account must not be empty")
+        if not MIN_VERSION <= server_version <= MAX_VERSION:
+            raise ValueError(f"server_version must be in {MIN_VERSION}..{MAX_VERSION}, got {server_version}")
+        self.server_version = server_version
         if market_hours not in MARKET_HOURS:
             raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, got {market_hours!r}")
         self.market_hours = market_hours
@@ -82,6 +90,7 @@ class SimulatedGateway:
             clock=clock,
             on_orders_changed=(lambda: self._state.save(self.broker)) if self._state else None,
             realtime_entitled=realtime_entitled,
+            server_version=server_version,
         )
         self._control = ControlServer(self._server.faults, control_port) if control_port is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -109,6 +118,11 @@ class SimulatedGateway:
     def connected_clients(self) -> int:
         """Connections currently open (handshaken or not)."""
         return len(self._server.sessions)
+
+    @property
+    def session_versions(self) -> list[int]:
+        """The negotiated server version of each connection past its handshake."""
+        return [s.state.wire.version for s in list(self._server.sessions) if s.handshaken]
 
     @property
     def account(self) -> str:

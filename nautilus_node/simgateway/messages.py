@@ -1,6 +1,8 @@
 """Message ids and the field layouts the gateway sends (text encoding, server versions 157..200).
 
-Each encoder returns the message's fields, message id first, ready for ``codec.encode_frame``.
+Each encoder returns the message's fields, message id first, ready for ``codec.encode_frame``: a
+:class:`Message`, which also remembers the encoder call that made it, so that a protobuf session
+(:mod:`proto_messages`) builds the same message's protobuf form from the same values.
 Encoders whose layout depends on the negotiated server version take a :class:`Wire` (default: 200) and
 state each conditional field with the :class:`Feature` that governs it; the others (tickPrice, tickSize,
 orderStatus, realtimeBar, position, accountSummary, PnL, ...) are the same across 157..200.
@@ -9,6 +11,8 @@ orderStatus, realtimeBar, position, accountSummary, PnL, ...) are the same acros
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 from nautilus_node.simgateway.bars import Bar, format_bar_time
@@ -19,6 +23,25 @@ from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
 Fields = tuple[object, ...]
+
+
+class Message(tuple):
+    """A message's text fields (message id first) and ``call``: the encoder's name and arguments."""
+
+    call: tuple[str, tuple[object, ...], dict[str, object]]
+
+
+def _message[**P](encode: Callable[P, Fields]) -> Callable[P, Message]:
+    """Make ``encode`` return a :class:`Message` that remembers the call."""
+    name = encode.__name__
+
+    @functools.wraps(encode)
+    def build(*args: P.args, **kwargs: P.kwargs) -> Message:
+        msg = Message(encode(*args, **kwargs))
+        msg.call = (name, args, kwargs)
+        return msg
+
+    return build
 
 
 class Out(enum.IntEnum):
@@ -120,6 +143,7 @@ def _contract_head(spec: ContractSpec) -> Fields:
     )
 
 
+@_message
 def error(req_id: int, code: int, message: str, time_ms: int, advanced_json: str = "", v: Wire = LATEST) -> Fields:
     return (
         Out.ERROR,
@@ -132,26 +156,32 @@ def error(req_id: int, code: int, message: str, time_ms: int, advanced_json: str
     )
 
 
+@_message
 def managed_accounts(accounts: str) -> Fields:
     return (Out.MANAGED_ACCTS, 1, accounts)
 
 
+@_message
 def next_valid_id(order_id: int) -> Fields:
     return (Out.NEXT_VALID_ID, 1, order_id)
 
 
+@_message
 def current_time(seconds: int) -> Fields:
     return (Out.CURRENT_TIME, 1, seconds)
 
 
+@_message
 def current_time_in_millis(millis: int) -> Fields:
     return (Out.CURRENT_TIME_IN_MILLIS, millis)
 
 
+@_message
 def market_data_type(req_id: int, data_type: int) -> Fields:
     return (Out.MARKET_DATA_TYPE, 1, req_id, data_type)
 
 
+@_message
 def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATEST) -> Fields:
     sec_ids: list[object] = [len(spec.sec_ids)]
     for tag, value in spec.sec_ids.items():
@@ -203,36 +233,44 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATE
     )
 
 
+@_message
 def contract_data_end(req_id: int) -> Fields:
     return (Out.CONTRACT_DATA_END, 1, req_id)
 
 
+@_message
 def tick_price(req_id: int, tick_type: int, price: float, size: int | Decimal, attr_mask: int = 0) -> Fields:
     return (Out.TICK_PRICE, 6, req_id, tick_type, price, size, attr_mask)
 
 
+@_message
 def tick_size(req_id: int, tick_type: int, size: int | Decimal) -> Fields:
     return (Out.TICK_SIZE, 6, req_id, tick_type, size)
 
 
+@_message
 def tick_req_params(req_id: int, min_tick: float, bbo_exchange: str, snapshot_permissions: int) -> Fields:
     return (Out.TICK_REQ_PARAMS, req_id, min_tick, bbo_exchange, snapshot_permissions)
 
 
+@_message
 def tick_snapshot_end(req_id: int) -> Fields:
     return (Out.TICK_SNAPSHOT_END, 1, req_id)
 
 
+@_message
 def tick_by_tick_bid_ask(
     req_id: int, ts: int, bid: float, ask: float, bid_size: int, ask_size: int, mask: int = 0
 ) -> Fields:
     return (Out.TICK_BY_TICK, req_id, 3, ts, bid, ask, bid_size, ask_size, mask)
 
 
+@_message
 def tick_by_tick_last(req_id: int, tick_type: int, ts: int, price: float, size: int, exchange: str) -> Fields:
     return (Out.TICK_BY_TICK, req_id, tick_type, ts, price, size, 0, exchange, "")
 
 
+@_message
 def tick_by_tick_midpoint(req_id: int, ts: int, mid: float) -> Fields:
     return (Out.TICK_BY_TICK, req_id, 4, ts, mid)
 
@@ -242,6 +280,7 @@ def _bar_values(bar: Bar) -> Fields:
     return (bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap, bar.count)
 
 
+@_message
 def realtime_bar(req_id: int, bar: Bar) -> Fields:
     return (Out.REAL_TIME_BARS, 3, req_id, bar.start, *_bar_values(bar))
 
@@ -251,17 +290,27 @@ def historical_data(
 ) -> list[Fields]:
     """The bars and the end-of-data marker: its own historicalDataEnd message from HISTORICAL_DATA_END on,
     before that the start/end texts inside historicalData."""
-    rows: list[object] = []
-    for bar in bars:
-        rows += [format_bar_time(bar.start, bar_seconds, format_date), *_bar_values(bar)]
-    data = (Out.HISTORICAL_DATA, req_id, *v.before(Feature.HISTORICAL_DATA_END, start, end), len(bars), *rows)
+    data = historical_bars(req_id, bars, bar_seconds, format_date, start, end, v)
     return [data, historical_data_end(req_id, start, end)] if v.has(Feature.HISTORICAL_DATA_END) else [data]
 
 
+@_message
+def historical_bars(
+    req_id: int, bars: list[Bar], bar_seconds: int, format_date: int, start: str, end: str, v: Wire = LATEST
+) -> Fields:
+    """historicalData itself: the bars, and before HISTORICAL_DATA_END the start/end texts."""
+    rows: list[object] = []
+    for bar in bars:
+        rows += [format_bar_time(bar.start, bar_seconds, format_date), *_bar_values(bar)]
+    return (Out.HISTORICAL_DATA, req_id, *v.before(Feature.HISTORICAL_DATA_END, start, end), len(bars), *rows)
+
+
+@_message
 def historical_data_end(req_id: int, start: str, end: str) -> Fields:
     return (Out.HISTORICAL_DATA_END, req_id, start, end)
 
 
+@_message
 def historical_data_update(req_id: int, bar: Bar, bar_seconds: int, format_date: int) -> Fields:
     return (
         Out.HISTORICAL_DATA_UPDATE,
@@ -277,6 +326,7 @@ def historical_data_update(req_id: int, bar: Bar, bar_seconds: int, format_date:
     )
 
 
+@_message
 def historical_ticks(req_id: int, what: str, ticks: list[Tick], done: bool = True) -> Fields:
     """historicalTicks (MIDPOINT), historicalTicksBidAsk (BID_ASK) or historicalTicksLast (TRADES): the
     same layout at every server version 157..200. Attribute masks are 0 (no past-high/low, no unreported)."""
@@ -299,6 +349,7 @@ def historical_ticks(req_id: int, what: str, ticks: list[Tick], done: bool = Tru
     return (msg_id, req_id, len(ticks), *rows, done)
 
 
+@_message
 def order_status(order: Order) -> Fields:
     return (
         Out.ORDER_STATUS,
@@ -316,6 +367,7 @@ def order_status(order: Order) -> Fields:
     )
 
 
+@_message
 def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
     """openOrder: ~150 fields at server version 200, most of them defaults, in ibapi's OrderDecoder order."""
     req = order.request
@@ -445,10 +497,12 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
     )
 
 
+@_message
 def open_order_end() -> Fields:
     return (Out.OPEN_ORDER_END, 1)
 
 
+@_message
 def exec_details(req_id: int, ex: Execution, v: Wire = LATEST) -> Fields:
     return (
         Out.EXECUTION_DATA,
@@ -477,37 +531,45 @@ def exec_details(req_id: int, ex: Execution, v: Wire = LATEST) -> Fields:
     )
 
 
+@_message
 def exec_details_end(req_id: int) -> Fields:
     return (Out.EXECUTION_DATA_END, 1, req_id)
 
 
+@_message
 def commission_report(ex: Execution) -> Fields:
     realized = ex.realized_pnl if ex.realized_pnl else UNSET_DOUBLE
     return (Out.COMMISSION_REPORT, 1, ex.exec_id, ex.commission, "USD", realized, UNSET_DOUBLE, 0)
 
 
+@_message
 def position(account: str, pos: Position) -> Fields:
     head = list(_contract_head(pos.spec))
     head[7] = ""  # IB sends position messages with an empty exchange
     return (Out.POSITION_DATA, 3, account, *head, pos.quantity, pos.avg_cost)
 
 
+@_message
 def position_end() -> Fields:
     return (Out.POSITION_END, 1)
 
 
+@_message
 def account_summary(req_id: int, account: str, tag: str, value: str, currency: str) -> Fields:
     return (Out.ACCOUNT_SUMMARY, 1, req_id, account, tag, value, currency)
 
 
+@_message
 def account_summary_end(req_id: int) -> Fields:
     return (Out.ACCOUNT_SUMMARY_END, 1, req_id)
 
 
+@_message
 def account_value(key: str, value: str, currency: str, account: str) -> Fields:
     return (Out.ACCT_VALUE, 2, key, value, currency, account)
 
 
+@_message
 def portfolio_value(pos: Position, market_price: float, unrealized: float, account: str) -> Fields:
     spec = pos.spec
     return (
@@ -534,18 +596,22 @@ def portfolio_value(pos: Position, market_price: float, unrealized: float, accou
     )
 
 
+@_message
 def account_update_time(hhmm: str) -> Fields:
     return (Out.ACCT_UPDATE_TIME, 1, hhmm)
 
 
+@_message
 def account_download_end(account: str) -> Fields:
     return (Out.ACCT_DOWNLOAD_END, 1, account)
 
 
+@_message
 def pnl(req_id: int, daily: float, unrealized: float, realized: float) -> Fields:
     return (Out.PNL, req_id, round(daily, 2), round(unrealized, 2), round(realized, 2))
 
 
+@_message
 def pnl_single(
     req_id: int, quantity: Decimal, daily: float, unrealized: float, realized: float, value: float
 ) -> Fields:

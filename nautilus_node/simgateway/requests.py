@@ -24,6 +24,10 @@ class MalformedRequest(ValueError):
     """The request's fields do not match its layout."""
 
 
+class UnsupportedRequest(ValueError):
+    """The request reads, but asks for something this gateway does not serve (IB's 321 names it)."""
+
+
 class FieldReader:
     """Sequential typed access to a request's text fields."""
 

@@ -19,6 +19,7 @@ from nautilus_node.simgateway.market import Market
 from nautilus_node.simgateway.pacing import HistoricalPacing
 from nautilus_node.simgateway.session import Session
 from nautilus_node.simgateway.state import GatewayState
+from nautilus_node.simgateway.versions import MAX_VERSION
 
 EXTERNAL_CLIENT_ID = 999_999  # "another client" of the account (TWS, a second program): its fills are not the node's
 log = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ class GatewayServer:
         clock: Callable[[], float] = time.time,
         on_orders_changed: Callable[[], None] | None = None,
         realtime_entitled: bool = True,
+        server_version: int = MAX_VERSION,
     ) -> None:
         self.host = host
+        self.server_version = server_version
         self.port = port
         self.tick_interval = tick_interval
         self.max_msg_rate = max_msg_rate
@@ -75,7 +78,8 @@ class GatewayServer:
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._on_client, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
-        log.info("simulated IB Gateway listening on %s:%d", self.host, self.port)
+        host, port, version = self.host, self.port, self.server_version
+        log.info("simulated IB Gateway listening on %s:%d (server versions up to %d)", host, port, version)
 
     async def close(self) -> None:
         for timer in self._timers:
@@ -94,7 +98,7 @@ class GatewayServer:
         self._loop.call_soon_threadsafe(fn, *args)
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = Session(reader, writer, self.state, self, self.max_msg_rate)
+        session = Session(reader, writer, self.state, self, self.max_msg_rate, self.server_version)
         self.sessions.add(session)
         log.info("client connected from %s", session.peer)
         await session.run()

@@ -13,15 +13,17 @@ from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway.codec import (
     Handshake,
     ProtocolError,
+    ProtoRequest,
     Request,
     ServerProtocol,
     encode_frame,
     encode_handshake_reply,
     negotiate_version,
 )
-from nautilus_node.simgateway.handlers import handle
+from nautilus_node.simgateway.handlers import handle, handle_protobuf
 from nautilus_node.simgateway.handlers.reply import CloseConnection, Effect
 from nautilus_node.simgateway.pacing import MessageRateLimiter
+from nautilus_node.simgateway.stacks import Encoder, encoder_for
 from nautilus_node.simgateway.state import GatewayState, SessionState
 from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION, wire
 
@@ -48,13 +50,16 @@ class Session:
         gw: GatewayState,
         host: SessionHost,
         max_msg_rate: int,
+        server_version: int = MAX_VERSION,
     ) -> None:
         self._reader = reader
         self._writer = writer
         self._gw = gw
         self._host = host
         self.peer = writer.get_extra_info("peername")
-        self.protocol = ServerProtocol()
+        self.protocol = ServerProtocol(pause_after_greeting=True)
+        self.server_version = server_version  # the highest version this gateway serves
+        self._encode: Encoder = encode_frame
         self.state = SessionState()
         self.handshaken = False
         self._rate = MessageRateLimiter(max_msg_rate)
@@ -70,18 +75,21 @@ class Session:
                 data = await self._reader.read(65536)
                 if not data:
                     if self.protocol.buffered:
-                        log.warning("client %s vanished mid-message (%d bytes)", self.peer, self.protocol.buffered)
+                        held = self.protocol.buffered
+                        log.warning(
+                            "client %s (client id %s) vanished mid-message (%d bytes)", self.peer, self.client_id, held
+                        )
                     break
                 try:
                     events = self.protocol.receive(data)
+                    if events and isinstance(events[0], Handshake):
+                        self._on_handshake(events[0])
+                        events = [] if self._closing else self.protocol.receive(b"")
                 except ProtocolError as exc:
-                    log.warning("closing client %s: %s", self.peer, exc)
+                    log.warning("closing client %s (client id %s): %s", self.peer, self.client_id, exc)
                     break
                 for event in events:
-                    if isinstance(event, Handshake):
-                        self._on_handshake(event)
-                    else:
-                        await self._on_request(event)
+                    await self._on_request(event)
                     if self._closing:
                         break
                 await self._drain()
@@ -106,7 +114,7 @@ class Session:
         for fields in messages:
             if self._closing or self._writer.is_closing():
                 return
-            self._writer.write(encode_frame(fields))
+            self._writer.write(self._encode(fields))
             if self._writer.transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
                 log.warning("client %s is not reading; closing it", self.peer)
                 self.close()
@@ -115,7 +123,7 @@ class Session:
         self.send([m.error(req_id, code, text, int(self._gw.clock() * 1000), v=self.state.wire)])
 
     def _on_handshake(self, hs: Handshake) -> None:
-        version = negotiate_version(hs, MIN_VERSION, MAX_VERSION)
+        version = negotiate_version(hs, MIN_VERSION, self.server_version)
         if version is None:
             # Like IB Gateway: no handshake reply (it could only name a version outside the client's range),
             # the socket is closed and the client sees the connection drop.
@@ -125,19 +133,21 @@ class Session:
                 hs.min_version,
                 hs.max_version,
                 MIN_VERSION,
-                MAX_VERSION,
+                self.server_version,
             )
             self.close()
             return
         self.handshaken = True
         self.state.wire = wire(version)
+        self.protocol.binary_ids = self.state.wire.binary_ids
+        self._encode = encoder_for(self.state.wire)
         log.info(
             "client %s: server version %d (client offers v%d..%d)", self.peer, version, hs.min_version, hs.max_version
         )
         stamp = dt.datetime.fromtimestamp(self._gw.clock(), dt.UTC).strftime("%Y%m%d %H:%M:%S") + " UTC"
         self._writer.write(encode_handshake_reply(version, stamp))
 
-    async def _on_request(self, req: Request) -> None:
+    async def _on_request(self, req: Request | ProtoRequest) -> None:
         if not self.handshaken:
             return
         rcvd = self._rate.admit(time.monotonic())
@@ -148,7 +158,10 @@ class Session:
         delay = self._gw.faults.response_delay
         if delay > 0:
             await asyncio.sleep(delay)
-        reply = handle(req.msg_id, req.fields, self.state, self._gw)
+        if isinstance(req, ProtoRequest):
+            reply = handle_protobuf(req.msg_id, req.body, self.state, self._gw)
+        else:
+            reply = handle(req.msg_id, req.fields, self.state, self._gw)
         for req_id, code, text in reply.errors():
             log.info(
                 "client id %s, request %d (id %d): answered error %d %s", self.client_id, req.msg_id, req_id, code, text

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nautilus_node.errors import InputError
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
 from nautilus_node.simgateway.control import ACTIONS, send_control
 from nautilus_node.simgateway.gateway import SimulatedGateway
+from nautilus_node.simgateway.versions import MAX_VERSION
 
 
 class GatewayStartError(InputError):
@@ -28,11 +30,12 @@ def serve(
     echo: Callable[[str], None],
     state: Path | None = None,
     always_open: bool = False,
+    server_version: int = MAX_VERSION,
 ) -> None:
     """Run the gateway in the foreground until SIGINT/SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not account.startswith("DU"):
-        raise GatewayStartError(f"--account {account!r}: a paper account id starts with 'DU'")
+    if not is_paper_account(account):
+        raise GatewayStartError(f"--account {account!r}: a paper account id starts with {PAPER_ACCOUNT_PREFIX!r}")
     try:
         gateway = SimulatedGateway(
             host=host,
@@ -44,6 +47,7 @@ def serve(
             control_port=control_port,
             state_file=state,
             market_hours="always-open" if always_open else "real",
+            server_version=server_version,
         ).start()
     except ValueError as exc:
         raise GatewayStartError(str(exc)) from None
@@ -55,7 +59,10 @@ def serve(
     source = f"replay of {replay} at {speed}x" if replay else f"random walk (seed {seed})"
     control = f", control on 127.0.0.1:{gateway.control_port}" if gateway.control_port else ""
     kept = f", account kept in {state}" if state else ""
-    echo(f"simulated IB Gateway on {host}:{gateway.port}, account {account}, prices from {source}{control}{kept}")
+    echo(
+        f"simulated IB Gateway on {host}:{gateway.port}, account {account}, prices from {source}{control}{kept}, "
+        f"server versions up to {server_version}"
+    )
     if always_open:
         echo("market always open: orders fill at any hour (not as at IB)")
     else:

@@ -223,6 +223,7 @@ class StatusActor(Actor):
             started_at=iso(self._registered_ns),
             uptime_secs=round((now_ns - self._registered_ns) / 1e9, 3),
             market_open=is_open,
+            on_stop=config.on_stop,
         )
         strategies = self._strategies(node_state)
         accounts = views.accounts(self.cache)

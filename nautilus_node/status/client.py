@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
@@ -10,10 +9,11 @@ from pathlib import Path
 
 import msgspec
 
-from nautilus_node.errors import UserError
+from nautilus_node.errors import InputError, UserError
+from nautilus_node.settings import StatusSettings
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
-from nautilus_node.status.snapshot import BrokerPosition, Snapshot, decode
+from nautilus_node.status.snapshot import BrokerPosition, Snapshot, decode, money
 
 REQUEST_TIMEOUT_SECS = 3.0
 
@@ -22,12 +22,11 @@ class StatusUnavailable(UserError):
     """The status could not be read; the message is one line for a person."""
 
 
-def default_url(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """The node's status URL from `NAUTILUS_NODE_STATUS_HOST`/`_PORT`, else http://127.0.0.1:8001."""
-    environ = os.environ if environ is None else environ
-    host = environ.get("NAUTILUS_NODE_STATUS_HOST") or "127.0.0.1"
-    port = environ.get("NAUTILUS_NODE_STATUS_PORT") or "8001"
-    return f"http://{host}:{port}"
+def default_url(status: StatusSettings) -> str:
+    """The node's status URL as its config (with the environment overrides) sets it."""
+    if status.port == 0:
+        raise InputError("status.port is 0 (the node picks a free port): give --url")
+    return f"http://{status.host}:{status.port}"
 
 
 def fetch(url: str, timeout: float = REQUEST_TIMEOUT_SECS) -> Snapshot:
@@ -97,13 +96,19 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     for account in s.accounts:
         lines.append(f"account   {account.account_id} (reported {account.reported_at})")
         lines += [
-            f"          {b.currency}: total {b.total}, free {b.free}, locked {b.locked}" for b in account.balances
+            f"          {b.currency}: total {money(b.total, b.currency)}, free {money(b.free, b.currency)}, "
+            f"locked {money(b.locked, b.currency)}"
+            for b in account.balances
         ]
-        lines += [f"          margin {m.currency}: init {m.initial}, maint {m.maintenance}" for m in account.margins]
+        lines += [
+            f"          margin {m.currency}: init {money(m.initial, m.currency)}, "
+            f"maint {money(m.maintenance, m.currency)}"
+            for m in account.margins
+        ]
     lines.append(f"positions {len(s.positions) or 'none'}")
     lines += [
-        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, unrealized {p.unrealized_pnl or '-'} "
-        f"({p.strategy_id})"
+        f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, "
+        f"unrealized {money(p.unrealized_pnl, p.pnl_currency)} ({p.strategy_id})"
         for p in s.positions
     ]
     lines += [_broker_line(b) for b in s.broker_positions]
@@ -168,4 +173,8 @@ def check_health(url: str | None, file: Path | None) -> tuple[bool, str]:
 
 
 def _read(url: str | None, file: Path | None) -> Snapshot:
-    return read_file(file) if file is not None else fetch(url or default_url())
+    if file is not None:
+        return read_file(file)
+    if url is None:
+        raise StatusUnavailable("no status address: give --url or --file")
+    return fetch(url)

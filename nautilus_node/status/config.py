@@ -21,6 +21,7 @@ class StatusActorConfig(ActorConfig, frozen=True):
     max_position (instrument id → quantity), max_daily_loss, max_open_orders, on_breach ("halt", "reduce",
     "flatten") and day_time_zone: the node's own limits (`nautilus_node.status.limits`). alert_urls (apprise),
     alert_webhooks (plain JSON) and the alert_* pacing: where alerts go (`nautilus_node.status.alerts`).
+    on_stop: what stopping the node does with the manual desk's orders (`[node] on_stop`), shown on the page.
     """
 
     http_host: str = "127.0.0.1"
@@ -48,3 +49,4 @@ class StatusActorConfig(ActorConfig, frozen=True):
     alert_rate_per_minute: int = 20
     alert_retries: int = 3
     alert_timeout_secs: PositiveFloat = 5.0
+    on_stop: str = "cancel"

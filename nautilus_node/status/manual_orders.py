@@ -20,11 +20,13 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price, Quantity
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.settings import PAPER_ACCOUNT_PREFIX
+from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
+from nautilus_node.ib.instrument_ids import suggestions
+from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
+from nautilus_node.ib.orders import TimeInForce as Tif
 
 OrderType = Literal["MARKET", "LIMIT", "STOP"]
 Side = Literal["BUY", "SELL"]
-Tif = Literal["DAY", "GTC", "IOC", "FOK"]
 
 
 class OrderRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -35,7 +37,7 @@ class OrderRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     quantity: str | int | float
     type: OrderType = "MARKET"
     price: str | int | float | None = None
-    time_in_force: Tif = "DAY"
+    time_in_force: Tif = DEFAULT_TIME_IN_FORCE
 
 
 class OrderRefused(Exception):
@@ -46,8 +48,14 @@ class OrderRefused(Exception):
         self.status = status
 
 
+OnStop = Literal["cancel", "flatten", "keep"]
+
+
 class ManualOrdersConfig(StrategyConfig, frozen=True):
-    """Configuration for `ManualOrders` (no parameters of its own beyond NautilusTrader's)."""
+    """Configuration for `ManualOrders`: what it does with its orders and positions when the node stops
+    (`[node] on_stop`): cancel its working orders, flatten (cancel, then close its positions), or keep both."""
+
+    on_stop: OnStop = "cancel"
 
 
 class ManualOrders(Strategy):
@@ -60,7 +68,17 @@ class ManualOrders(Strategy):
         """Nothing to subscribe to: the desk acts on requests only."""
 
     def on_stop(self) -> None:
-        """Its working orders stay at the venue, as a person placed them."""
+        """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both."""
+        if self.config.on_stop == "keep":
+            return
+        orders = self.cache.orders_open(strategy_id=self.id) + self.cache.orders_inflight(strategy_id=self.id)
+        positions = self.cache.positions_open(strategy_id=self.id) if self.config.on_stop == "flatten" else []
+        for instrument_id in sorted({o.instrument_id for o in orders} | {p.instrument_id for p in positions}, key=str):
+            self.cancel_all_orders(instrument_id)
+            if self.config.on_stop == "flatten":
+                self.close_all_positions(instrument_id)
+        if orders or positions:
+            self.log.info(f"on_stop = {self.config.on_stop}: {len(orders)} orders, {len(positions)} positions")
 
     def submit(self, request: OrderRequest, source: str) -> str:
         """Check and submit `request`; the new order's client order id. Raises `OrderRefused`."""
@@ -119,8 +137,11 @@ class ManualOrders(Strategy):
             ) from None
         instrument = self.cache.instrument(instrument_id)
         if instrument is None:
-            loaded = ", ".join(sorted(str(i.id) for i in self.cache.instruments())) or "none"
-            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load)")
+            known = sorted(str(i.id) for i in self.cache.instruments())
+            meant = suggestions(text, known)
+            hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+            loaded = ", ".join(known) or "none"
+            raise OrderRefused(422, f"instrument {text} is not loaded (loaded: {loaded}; see instruments.load){hint}")
         return instrument
 
     def _require_paper_account(self) -> None:
@@ -137,7 +158,7 @@ class ManualOrders(Strategy):
 def live_account_problem(account_numbers: list[str]) -> str | None:
     """Why the control API will not trade these accounts (a live one among them), or `None`."""
     for number in account_numbers:
-        if not number.startswith(PAPER_ACCOUNT_PREFIX):
+        if not is_paper_account(number):
             return (
                 f"account {number} is not a paper account (paper accounts start with {PAPER_ACCOUNT_PREFIX}): "
                 "the control API trades paper only"

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: money as numbers beside a currency field (1: formatted strings such as "1_000.00 USD")
 
 GatewayState = Literal["connected", "disconnected", "reconnecting"]
 FeedState = Literal["fresh", "waiting", "stale", "degraded", "closed"]
@@ -50,16 +50,18 @@ class Gateway(_Record, kw_only=True):
 
 
 class Balance(_Record, kw_only=True):
+    """Amounts in `currency`, as numbers (formatted only for people, by the page and the CLI)."""
+
     currency: str
-    total: str
-    free: str
-    locked: str
+    total: float
+    free: float
+    locked: float
 
 
 class Margin(_Record, kw_only=True):
     currency: str
-    initial: str
-    maintenance: str
+    initial: float
+    maintenance: float
     instrument_id: str | None = None
 
 
@@ -80,8 +82,9 @@ class Position(_Record, kw_only=True):
     side: str
     quantity: str
     avg_px_open: str
-    unrealized_pnl: str | None
-    realized_pnl: str | None
+    unrealized_pnl: float | None
+    realized_pnl: float | None
+    pnl_currency: str  # the currency of both PnLs (the instrument's settlement currency)
     opened_at: str
 
 
@@ -109,7 +112,8 @@ class Fill(_Record, kw_only=True):
     side: str
     quantity: str
     price: str
-    commission: str
+    commission: float
+    commission_currency: str
     at: str
 
 
@@ -184,6 +188,7 @@ class Node(_Record, kw_only=True):
     started_at: str
     uptime_secs: float
     market_open: bool
+    on_stop: str = "cancel"  # `[node] on_stop`: what stopping does with the manual desk's orders and positions
 
 
 class Trading(_Record, kw_only=True):
@@ -304,3 +309,8 @@ def iso(ts_ns: int) -> str:
 def parse_iso(text: str) -> float:
     """An ISO 8601 timestamp as UNIX seconds."""
     return datetime.fromisoformat(text).timestamp()
+
+
+def money(amount: float | None, currency: str) -> str:
+    """An amount for people: `1,000,000.00 USD` (two decimals), `-` when unknown."""
+    return "-" if amount is None else f"{amount:,.2f} {currency}"

@@ -40,17 +40,17 @@ def accounts(cache: Cache) -> list[Account]:
                 balances=[
                     Balance(
                         currency=str(b.currency),
-                        total=b.total.to_formatted_str(),
-                        free=b.free.to_formatted_str(),
-                        locked=b.locked.to_formatted_str(),
+                        total=b.total.as_double(),
+                        free=b.free.as_double(),
+                        locked=b.locked.as_double(),
                     )
                     for b in state.balances
                 ],
                 margins=[
                     Margin(
                         currency=str(m.currency),
-                        initial=m.initial.to_formatted_str(),
-                        maintenance=m.maintenance.to_formatted_str(),
+                        initial=m.initial.as_double(),
+                        maintenance=m.maintenance.as_double(),
                         instrument_id=str(m.instrument_id) if m.instrument_id is not None else None,
                     )
                     for m in state.margins
@@ -72,16 +72,17 @@ def positions(cache: Cache) -> list[Position]:
             quantity=str(p.signed_decimal_qty()),
             avg_px_open=f"{p.avg_px_open:.{p.price_precision}f}",
             unrealized_pnl=_unrealized(cache, p),
-            realized_pnl=p.realized_pnl.to_formatted_str() if p.realized_pnl is not None else None,
+            realized_pnl=p.realized_pnl.as_double() if p.realized_pnl is not None else None,
+            pnl_currency=str(p.settlement_currency),
             opened_at=iso(p.ts_opened),
         )
         for p in sorted(cache.positions_open(), key=lambda p: str(p.id))
     ]
 
 
-def _unrealized(cache: Cache, position: NautilusPosition) -> str | None:
+def _unrealized(cache: Cache, position: NautilusPosition) -> float | None:
     money = _unrealized_money(cache, position)
-    return None if money is None else money.to_formatted_str()
+    return None if money is None else money.as_double()
 
 
 def _unrealized_money(cache: Cache, position: NautilusPosition) -> Money | None:
@@ -175,6 +176,7 @@ def fill(event: OrderFilled) -> Fill:
         side=event.order_side.name,
         quantity=str(event.last_qty),
         price=str(event.last_px),
-        commission=event.commission.to_formatted_str(),
+        commission=event.commission.as_double(),
+        commission_currency=str(event.commission.currency),
         at=iso(event.ts_event),
     )

@@ -8,9 +8,19 @@ from pathlib import Path
 import pandas as pd
 from nautilus_trader.backtest.config import BacktestRunConfig
 
+from nautilus_node.backtest.metrics import MIN_RELIABLE_DAILY_RETURNS
 from nautilus_node.sweep.trial import TrialResult, TrialSpec
 
-SHOWN = ["total_return", "sharpe_ratio", "sortino_ratio", "max_drawdown", "profit_factor", "trades", "wall_seconds"]
+SHOWN = [
+    "total_return",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "profit_factor",
+    "daily_returns",
+    "trades",
+    "wall_seconds",
+]
 
 
 def best_table(table: pd.DataFrame, params: list[str], metric: str, top: int) -> str:
@@ -22,8 +32,22 @@ def best_table(table: pd.DataFrame, params: list[str], metric: str, top: int) ->
     best = scored.sort_values("score", ascending=False, kind="stable").head(top)
     columns = ["trial", *[f"param_{p}" for p in params], "score", *SHOWN]
     shown = best[columns].rename(columns=lambda c: c.removeprefix("param_")).rename(columns={"score": metric})
-    return f"best {len(best)} of {len(scored)} by {metric}:\n" + shown.to_string(
+    text = f"best {len(best)} of {len(scored)} by {metric}:\n" + shown.to_string(
         index=False, float_format="{:.4g}".format
+    )
+    return text + unreliable_note(table)
+
+
+def unreliable_note(table: pd.DataFrame) -> str:
+    """A line saying how many trials' ratios rest on too few daily returns to trust (nothing when none do)."""
+    if "reliable" not in table:
+        return ""
+    unreliable = int((table["reliable"] == False).sum())  # noqa: E712  # None (failed) is neither
+    if not unreliable:
+        return ""
+    return (
+        f"\nunreliable: {unreliable} of {len(table)} trials have fewer than {MIN_RELIABLE_DAILY_RETURNS} daily "
+        "returns (daily_returns); their sharpe, sortino and profit factor say little"
     )
 
 

@@ -21,9 +21,11 @@ from nautilus_node.sweep.charts import score_chart, walk_forward_chart
 from nautilus_node.sweep.executor import Cluster, SweepInterrupted, check_catalog, open_cluster, run_on_cluster
 from nautilus_node.sweep.factory import TrialFactory
 from nautilus_node.sweep.optuna_search import OptunaSearch, Window
+from nautilus_node.sweep.overfitting_report import overfitting_lines
+from nautilus_node.sweep.promote import write_definition
 from nautilus_node.sweep.space import Space, parse_space
-from nautilus_node.sweep.store import TrialStore, results_table, write_tables
-from nautilus_node.sweep.trial import METRICS, TrialResult, TrialSpec
+from nautilus_node.sweep.store import TRIALS_FILE, TrialStore, results_table, write_tables
+from nautilus_node.sweep.trial import DEFAULT_METRIC, METRICS, TrialResult, TrialSpec
 from nautilus_node.sweep.walkforward import Fold, make_folds, parse_length
 
 SEARCHES = ("grid", "random", "optuna")
@@ -39,7 +41,7 @@ class SweepRequest:
     search: str = "grid"
     trials: int | None = None
     seed: int = 0
-    metric: str = "sharpe"
+    metric: str = DEFAULT_METRIC
     start: str | None = None
     end: str | None = None
     in_sample: str | None = None
@@ -81,10 +83,19 @@ def sweep_command(request: SweepRequest, echo: Callable[[str], None] = print) ->
     root = request.results or Path(factory.settings.backtest.results)
     outcome = SweepOutcome(directory=root / sweep_id)
     store = TrialStore(outcome.directory)
+    write_definition(outcome.directory, sweep_id, request.config, factory.name, request.definition())
     specs: dict[str, TrialSpec] = {}
     sweep = _Sweep(request, space, factory, store, outcome, specs)
     with open_cluster(request.scheduler, request.workers) as cluster:
-        echo(f"sweep {sweep_id}: {factory.name} over {', '.join(space.names)}; {_where(cluster, request)}")
+        echo(
+            f"sweep {sweep_id}: {factory.name} over {', '.join(space.names)}, scored by {request.metric} "
+            f"({METRICS[request.metric]}); {_where(cluster, request)}"
+        )
+        if store.completed_count:
+            echo(
+                f"resuming: {store.completed_count} trials finished by an earlier run "
+                f"({outcome.directory / TRIALS_FILE}) are not run again"
+            )
         check_catalog(cluster, CatalogLocation.parse(factory.settings.backtest.catalog))
         try:
             if folds is None:
@@ -145,6 +156,10 @@ class _Sweep:
             if chosen is None:
                 self.fold_rows.append(row | {"in_score": None, "out_score": None, "error": "no in-sample score"})
                 continue
+            if not fold.out_has_trading_day:
+                error = "not scored: no trading day (weekday) in the out-of-sample window"
+                self.fold_rows.append(row | {"in_score": chosen.score(metric), "out_score": None, "error": error})
+                continue
             trial = self.factory.trial(chosen.params, fold.out_start, fold.out_end, fold.number, "out")
             [scored] = self._run(cluster, [trial], f"fold {fold.number} out-of-sample")
             row |= {f"param_{k}": v for k, v in chosen.params.items()}
@@ -175,6 +190,8 @@ class _Sweep:
             frame.to_csv(directory / "walkforward.csv", index=False)
             chart = walk_forward_chart(frame, metric, directory / "walkforward.png")
             echo(_fold_summary(frame, self.space.names, metric))
+        for line in overfitting_lines(self.outcome.results, metric, folds is not None, directory):
+            echo(line)
         if chart is not None:
             echo(f"chart: {chart}")
 
@@ -226,9 +243,12 @@ def _fold_summary(frame: pd.DataFrame, params: list[str], metric: str) -> str:
     columns = ["fold", "out_start", "out_end", *[f"param_{p}" for p in params if f"param_{p}" in frame], "in_score"]
     shown = frame[[c for c in [*columns, "out_score"] if c in frame]].rename(columns=lambda c: c.removeprefix("param_"))
     scores = pd.to_numeric(frame["out_score"], errors="coerce")
+    unscored = int(scores.isna().sum())
+    note = f"; {unscored} folds not scored (see the error column of walkforward.csv)" if unscored else ""
     return (
         f"walk-forward, {len(frame)} folds, chosen by in-sample {metric}:\n{shown.to_string(index=False)}\n"
-        f"out-of-sample {metric}: mean {scores.mean():.4f}, {int((scores > 0).sum())} of {len(frame)} folds above 0"
+        f"out-of-sample {metric}: mean {scores.mean():.4f}, {int((scores > 0).sum())} of "
+        f"{len(frame) - unscored} scored folds above 0{note}"
     )
 
 

@@ -30,6 +30,11 @@ class TrialStore:
                     result = TrialResult(**json.loads(line))
                     self._results[result.key] = result
 
+    @property
+    def completed_count(self) -> int:
+        """How many trials ran to the end in earlier runs of this sweep (or so far in this one)."""
+        return sum(result.ok for result in self._results.values())
+
     def completed(self, key: str) -> TrialResult | None:
         """The earlier result of this trial if it ran to the end."""
         result = self._results.get(key)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -17,10 +16,11 @@ from nautilus_trader.backtest.config import BacktestRunConfig
 
 from nautilus_node.sweep.space import Value
 
+DEFAULT_METRIC = "return"  # its sign is the result's, however short the window (a ratio's may not be)
 METRICS = {
+    "return": "total_return",
     "sharpe": "sharpe_ratio",
     "sortino": "sortino_ratio",
-    "return": "total_return",
     "drawdown": "max_drawdown",  # a negative fraction: closer to 0 is better, so higher is better for all
     "profit_factor": "profit_factor",
 }
@@ -30,6 +30,9 @@ METRIC_COLUMNS = [
     "sortino_ratio",
     "max_drawdown",
     "profit_factor",
+    "cagr",
+    "daily_returns",
+    "reliable",
     "win_rate",
     "final_balance",
     "trades",
@@ -62,10 +65,11 @@ class TrialResult:
     end: str
     fold: int | None
     sample: str
-    metrics: dict[str, float | int | None]
+    metrics: dict[str, float | int | bool | None]
     error: str | None
     wall_seconds: float
     worker: str
+    daily_returns: dict[str, float] = field(default_factory=dict)  # business day → return (overfitting measures)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +106,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
         run = run_backtest(BacktestRunConfig.parse(spec.config_json))
         try:
             metrics = trial_metrics(run)
+            returns = daily_returns(run)
         finally:
             run.node.dispose()
     except Exception as exc:
@@ -118,12 +123,13 @@ def run_trial(spec: TrialSpec) -> TrialResult:
             None,
             time.perf_counter() - started,
             worker,
+            returns,
         )
     gc.collect()  # NautilusTrader's streaming session (of a failed run too) must be dropped on this thread, not later
     return result
 
 
-def trial_metrics(run: Any) -> dict[str, float | int | None]:
+def trial_metrics(run: Any) -> dict[str, float | int | bool | None]:
     """The figures a sweep compares, from the statistics our `backtest` reports."""
     from nautilus_node.backtest.report import equity_series, statistics
 
@@ -131,14 +137,16 @@ def trial_metrics(run: Any) -> dict[str, float | int | None]:
     positions = trader.generate_positions_report()
     closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
     stats = statistics(run, equity_series(run), fills=len(trader.generate_fills_report()), trades=closed)
-    metrics = {name: stats.get(name) for name in METRIC_COLUMNS}
-    metrics["profit_factor"] = _finite(run.result.stats_returns.get("Profit Factor"))
-    return metrics
+    return {name: stats.get(name) for name in METRIC_COLUMNS}
 
 
-def _finite(value: Any) -> float | None:
-    number = None if value is None else float(value)
-    return None if number is None or math.isnan(number) or math.isinf(number) else number
+def daily_returns(run: Any) -> dict[str, float]:
+    """The account's return on each trading day of the period, as `backtest` reports them (the first from the
+    starting balance), keyed by day: the series the overfitting measures use."""
+    from nautilus_node.backtest.report import account_performance, equity_series
+
+    returns = account_performance(run, equity_series(run)).daily_returns
+    return {f"{day:%Y-%m-%d}": float(value) for day, value in returns.items()}
 
 
 def _worker_name() -> str:

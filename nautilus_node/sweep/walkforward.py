@@ -20,6 +20,12 @@ class Fold:
     out_start: pd.Timestamp
     out_end: pd.Timestamp
 
+    @property
+    def out_has_trading_day(self) -> bool:
+        """True when the out-of-sample window holds a weekday: a window of only a weekend is not scored."""
+        days = pd.date_range(self.out_start.normalize(), (self.out_end - pd.Timedelta(1)).normalize(), freq="D")
+        return any(day.dayofweek < 5 for day in days)
+
 
 def parse_length(value: str, option: str) -> pd.Timedelta:
     """A window length such as `5D`, `36h` or `2W`; `InputError` naming the option."""

@@ -4,7 +4,10 @@
    socket drained by another thread. Baseline: the same messages encoded by IB's own ``ibapi.comm``
    (``make_field`` + ``make_msg``) and sent the same way. Goal: >= 50,000 messages/s (absolute: reported;
    enforced only with NAUTILUS_NODE_BENCHMARK_STRICT=1, see `goals`).
-2. Quote-to-fill round trips per second with the official client: a market order placed, its execDetails
+2. The protobuf stack's encoder (server version 223: binary id, tickPrice/tickSize built with
+   ``ibapi.protobuf`` classes) on the same messages, sent the same way. Baseline: the text encoder of (1).
+   The ratio must stay >= 0.5; both rates have the 50,000 messages/s goal.
+3. Quote-to-fill round trips per second with the official client: a market order placed, its execDetails
    received, repeated. Baseline: reqCurrentTime round trips on the same connection (protocol only).
 """
 
@@ -25,6 +28,8 @@ from ibapi.wrapper import EWrapper
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway.codec import encode_frame
+from nautilus_node.simgateway.stacks import encoder_for
+from nautilus_node.simgateway.versions import NAUTILUS_VERSION, wire
 from tests.benchmarks.goals import check_absolute_goal
 
 MESSAGES = 200_000
@@ -100,6 +105,15 @@ def ours(i: int) -> bytes:
     return encode_frame(m.tick_size(7, m.BID_SIZE, Decimal(1_000_000 + i % 5)))
 
 
+_PROTOBUF = encoder_for(wire(NAUTILUS_VERSION))
+
+
+def protobuf(i: int) -> bytes:
+    if i % 2:
+        return _PROTOBUF(m.tick_price(7, m.BID, 1.08005 + (i % 7) * 0.00005, 1_000_000, 1))
+    return _PROTOBUF(m.tick_size(7, m.BID_SIZE, Decimal(1_000_000 + i % 5)))
+
+
 def ibapi_baseline(i: int) -> bytes:
     if i % 2:
         fields = (6, 7, m.BID, 1.08005 + (i % 7) * 0.00005, 1_000_000, 1)
@@ -118,6 +132,20 @@ def test_gateway_bench_messages_encoded_and_sent_per_second() -> None:
         f"ratio ours/baseline {rate / baseline:.2f} (goal >= 50,000 msg/s)"
     )
     check_absolute_goal(rate >= 50_000, f"encode+send {rate:,.0f} msg/s, goal >= 50,000 msg/s")
+
+
+@pytest.mark.benchmark
+def test_gateway_bench_protobuf_encoder_beside_the_text_one() -> None:
+    assert protobuf(1)[4:8] == (200 + m.Out.TICK_PRICE).to_bytes(4, "big")  # it is the protobuf form
+    _send_rate(protobuf)  # warm-up
+    text = max(_send_rate(ours) for _ in range(2))
+    rate = max(_send_rate(protobuf) for _ in range(2))
+    print(
+        f"\nencode+send at {NAUTILUS_VERSION}: protobuf {rate:,.0f} msg/s, text (200) {text:,.0f} msg/s, "
+        f"ratio protobuf/text {rate / text:.2f} (goal >= 50,000 msg/s each)"
+    )
+    assert rate / text >= 0.5, f"the protobuf encoder is {text / rate:.1f}x slower than the text one"
+    check_absolute_goal(rate >= 50_000, f"protobuf encode+send {rate:,.0f} msg/s, goal >= 50,000 msg/s")
 
 
 @pytest.mark.benchmark

@@ -40,9 +40,9 @@ def test_a_gzip_without_header_with_split_date_and_time_and_no_volume(tmp_path: 
         (pd.Timestamp("2024-01-15 09:31", tz="UTC").value, "1.27020", "1000000"),
         (pd.Timestamp("2024-01-15 09:32", tz="UTC").value, "1.27035", "1000000"),
     ]
-    assert notes == [
-        "defined GBP/USD.IDEALPRO as CurrencyPair (assumed IB conventions: tick 0.00005, size increment 1)",
+    assert notes == [  # the definition is announced once written
         "no volume column: every bar gets the nominal volume 1,000,000 (--volume)",
+        "defined GBP/USD.IDEALPRO as CurrencyPair (assumed IB conventions: tick 0.00005, size increment 1)",
     ]
 
 

@@ -30,7 +30,8 @@ def cli(tmp_path: Path):
 
 def _config(tmp_path: Path, name: str) -> str:
     text = (CONFIGS / f"{name}.toml").read_text()
-    text = text.replace('catalog = "catalog"', f'catalog = "{tmp_path / "catalog"}"')
+    assert 'catalog = "my-catalog"' in text  # as docs/own-data.md says: never the shipped, git-tracked catalog/
+    text = text.replace('catalog = "my-catalog"', f'catalog = "{tmp_path / "catalog"}"')
     text = text.replace('results = "results"', f'results = "{tmp_path / "results"}"')
     path = tmp_path / f"{name}.toml"
     path.write_text(text)

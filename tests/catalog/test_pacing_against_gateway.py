@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nautilus_node.catalog.download import DownloadError, bar_types, download
-from nautilus_node.catalog.ib_history import IBHistory, utc_now
+from nautilus_node.catalog.download import bar_types, download
+from nautilus_node.catalog.ib_history import utc_now
 from nautilus_node.catalog.pacing import Pacer
+from nautilus_node.ib.connection import IBConnection, IBRequestError
 from nautilus_node.ib.pacing import IB_PACING, PacingRules
 from nautilus_node.simgateway import SimulatedGateway
 from tests.catalog.helpers import VirtualTime
@@ -32,7 +33,7 @@ def _download(tmp_path: Path, rules: PacingRules):
     types = bar_types("EUR/USD.IDEALPRO", "5 secs", "MIDPOINT")
 
     async def fetch(port: int):
-        async with IBHistory("127.0.0.1", port, client_id=41) as ib:
+        async with IBConnection("127.0.0.1", port, client_id=41) as ib:
             pacer = Pacer(rules, clock.monotonic)
             return await download(ib, tmp_path, types, START, END, pacer, now=utc_now, sleep=clock.sleep)
 
@@ -51,7 +52,7 @@ def test_the_downloader_keeps_within_the_gateways_ib_pacing_beyond_ten_minutes(t
 
 def test_a_downloader_that_ignores_the_burst_rule_is_refused_at_the_sixth_request(tmp_path: Path) -> None:
     careless = PacingRules(burst_requests=1000, margin_secs=0.0)
-    with pytest.raises(DownloadError) as error:
+    with pytest.raises(IBRequestError) as error:
         _download(tmp_path, careless)
 
     assert "IB error 162" in str(error.value) and "pacing violation" in str(error.value)

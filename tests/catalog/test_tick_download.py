@@ -20,6 +20,7 @@ from nautilus_node.catalog.errors import CatalogInputError
 from nautilus_node.catalog.instrument import eurusd_instrument
 from nautilus_node.catalog.pacing import HistoricalRequest, Pacer, violations
 from nautilus_node.catalog.tick_download import PAGE_TICKS, download_ticks, plan_ticks, tick_series
+from nautilus_node.ib.instrument_ids import InstrumentIdError
 from tests.catalog.helpers import VirtualTime, raw_column, read_group
 
 INSTRUMENT = eurusd_instrument()
@@ -209,7 +210,7 @@ def test_a_long_download_keeps_within_ibs_pacing(tmp_path: Path) -> None:
 def test_only_trades_and_bid_ask_ticks_can_be_downloaded() -> None:
     with pytest.raises(CatalogInputError, match="--ticks: 'MIDPOINT' is not one of TRADES, BID_ASK"):
         tick_series("EUR/USD.IDEALPRO", "MIDPOINT")
-    with pytest.raises(CatalogInputError, match="--instrument"):
+    with pytest.raises(InstrumentIdError, match="--instrument 'EURUSD': not an instrument id"):
         tick_series("EURUSD", "BID_ASK")
 
 

@@ -123,7 +123,8 @@ def test_sigterm_at_each_start_up_stage_stops_within_ten_seconds(
     write_config, request, listener_kind: str, marker: str, stage: str
 ) -> None:
     listener = request.getfixturevalue(listener_kind)
-    path = write_config(f"[gateway]\nport = {listener.port}\naccount = 'DU1'\n")
+    # INFO on the console: NautilusTrader's "Connected to Interactive Brokers" marks the build stage
+    path = write_config(f"[node]\nlog_level = 'INFO'\n[gateway]\nport = {listener.port}\naccount = 'DU1'\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "nautilus_node", "run", str(path), "--wait-gateway", "120"],
         cwd=PROJECT_ROOT,

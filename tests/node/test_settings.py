@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from nautilus_node.settings import ConfigError, GatewaySettings, check_paper_only, load_settings
+from nautilus_node.ib.accounts import DEFAULT_PORT
+from nautilus_node.settings import (
+    ConfigError,
+    GatewaySettings,
+    check_paper_only,
+    gateway_address,
+    load_command_settings,
+    load_settings,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +41,29 @@ def test_environment_overrides_gateway_and_status_fields(tmp_path: Path) -> None
     gateway = settings.gateway
     assert (gateway.host, gateway.port, gateway.client_id, gateway.account) == ("ib-gateway", 4004, 7, "DU555")
     assert (settings.status.host, settings.status.port) == ("0.0.0.0", 8100)
+
+
+def test_a_commands_gateway_address_is_the_option_else_the_environment_else_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[gateway]\nhost = 'ib-host'\nport = 4004\n")
+    missing = tmp_path / "absent.toml"
+
+    def address(*given: object, environ: dict[str, str]) -> tuple[str, int]:
+        gateway = gateway_address(*given, environ=environ)  # type: ignore[arg-type]
+        return gateway.host, gateway.port
+
+    assert address(path, missing, None, None, environ={}) == ("ib-host", 4004)
+    assert address(path, missing, None, None, environ={"IB_GATEWAY_PORT": "4010"}) == ("ib-host", 4010)
+    assert address(path, missing, "h2", 4020, environ={"IB_GATEWAY_PORT": "4010"}) == ("h2", 4020)
+    assert address(None, path, None, None, environ={}) == ("ib-host", 4004)  # the default file, when present
+
+
+def test_without_a_config_file_a_command_takes_the_defaults_and_the_environment(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.toml"
+    settings = load_command_settings(None, missing, environ={"NAUTILUS_NODE_STATUS_PORT": "8111"})
+    assert (settings.gateway.port, settings.status.port) == (DEFAULT_PORT, 8111)
+    with pytest.raises(ConfigError, match=r"absent\.toml: config file not found"):
+        load_command_settings(missing, missing, environ={})  # a file named on the command line must exist
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def gateway() -> Iterator[SimulatedGateway]:
+    """The gateway's defaults (up to server version 226): the node's client negotiates 223, the protobuf stack."""
     with SimulatedGateway(host="127.0.0.1", port=0, tick_interval=0.1) as gw:
         yield gw
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from nautilus_node.simgateway.versions import NAUTILUS_VERSION
 from tests.resilience.harness import (
     DISRUPTIONS,
     assert_no_fill_lost,
@@ -35,3 +36,4 @@ def test_disruption_row(gateway, node_factory, row):
     assert_no_fill_lost(gateway, live)
     assert_no_order_duplicated(gateway)
     assert_status_truthful(live)
+    assert set(gateway.session_versions) == {NAUTILUS_VERSION}  # every row ran on the protobuf stack

@@ -10,6 +10,7 @@ import time
 import pytest
 from nautilus_trader.model.events import OrderFilled
 
+from nautilus_node.simgateway.versions import NAUTILUS_VERSION
 from tests.resilience.harness import (
     DISRUPTIONS,
     assert_no_order_duplicated,
@@ -49,6 +50,7 @@ def test_soak_random_disruptions_with_two_strategies_trading(gateway, node_facto
                "every gateway execution as a node fill", live)  # fmt: skip
     assert_no_order_duplicated(gateway)
     assert_status_truthful(live)
+    assert set(gateway.session_versions) == {NAUTILUS_VERSION}  # the soak ran on the protobuf stack
     fills = len(gateway.broker.executions())
     print(f"\nsoak {SOAK_SECS:.0f} s: {len(done)} disruptions, {fills} fills, {len(live.samples)} status samples")
     for name in sorted({n for n, _ in done}):

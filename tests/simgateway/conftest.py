@@ -1,5 +1,9 @@
 """Fixtures for the simulated gateway: a running gateway, IB's official client (see ibapp.py) and
-NautilusTrader nodes against it (see live_nodes.py)."""
+NautilusTrader nodes against it (see live_nodes.py).
+
+``gateway`` serves up to server version 226 unless a test module parametrizes it (indirectly) with
+:data:`STACKS`: the text protocol at 176 and 200, and the protobuf one at 223, the highest that the
+installed ibapi (NautilusTrader's 10.45) offers."""
 
 from __future__ import annotations
 
@@ -10,14 +14,23 @@ from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.live.node import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
+from nautilus_node.simgateway.versions import MAX_VERSION, NAUTILUS_VERSION
 
 from .ibapp import IBApp
 from .live_nodes import RunningNode
 
+TEXT_STACKS = [pytest.param(176, id="text-176"), pytest.param(200, id="text-200")]
+PROTOBUF_STACK = pytest.param(NAUTILUS_VERSION, id="protobuf-223")
+STACKS = [*TEXT_STACKS, PROTOBUF_STACK]
+TWO_STACKS = [TEXT_STACKS[1], PROTOBUF_STACK]
+
 
 @pytest.fixture
-def gateway() -> Iterator[SimulatedGateway]:
-    with SimulatedGateway(host="127.0.0.1", port=0, account="DU1234567", seed=7, tick_interval=0.1) as gw:
+def gateway(request: pytest.FixtureRequest) -> Iterator[SimulatedGateway]:
+    version = getattr(request, "param", MAX_VERSION)
+    with SimulatedGateway(
+        host="127.0.0.1", port=0, account="DU1234567", seed=7, tick_interval=0.1, server_version=version
+    ) as gw:
         yield gw
 
 

@@ -15,7 +15,7 @@ from nautilus_node.simgateway.handlers import handle
 from nautilus_node.simgateway.handlers.reply import Reply
 from nautilus_node.simgateway.market import Market
 from nautilus_node.simgateway.state import GatewayState, SessionState
-from nautilus_node.simgateway.versions import MAX_VERSION
+from nautilus_node.simgateway.versions import TEXT_MAX_VERSION
 
 from .test_gateway_versions import client_requests, decoded
 
@@ -59,14 +59,14 @@ class RecordedCalls:
 class SansIOGateway:
     """Gateway state on a clock the test sets, and the sessions that talk to it."""
 
-    def __init__(self, now: float = NOON, seed: int = 7) -> None:
+    def __init__(self, now: float = NOON, seed: int = 7, first_perm_id: int | None = None) -> None:
         self.now = now
         self.server = RecordedCalls()
         self.faults = FaultController(self.server)
         universe = Universe(build_universe(dt.datetime.fromtimestamp(now, dt.UTC).date()))
-        self.state = GatewayState(
-            universe, Market(universe, seed=seed), Broker("DU1234567"), self.faults, seed=seed, clock=lambda: self.now
-        )
+        broker = Broker("DU1234567", first_perm_id=first_perm_id)
+        market = Market(universe, seed=seed)
+        self.state = GatewayState(universe, market, broker, self.faults, seed=seed, clock=lambda: self.now)
 
     def connect(self, client_id: int = 1) -> SessionState:
         session = SessionState()
@@ -81,7 +81,7 @@ class SansIOGateway:
             send(client)
 
         total = Reply(session.wire, self.now)
-        for msg_id, fields in client_requests(MAX_VERSION, with_client_id):
+        for msg_id, fields in client_requests(TEXT_MAX_VERSION, with_client_id):
             reply = handle(msg_id, fields, session, self.state)
             total.messages += reply.messages
             total.effects += reply.effects
@@ -90,4 +90,4 @@ class SansIOGateway:
 
 def callbacks(reply: Reply) -> list[tuple[str, tuple]]:
     """The EWrapper callbacks IB's Decoder makes of a reply's messages."""
-    return [call for message in reply.messages for call in decoded(MAX_VERSION, message)]
+    return [call for message in reply.messages for call in decoded(TEXT_MAX_VERSION, message)]

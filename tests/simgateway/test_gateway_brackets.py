@@ -16,7 +16,7 @@ from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderError, OrderRequest
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.market import Quote
-from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION, wire
+from nautilus_node.simgateway.versions import MIN_VERSION, TEXT_MAX_VERSION, wire
 
 from .ibapp import spy
 from .test_gateway_versions import client_requests, decoded
@@ -232,7 +232,7 @@ def test_gtd_without_a_valid_future_date_is_refused_with_201(good_till: str, rea
 
 
 # --- the wire ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("version", range(MIN_VERSION, MAX_VERSION + 1))
+@pytest.mark.parametrize("version", range(MIN_VERSION, TEXT_MAX_VERSION + 1))
 def test_place_order_reads_links_and_gtd_as_the_official_client_writes_them(version: int) -> None:
     order = IbOrder()
     order.action, order.totalQuantity, order.orderType, order.lmtPrice = "SELL", Decimal(7), "LMT", 580.5
@@ -252,7 +252,7 @@ def test_place_order_reads_links_and_gtd_as_the_official_client_writes_them(vers
     assert (placed.parent_id, placed.transmit, placed.order_ref, placed.outside_rth) == (41, False, "ref:42", True)
 
 
-@pytest.mark.parametrize("version", range(MIN_VERSION, MAX_VERSION + 1))
+@pytest.mark.parametrize("version", range(MIN_VERSION, TEXT_MAX_VERSION + 1))
 def test_open_order_echoes_the_links_and_goodtilldate(version: int) -> None:
     broker = Broker("DU1234567")
     broker.place(_req(1, "BUY", 10, lmt_price=90.0, transmit=False), CALM, NOON)

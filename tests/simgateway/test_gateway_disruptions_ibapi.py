@@ -1,18 +1,23 @@
 """Disruptions as IB does them, seen by IB's official client over a real socket: a farm blip that leaves
 bar subscriptions dead, set-price filling a resting order, a restart whose fill is reported on reconnect,
-a client id still in use, one subscription killed, and 1100 holding order reports."""
+a client id still in use, one subscription killed, and 1100 holding order reports; each on the text stack
+(176, 200) and the protobuf one (223)."""
 
 from __future__ import annotations
 
 import time
 from decimal import Decimal
 
+import pytest
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
 
 from nautilus_node.simgateway import SimulatedGateway
 
+from .conftest import STACKS
 from .ibapp import IBApp, eurusd, spy
+
+pytestmark = pytest.mark.parametrize("gateway", STACKS, indirect=True)
 
 
 def _limit(action: str, qty: int, price: float) -> Order:

@@ -1,4 +1,5 @@
-"""End to end: the unmodified NautilusTrader IB adapter in a TradingNode against the simulated gateway."""
+"""End to end: the unmodified NautilusTrader IB adapter in a TradingNode against the simulated gateway, on the
+text stack (a gateway serving up to 200) and on the protobuf one (223, what NautilusTrader's ibapi negotiates)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.simgateway import SimulatedGateway
 
+from .conftest import TWO_STACKS
 from .live_nodes import RunningNode, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("gateway", TWO_STACKS, indirect=True)]
 
 EURUSD = InstrumentId.from_str("EUR/USD.IDEALPRO")
 
@@ -102,8 +104,8 @@ def run_node(run_strategy) -> Callable[[SimulatedGateway, ProbeConfig], tuple[Ru
 
 def test_trading_node_receives_quotes_and_gets_a_market_order_filled(gateway: SimulatedGateway, run_node) -> None:
     _, probe = run_node(gateway, ProbeConfig(instrument_id=EURUSD))
-
     assert probe.started.wait(40), "strategy never started (adapter startup or reconciliation failed)"
+    assert gateway.session_versions == [gateway.server_version]  # 200 on the text stack, 223 on protobuf
     wait_until(lambda: len(probe.quotes) >= 5, 20, "five EUR/USD quotes")
     assert all(q.bid_price < q.ask_price for q in probe.quotes)
     wait_until(lambda: len(probe.fills) >= 1, 20, "the market order fill")

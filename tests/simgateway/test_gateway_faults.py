@@ -18,8 +18,9 @@ from .ibapp import IBApp, eurusd, spy
 
 
 def _raw_client(port: int) -> socket.socket:
+    """A client on the text stack (it offers up to 200); test_gateway_bad_bytes.py covers both stacks."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    sock.sendall(encode_greeting(100, 223))
+    sock.sendall(encode_greeting(100, 200))
     _read_frames(sock, 1)
     return sock
 

@@ -1,22 +1,28 @@
 """Per-session state and order states as IB keeps them, seen by IB's official client over a real socket: the
 market data type of the session that asked for it, error 322 for a request id still live, and the order
-state sequence."""
+state sequence; each on the text stack (176, 200) and the protobuf one (223)."""
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
 
+import pytest
 from ibapi.order import Order
 from ibapi.order_cancel import OrderCancel
 
 from nautilus_node.simgateway import SimulatedGateway
 
+from .conftest import STACKS
 from .ibapp import IBApp, eurusd, spy
 
+over_stacks = pytest.mark.parametrize("gateway", STACKS, indirect=True)
+at_each_version = pytest.mark.parametrize("version", STACKS)
 
-def test_a_delayed_session_gets_delayed_ticks_while_a_real_time_one_without_entitlement_gets_354() -> None:
-    with SimulatedGateway(port=0, tick_interval=0.1, realtime_entitled=False) as gateway:
+
+@at_each_version
+def test_a_delayed_session_gets_delayed_ticks_while_a_real_time_one_without_entitlement_gets_354(version: int) -> None:
+    with SimulatedGateway(port=0, tick_interval=0.1, realtime_entitled=False, server_version=version) as gateway:
         delayed, realtime = IBApp().connect(gateway.port, 1), IBApp().connect(gateway.port, 2)
         try:
             delayed.client.reqMarketDataType(3)
@@ -32,6 +38,7 @@ def test_a_delayed_session_gets_delayed_ticks_while_a_real_time_one_without_enti
     assert {t[1] for t in ticks} == {66, 67} and not realtime.of("tickPrice")
 
 
+@over_stacks
 def test_a_tick_by_tick_request_reusing_a_live_id_is_refused_with_322(ib) -> None:
     ib.client.reqTickByTickData(4, eurusd(), "BidAsk", 0, False)
     ib.wait_for("tickByTickBidAsk", lambda a: a[0] == 4)
@@ -40,6 +47,7 @@ def test_a_tick_by_tick_request_reusing_a_live_id_is_refused_with_322(ib) -> Non
     assert not ib.of("tickByTickMidPoint")
 
 
+@over_stacks
 def test_ibapi_sees_an_order_presubmitted_submitted_then_pending_cancel_and_cancelled(ib) -> None:
     order = Order()
     order.action, order.orderType, order.totalQuantity, order.lmtPrice = "BUY", "LMT", Decimal(1), 1.0
@@ -56,8 +64,9 @@ def test_ibapi_sees_an_order_presubmitted_submitted_then_pending_cancel_and_canc
     ]
 
 
-def test_ibapi_sees_a_large_market_order_fill_in_parts_each_with_its_commission() -> None:
-    with SimulatedGateway(port=0, tick_interval=0.1, partial_fills=True) as gateway:
+@at_each_version
+def test_ibapi_sees_a_large_market_order_fill_in_parts_each_with_its_commission(version: int) -> None:
+    with SimulatedGateway(port=0, tick_interval=0.1, partial_fills=True, server_version=version) as gateway:
         ib = IBApp().connect(gateway.port, 1)
         try:
             order = Order()
@@ -74,6 +83,7 @@ def test_ibapi_sees_a_large_market_order_fill_in_parts_each_with_its_commission(
     assert prices == sorted(prices) and len(set(prices)) == len(prices)
 
 
+@over_stacks
 def test_the_gateway_log_names_each_error_it_answered(ib, caplog) -> None:
     caplog.set_level(logging.INFO, logger="nautilus_node.simgateway.session")
     unknown = eurusd()

@@ -1,10 +1,12 @@
-"""Server-version negotiation: the gateway speaks each client's version (157..200) on every message.
+"""Server-version negotiation: the gateway speaks each client's version (157..226) on every message; the text
+layouts of 157..200 are checked field by field here, the protobuf forms in test_gateway_protobuf.py.
 
 Three layers:
 - sans-IO: every version-dependent message the gateway encodes is decoded by IB's own ``ibapi`` Decoder
   at every server version 157..200, which must consume exactly its fields and yield the right values;
   the requests IB's own ``EClient`` writes at every version parse to the same values.
-- real sockets: IB's official ``EClient`` with its announced range narrowed to several maxima drives
+- real sockets: IB's official ``EClient`` with its announced range narrowed to several maxima (text ones, and
+  protobuf ones from 201 to 223, where text and protobuf messages mix group by group) drives
   contract details, quotes, a filled order, positions, account summary, historical bars and an error.
   The narrowing patches ``ibapi.client.MAX_CLIENT_VER`` (the upper bound EClient.connect puts in its
   ``v%d..%d`` greeting) in these tests only, through pytest's monkeypatch.
@@ -39,12 +41,12 @@ from nautilus_node.simgateway.broker import Broker, Fill, OrderRequest
 from nautilus_node.simgateway.codec import Handshake, encode_frame, encode_greeting, negotiate_version, split_frames
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.market import Quote
-from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION, Feature, wire
+from nautilus_node.simgateway.versions import MIN_VERSION, TEXT_MAX_VERSION, Feature, wire
 
 from .ibapp import IBApp, RecordingWrapper, es_front, spy
 
-ALL_VERSIONS = range(MIN_VERSION, MAX_VERSION + 1)
-CLIENT_MAXIMA = [157, 163, 176, 178, 187, 200]
+ALL_VERSIONS = range(MIN_VERSION, TEXT_MAX_VERSION + 1)
+CLIENT_MAXIMA = [157, 163, 176, 178, 187, 200, 201, 203, 205, 207, 208, 212, 213, 223]  # text, then protobuf
 UNIVERSE = Universe(build_universe())
 SPY = next(s for s in UNIVERSE if s.symbol == "SPY")
 ES = next(s for s in UNIVERSE if s.sec_type == "FUT")
@@ -253,7 +255,7 @@ def test_requests_from_the_official_client_parse_the_same_at_each_version(versio
 
 def test_negotiation_picks_the_highest_common_version_down_to_157() -> None:
     def negotiate(low: int, high: int) -> int | None:
-        return negotiate_version(Handshake(low, high, ""), MIN_VERSION, MAX_VERSION)
+        return negotiate_version(Handshake(low, high, ""), MIN_VERSION, TEXT_MAX_VERSION)
 
     assert [negotiate(100, 223), negotiate(157, 178), negotiate(100, 157)] == [200, 178, 157]
     assert negotiate(100, 156) is None and negotiate(201, 223) is None
@@ -396,7 +398,7 @@ def test_range_below_157_is_refused_while_other_clients_keep_being_served(
         refused.connect(gateway.port, 2, wait=False)
         assert not refused.client.isConnected() and refused.client.serverVersion() is None
         assert any(
-            "offers server versions v100..156" in r.getMessage() and "serves v157..200" in r.getMessage()
+            "offers server versions v100..156" in r.getMessage() and "serves v157..226" in r.getMessage()
             for r in caplog.records
         )
         served.client.reqCurrentTime()
@@ -410,7 +412,8 @@ def test_range_below_157_is_refused_while_other_clients_keep_being_served(
         served.disconnect()
 
 
-def test_range_starting_above_200_is_refused_without_a_reply(gateway: SimulatedGateway) -> None:
+@pytest.mark.parametrize("gateway", [200], indirect=True)
+def test_range_starting_above_200_is_refused_by_a_text_only_gateway_without_a_reply(gateway: SimulatedGateway) -> None:
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as sock:
         sock.sendall(encode_greeting(201, 223))
         assert sock.recv(4096) == b""

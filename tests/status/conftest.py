@@ -235,10 +235,8 @@ def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides:
             Account(
                 account_id="IB-DU1234567",
                 reported_at="2026-11-25T12:00:02.000Z",
-                balances=[
-                    Balance(currency="USD", total="1_000_000.00 USD", free="990_000.00 USD", locked="10_000.00 USD")
-                ],
-                margins=[Margin(currency="USD", initial="10_000.00 USD", maintenance="8_000.00 USD")],
+                balances=[Balance(currency="USD", total=1_000_000.0, free=990_000.0, locked=10_000.0)],
+                margins=[Margin(currency="USD", initial=10_000.0, maintenance=8_000.0)],
             ),
         ],
         "positions": [
@@ -249,8 +247,9 @@ def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides:
                 side="LONG",
                 quantity="20000",
                 avg_px_open="1.07321",
-                unrealized_pnl="12.40 USD",
-                realized_pnl="-2.00 USD",
+                unrealized_pnl=12.4,
+                realized_pnl=-2.0,
+                pnl_currency="USD",
                 opened_at="2026-11-25T12:30:00.000Z",
             ),
         ],
@@ -280,7 +279,8 @@ def sample_snapshot(generated_at: str = "2026-11-25T13:00:00.000Z", **overrides:
                 side="BUY",
                 quantity="20000",
                 price="1.07321",
-                commission="2.00 USD",
+                commission=2.0,
+                commission_currency="USD",
                 at="2026-11-25T12:30:00.000Z",
             ),
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from nautilus_trader.test_kit.providers import TestInstrumentProvider
 
 from nautilus_node.status.actor import StatusActor
@@ -23,9 +24,12 @@ def test_snapshot_shows_the_account_position_fill_feed_and_strategy_the_node_hol
     assert (position.instrument_id, position.side, position.quantity) == ("EUR/USD.SIM", "LONG", "10000")
     assert position.avg_px_open == "1.10010"
     last_bid = 1.1 + 0.0001 * ((snapshot.feeds[0].count - 1) % 7)  # the walk `quotes` generates
-    assert position.unrealized_pnl == f"{(last_bid - 1.1001) * 10_000:.2f} USD"
+    assert position.unrealized_pnl == pytest.approx((last_bid - 1.1001) * 10_000, abs=0.005)
+    assert position.pnl_currency == "USD"
     [fill] = snapshot.fills
     assert (fill.side, fill.quantity, fill.price) == ("BUY", "10000", "1.10010")
+    assert isinstance(fill.commission, float) and fill.commission_currency == "USD"
+    assert isinstance(account.balances[0].total, float) and account.balances[0].total > 0
     [feed] = snapshot.feeds
     now_ns = round(parse_iso(snapshot.generated_at) * 1e9)
     arrived = sum(1 for q in quotes(eurusd().id, 600) if q.ts_init <= now_ns)

@@ -43,7 +43,7 @@ def test_status_prints_the_facts_for_a_person(served):
     out = result.stdout
     assert out.startswith("HEALTHY  node NODE-001 running")
     assert "gateway   127.0.0.1:4002 client 1: connected since 2026-11-25T12:00:01.000Z, server version 200" in out
-    assert "account   IB-DU1234567" in out and "USD: total 1_000_000.00 USD" in out
+    assert "account   IB-DU1234567" in out and "USD: total 1,000,000.00 USD, free 990,000.00 USD" in out
     assert "EUR/USD.IDEALPRO LONG 20000 @ 1.07321, unrealized 12.40 USD" in out
     assert "O-2 EUR/USD.IDEALPRO SELL STOP_LIMIT 0/20000 @ 1.06900 trigger 1.07000 GTC ACCEPTED" in out
     assert "EUR/USD.IDEALPRO quotes (required): fresh, 4/s" in out
@@ -137,3 +137,19 @@ def test_the_text_names_each_positions_strategy_the_halt_the_broker_view_and_the
     broker = "broker    EUR/USD.IDEALPRO: IB 6000, strategies 20000 (EMACross-000 20000)"
     assert f"{broker} MISMATCH since 2026-11-25T12:58:00.000Z" in lines
     assert "limit     max_daily_loss: 80 of 200 (40 %)" in lines
+
+
+def test_status_reads_the_nodes_address_from_the_config_and_its_environment_overrides(served, tmp_path: Path):
+    board, url = served
+    board.publish(_fresh())
+    port = url.rsplit(":", 1)[1]
+    config = tmp_path / "node.toml"
+    config.write_text(f"[status]\nhost = '127.0.0.1'\nport = {port}\n")
+    from_file = run_cli("status", "--check", "--config", str(config), free_status_port=False)
+    assert (from_file.returncode, from_file.stdout[:9]) == (0, "healthy ("), from_file.stdout + from_file.stderr
+
+    config.write_text(f"[status]\nhost = '127.0.0.1'\nport = {_free_port()}\n")
+    overridden = run_cli(
+        "status", "--check", "--config", str(config), env={"NAUTILUS_NODE_STATUS_PORT": port}, free_status_port=False
+    )
+    assert (overridden.returncode, overridden.stdout[:9]) == (0, "healthy ("), overridden.stdout

@@ -146,6 +146,9 @@ def test_the_page_charts_prices_and_a_ticket_order_is_placed_at_the_gateway_and_
     chart_points = f"window.dashboard.charts['{FEED}'] && window.dashboard.charts['{FEED}'].line.data().length"
     page.wait_for_function(f"({chart_points}) >= 3", timeout=15_000)
     assert "tick 0.00005 USD" in page.text_content("#ticket-rules")
+    assert page.text_content("#ticket-on-stop") == (  # the default, as the README says
+        "when the node stops, its working orders from here are cancelled (node.on_stop = cancel)"
+    )
 
     page.select_option("#ticket-instrument", FEED)
     page.select_option("#ticket-side", "BUY")

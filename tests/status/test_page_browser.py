@@ -21,7 +21,9 @@ def test_page_renders_status_account_position_and_a_stale_feed(run_backtest, pag
     [account] = actor.build_snapshot().accounts
     accounts = page.text_content("#accounts")
     assert account.account_id == "SIM-001" and f"SIM-001 \u2014 reported {account.reported_at}" in accounts
-    assert f"balance USD{account.balances[0].total}" in accounts
+    balance = account.balances[0]
+    assert isinstance(balance.total, float)  # a number in the JSON, formatted by the page
+    assert f"balance USD{balance.total:,.2f} USD" in accounts
     position = page.locator("#positions tr", has_text="EUR/USD.SIM").locator("td").all_text_contents()
     assert position[:4] == ["EUR/USD.SIM", "LONG", "10000", "1.10010"]
     feeds = page.eval_on_selector_all("#feeds tr.feed", "rows => rows.map(r => [r.cells[0].textContent, r.className])")
@@ -41,3 +43,13 @@ def test_page_renders_status_account_position_and_a_stale_feed(run_backtest, pag
     screenshot = ARTIFACTS / "status_page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
+
+
+def test_the_page_shows_the_state_before_the_event_streams_first_push(run_backtest, page):
+    actor, _ = run_backtest(count=600, required_feeds=("EUR/USD.SIM", "GBP/USD.SIM"), stale_after_secs=10.0)
+    host, port = actor.http_address
+    page.route("**/events", lambda route: None)  # the stream never answers: only /status can tell the state
+    page.goto(f"http://{host}:{port}/")
+    page.wait_for_function("document.getElementById('overall').textContent !== 'LOADING'", timeout=15_000)
+    assert page.text_content("#overall") == "UNHEALTHY"
+    assert "required feed GBP/USD.SIM (quotes) stale" in page.text_content("#reasons")

@@ -60,8 +60,13 @@ def test_a_grid_on_the_local_cluster_equals_sequential_runs_and_a_rerun_skips_ev
     assert any(line.startswith("best 4 of 4 by return") for line in printed)
     assert "local cluster on 127.0.0.1, 2 workers; dashboard: none (install bokeh" in printed[0]
 
+    assert not any(line.startswith("resuming") for line in printed)
     lines = (outcome.directory / "trials.jsonl").read_text().splitlines()
-    again = sweep_command(request, echo=lambda _: None)
+    printed.clear()
+    again = sweep_command(request, echo=printed.append)
+    assert printed[1] == (
+        f"resuming: 4 trials finished by an earlier run ({outcome.directory / 'trials.jsonl'}) are not run again"
+    )
     assert again.directory == outcome.directory
     assert (outcome.directory / "trials.jsonl").read_text().splitlines() == lines  # nothing ran again
     pd.testing.assert_frame_equal(rows(again.directory), table)
@@ -74,6 +79,9 @@ def test_the_same_sweep_on_an_external_scheduler_gives_the_sequential_results(sw
 
     assert done.returncode == 0, done.stderr
     assert f"scheduler {dask_scheduler}, 2 workers; dashboard: none" in done.stdout, done.stdout.splitlines()[0]
+    assert "scored by return (total_return)" in done.stdout.splitlines()[0]  # the default: its sign is the result's
+    assert "best 4 of 4 by return:" in done.stdout
+    assert "unreliable: 4 of 4 trials have fewer than 20 daily returns (daily_returns)" in done.stdout
     directory = Path(done.stdout.split("trials (4 ok, 0 failed): ")[1].split()[0]).parent
     table = rows(directory)
     assert len(table) == 4 and set(table["status"]) == {"ok"}
@@ -175,3 +183,30 @@ def test_ctrl_c_keeps_the_finished_trials_and_the_rerun_does_only_the_rest(sweep
     assert finished.returncode == 0, finished.stderr
     keys = [json.loads(line)["key"] for line in trials.read_text().splitlines()]
     assert len(keys) == len(set(keys)) == 8  # each trial ran once, across the two runs
+
+
+def test_a_walk_forward_fold_out_of_sample_on_a_weekend_is_not_scored(sweep_config, dask_scheduler) -> None:
+    config = sweep_config(
+        **{'start = "2014-05-05"': 'start = "2014-05-07"', 'end = "2014-05-08"': 'end = "2014-05-12"'}
+    )
+    request = SweepRequest(
+        config=config,
+        strategy="ema_cross",
+        params=("fast_ema_period=10",),
+        in_sample="2D",
+        out_of_sample="1D",
+        scheduler=dask_scheduler,
+    )
+    printed: list[str] = []
+    directory = sweep_command(request, echo=printed.append).directory
+    folds = pd.read_csv(directory / "walkforward.csv", keep_default_na=False)
+
+    assert folds["out_start"].tolist() == [
+        "2014-05-09T00:00:00+00:00",  # Friday: scored
+        "2014-05-10T00:00:00+00:00",  # Saturday and Sunday: no trading day
+        "2014-05-11T00:00:00+00:00",
+    ]
+    assert folds["out_score"].tolist()[1:] == ["", ""] and folds["out_score"][0] != ""
+    not_scored = "not scored: no trading day (weekday) in the out-of-sample window"
+    assert folds["error"].tolist() == ["", not_scored, not_scored]
+    assert any("of 1 scored folds above 0; 2 folds not scored" in line for line in printed), printed

@@ -2,7 +2,9 @@
 
 A handler takes a decoded request, the session's state and the gateway's state, and returns a
 :class:`~.reply.Reply`: the messages for its client and the effects (order events, closing) the server
-applies. No handler touches a socket, so each is tested as a plain function call.
+applies. No handler touches a socket, so each is tested as a plain function call. A request arrives as
+text fields (:func:`handle`) or, from server version 201 on, as a protobuf body (:func:`handle_protobuf`);
+each form is read by its own parser into the same typed request, so the handlers do not know the stack.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import proto_requests
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.handlers import account, connection, history, market_data, orders
 from nautilus_node.simgateway.handlers.reply import Reply
@@ -74,6 +77,9 @@ ROUTES: dict[int, Route] = {
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
 UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
+# Requests clients send only as protobuf (cancelContractData, cancelHistoricalTicks at 215, reqConfig at 219,
+# updateConfig at 221), all with their reqId as field 1; this gateway refuses them as not supported.
+UNSERVED_PROTOBUF_ONLY = {106, 107, 108, 109}
 # Data requests a session sends before the farms connect (after a restart), which IB leaves unanswered.
 FARM_REQUESTS = {
     m.In.REQ_CONTRACT_DATA,
@@ -88,11 +94,39 @@ REQUESTS_SINCE = {m.In.REQ_CURRENT_TIME_IN_MILLIS: Feature.CURRENT_TIME_IN_MILLI
 
 
 def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
-    """Answer one request of a handshaken session, as IB would (its 320/321 errors included)."""
+    """Answer one text request of a handshaken session, as IB would (its 320/321 errors included)."""
     route = ROUTES.get(msg_id)
     since = REQUESTS_SINCE.get(msg_id)
     if route is None or (since is not None and not s.wire.has(since)):
         return _unserved(msg_id, fields, s, gw)
+    if s.wire.protobuf_request(msg_id):
+        return _wrong_form(msg_id, "text", s, gw)
+    return _answer(msg_id, lambda: route.parse(fields, s.wire), route.handle, s, gw)
+
+
+def handle_protobuf(msg_id: int, body: bytes, s: SessionState, gw: GatewayState) -> Reply:
+    """Answer one protobuf request (message id without IB's +200) of a handshaken session."""
+    route = ROUTES.get(msg_id)
+    parse = proto_requests.PARSERS.get(msg_id)
+    if route is None or parse is None:
+        with_req_id = msg_id in UNSERVED_REQ_ID_POS or msg_id in UNSERVED_PROTOBUF_ONLY
+        req_id = proto_requests.leading_req_id(body) if with_req_id else -1
+        return _unserved(msg_id, (), s, gw, req_id)
+    if not s.wire.protobuf_request(msg_id):
+        return _wrong_form(msg_id, "protobuf", s, gw)
+    return _answer(msg_id, lambda: parse(body), route.handle, s, gw)
+
+
+def _wrong_form(msg_id: int, form: str, s: SessionState, gw: GatewayState) -> Reply:
+    """A request in the form a client at this version does not send (text where it sends protobuf, or the
+    reverse): IB cannot read it."""
+    log.warning("client id %s sent message %d as %s at server version %d", s.client_id, msg_id, form, s.wire.version)
+    out = Reply(s.wire, gw.clock())
+    out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - Unsupported message format")
+    return out
+
+
+def _answer(msg_id: int, parse: Callable[[], Any], handler: Handle, s: SessionState, gw: GatewayState) -> Reply:
     if s.client_id is None and msg_id != m.In.START_API:
         out = Reply(s.wire, gw.clock())
         out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - startApi has not been called")
@@ -101,7 +135,12 @@ def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewaySta
         log.info("client id %s: request %d before the farms connected, left unanswered", s.client_id, msg_id)
         return Reply(s.wire, gw.clock())
     try:
-        return route.handle(route.parse(fields, s.wire), s, gw)
+        return handler(parse(), s, gw)
+    except rq.UnsupportedRequest as exc:
+        log.info("client id %s: unsupported request %d: %s", s.client_id, msg_id, exc)
+        out = Reply(s.wire, gw.clock())
+        out.error(-1, 321, f"Error validating request.-'{msg_id}' : cause - {exc}")
+        return out
     except rq.MalformedRequest as exc:
         log.warning("client id %s sent malformed message %d: %s", s.client_id, msg_id, exc)
         cause = exc
@@ -113,14 +152,13 @@ def handle(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewaySta
     return out
 
 
-def _unserved(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState) -> Reply:
+def _unserved(msg_id: int, fields: tuple[str, ...], s: SessionState, gw: GatewayState, req_id: int = -1) -> Reply:
     out = Reply(s.wire, gw.clock())
     if msg_id not in KNOWN_IB_REQUESTS:
         log.warning("client id %s sent unknown message id %d", s.client_id, msg_id)
         out.error(-1, 320, f"Error reading request.-'{msg_id}' : cause - Unknown message id")
         return out
     pos = UNSERVED_REQ_ID_POS.get(msg_id)
-    req_id = -1
     if pos is not None and len(fields) > pos and fields[pos].lstrip("-").isdigit():
         req_id = int(fields[pos])
     log.info("client id %s: unsupported request %d", s.client_id, msg_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
@@ -32,7 +33,7 @@ def place_order(req: rq.PlaceOrderRequest, s: SessionState, gw: GatewayState) ->
         order_type=req.order_type,
         lmt_price=req.lmt_price,
         aux_price=req.aux_price,
-        tif=req.tif or "DAY",
+        tif=req.tif or DEFAULT_TIME_IN_FORCE,
         account=req.account,
         order_ref=req.order_ref,
         oca_group=req.oca_group,

@@ -28,6 +28,13 @@ function el(tag, text, cls) {
 const drawn = new Map();  // table id -> the rows it shows: a table is redrawn only when they change, so a
                          // click on one of its buttons is never lost to a redraw
 
+// The status JSON carries amounts as numbers beside their currency; they are formatted here, for people.
+function money(amount, currency) {
+  if (amount === null || amount === undefined) return "\u2014";
+  const [whole, cents] = Math.abs(amount).toFixed(2).split(".");  // grouped by hand: browsers' locales differ
+  return (amount < 0 ? "-" : "") + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + cents + " " + currency;
+}
+
 function fillTable(id, columns, rows, rowClass) {
   const table = document.getElementById(id);
   const signature = JSON.stringify(rows);
@@ -248,6 +255,12 @@ const ticketResult = document.getElementById("ticket-result");
 
 function setResult(text, ok) { ticketResult.textContent = text; ticketResult.className = ok ? "ok" : "error"; }
 
+const ON_STOP = {
+  cancel: "when the node stops, its working orders from here are cancelled (node.on_stop = cancel)",
+  flatten: "when the node stops, its orders from here are cancelled and their positions closed (node.on_stop = flatten)",
+  keep: "when the node stops, orders and positions from here stay at the venue (node.on_stop = keep)",
+};
+
 function renderTicket(s) {
   const select = document.getElementById("ticket-instrument");
   const ids = s.instruments.map(i => i.instrument_id);
@@ -257,6 +270,7 @@ function renderTicket(s) {
     if (ids.includes(chosen)) select.value = chosen;
   }
   showRules();
+  document.getElementById("ticket-on-stop").textContent = ON_STOP[s.node.on_stop] || "";
   document.getElementById("ticket-submit").disabled = !token;
   if (!token && !ticketResult.textContent) setResult("read-only: open the page with the ?token=\u2026 address printed at start-up to trade", false);
 }
@@ -354,7 +368,6 @@ function renderTrading(s) {
 
 // -- the snapshot -------------------------------------------------------------------------------------------
 
-function money(value, currency) { return value === null || value === undefined ? "\u2014" : value.toFixed(2) + " " + currency; }
 
 function render(s) {
   dashboard.status = s;
@@ -400,13 +413,16 @@ function render(s) {
   s.accounts.forEach(a => {
     accounts.appendChild(el("p", a.account_id + " \u2014 reported " + a.reported_at, "account-id"));
     const table = el("table"); table.id = "account-" + a.account_id; accounts.appendChild(table);
-    const rows = a.balances.map(b => ({what: "balance " + b.currency, total: b.total, free: b.free, locked: b.locked}))
-      .concat(a.margins.map(m => ({what: "margin " + m.currency, total: "init " + m.initial, free: "maint " + m.maintenance, locked: ""})));
+    const rows = a.balances.map(b => ({what: "balance " + b.currency, total: money(b.total, b.currency),
+      free: money(b.free, b.currency), locked: money(b.locked, b.currency)}))
+      .concat(a.margins.map(m => ({what: "margin " + m.currency, total: "init " + money(m.initial, m.currency),
+        free: "maint " + money(m.maintenance, m.currency), locked: ""})));
     fillTable(table.id, [["", "what"], ["equity / total", "total", "num"], ["free", "free", "num"], ["locked", "locked", "num"]], rows);
   });
 
   fillTable("positions", [["instrument", "instrument_id"], ["side", "side"], ["quantity", "quantity", "num"],
-    ["avg price", "avg_px_open", "num"], ["unrealized PnL", "unrealized_pnl", "num"], ["realized PnL", "realized_pnl", "num"],
+    ["avg price", "avg_px_open", "num"], ["unrealized PnL", r => money(r.unrealized_pnl, r.pnl_currency), "num"],
+    ["realized PnL", r => money(r.realized_pnl, r.pnl_currency), "num"],
     ["strategy", "strategy_id"]], s.positions);
   fillTable("limits", [["limit", "name"], ["instrument", "instrument_id"], ["used", "used", "num"],
     ["of", "limit", "num"], ["use", r => r.percent + " %", "num"], ["", r => r.breached ? "BREACHED" : "", r => r.breached ? "state-broken" : ""]],
@@ -427,7 +443,7 @@ function render(s) {
     ["trigger", "trigger_price", "num"], ["tif", "time_in_force"], ["status", "status"], ["strategy", "strategy_id"],
     ["", cancelButton]], s.orders, r => "order");
   fillTable("fills", [["at", "at"], ["order", "client_order_id"], ["instrument", "instrument_id"], ["side", "side"],
-    ["qty", "quantity", "num"], ["price", "price", "num"], ["commission", "commission", "num"]], s.fills.slice().reverse());
+    ["qty", "quantity", "num"], ["price", "price", "num"], ["commission", r => money(r.commission, r.commission_currency), "num"]], s.fills.slice().reverse());
   fillTable("feeds", [["feed", "name"], ["type", "data_type"], ["required", r => r.required ? "yes" : "no"],
     ["state", "state", r => "state-" + r.state], ["last event", "last_event_at"], ["age (s)", "age_secs", "num"],
     ["rate (/s)", "rate_per_sec", "num"], ["events", "count", "num"], ["detail", "reason"]], s.feeds, r => "feed feed-" + r.state);
@@ -445,6 +461,22 @@ function unreachable(message) {
   overall.className = "unhealthy";
   document.getElementById("meta").textContent = message;
 }
+
+function starting(reasons) {
+  const overall = document.getElementById("overall");
+  overall.textContent = "STARTING";
+  overall.className = "unhealthy";
+  document.getElementById("meta").textContent = reasons.join("; ");
+}
+
+// The state at once from /status, not only once the event stream pushes its first snapshot.
+fetch("status", {cache: "no-store"})
+  .then(async (response) => {
+    const body = await response.json();
+    if (dashboard.status) return;  // the stream was first
+    if (body.generated_at) render(body); else starting(body.reasons || ["no status snapshot yet"]);
+  })
+  .catch(() => { if (!dashboard.status) unreachable("the node does not answer /status"); });
 
 const events = new EventSource("events");
 events.addEventListener("history", (e) => { dashboard.history = JSON.parse(e.data); applyChart(dashboard.history, true); });

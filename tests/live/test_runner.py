@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import signal
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from nautilus_node.simgateway import SimulatedGateway
 from tests.node.conftest import PROJECT_ROOT, cli_environment, run_cli, wait_for_output
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +32,8 @@ log_directory = "{tmp_path / "logs"}"
 load = ["EUR/USD.IDEALPRO"]
 
 [[strategies]]
-path = "tests.node.startup_probe:StartupProbe"
-config_path = "tests.node.startup_probe:StartupProbeConfig"
+path = "tests.live.startup_probe:StartupProbe"
+config_path = "tests.live.startup_probe:StartupProbeConfig"
 [strategies.config]
 record_path = "{record}"
 instrument_id = "EUR/USD.IDEALPRO"
@@ -43,6 +45,7 @@ enabled = false
     result = run_cli("run", str(path), "--sim", "--for", "12s")
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"node started in [\d.]+ s; strategies running: StartupProbe-000", result.stdout)
+    assert re.search(r"IB API at 127\.0\.0\.1:\d+ answered \(server version 223\)", result.stdout)  # protobuf
     facts = json.loads(record.read_text())
     assert facts["on_start"] is True
     assert facts["instrument_loaded"] is True
@@ -96,3 +99,34 @@ def test_a_taken_status_port_is_one_line_before_connecting(write_config, tmp_pat
         f"error: status server address 127.0.0.1:{port} is not available (Address already in use); "
         "is another node running? Choose another status.port (or NAUTILUS_NODE_STATUS_PORT)",
     ]
+
+
+def test_a_node_opens_one_api_session_and_logs_its_start_up_stages(write_config, tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="nautilus_node.simgateway.handlers.connection")
+    logs = tmp_path / "logs"
+    with SimulatedGateway(host="127.0.0.1", port=0) as gateway:
+        path = write_config(
+            f"""
+[node]
+log_level = "WARNING"
+log_directory = "{logs}"
+
+[gateway]
+port = {gateway.port}
+account = "{gateway.account}"
+client_id = 3
+
+[instruments]
+load = ["EUR/USD.IDEALPRO", "SPY.ARCA"]
+
+[status]
+enabled = false
+"""
+        )
+        result = run_cli("run", str(path), "--for", "2s")
+    assert result.returncode == 0, result.stderr[-2000:]
+    sessions = [r.getMessage() for r in caplog.records if r.getMessage().startswith("started API as client id")]
+    assert sessions == ["started API as client id 3"]  # the contract check used the node's own session
+    [stages] = [line for log in logs.glob("*") for line in log.read_text().splitlines() if "start-up stages:" in line]
+    for stage in ("gateway probe", "adapter import", "build and connect", "contracts", "strategies"):
+        assert re.search(rf"{stage}[^,;]* \d+\.\d\d s", stages), stages

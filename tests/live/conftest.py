@@ -1,4 +1,5 @@
-"""Driving `order` and `run` as a user does (a subprocess), against a simulated IB Gateway when needed."""
+"""Tests of `nautilus_node/live/`: driving `order` and `run` as a user does (a subprocess), against a simulated
+IB Gateway when needed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
 from tests.node.conftest import run_cli as node_cli
+from tests.node.conftest import write_config  # noqa: F401 (a fixture the runner tests share with tests/node)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +45,8 @@ account = "{gateway.account}"
 load = ["EUR/USD.IDEALPRO"]
 
 [[strategies]]
-path = "tests.node.startup_probe:StartupProbe"
-config_path = "tests.node.startup_probe:StartupProbeConfig"
+path = "tests.live.startup_probe:StartupProbe"
+config_path = "tests.live.startup_probe:StartupProbeConfig"
 [strategies.config]
 record_path = "{tmp_path / "probe.json"}"
 instrument_id = "EUR/USD.IDEALPRO"

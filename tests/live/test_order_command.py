@@ -6,18 +6,28 @@ afterwards start one in this process instead (the `gateway` fixture) and point a
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from nautilus_trader.adapters.interactive_brokers.config import InteractiveBrokersInstrumentProviderConfig
+from nautilus_trader.adapters.interactive_brokers.factories import (
+    get_cached_ib_client,
+    get_cached_interactive_brokers_instrument_provider,
+)
+from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock, MessageBus
+from nautilus_trader.model.identifiers import InstrumentId, TraderId
 
-from nautilus_node.catalog.download import DownloadError
+from nautilus_node.ib.connection import UnknownContract
 from nautilus_node.live.contract_check import check_contracts
-from nautilus_node.settings import GatewaySettings
+from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
-from tests.order.conftest import PROJECT_ROOT, run_cli
+from tests.live.conftest import PROJECT_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -139,9 +149,30 @@ def test_a_contract_the_gateway_does_not_know_ends_the_command_in_one_line_with_
     assert elapsed < 50  # well inside the adapter's own 60-s wait for contract details (the start-up is the rest)
 
 
-def test_the_contract_check_answers_an_unknown_contract_within_10_seconds(gateway: SimulatedGateway) -> None:
-    settings = GatewaySettings(host="127.0.0.1", port=gateway.port, account=gateway.account, client_id=5)
+def test_the_contract_check_answers_an_unknown_contract_on_the_nodes_own_client_within_10_seconds(
+    gateway: SimulatedGateway,
+) -> None:
+    async def check() -> InteractiveBrokersInstrumentProvider:
+        clock = LiveClock()
+        client = get_cached_ib_client(
+            asyncio.get_running_loop(), MessageBus(TraderId("NODE-001"), clock), Cache(), clock, port=gateway.port
+        )  # the adapter's factories, as a node's data client gets its client
+        provider = get_cached_interactive_brokers_instrument_provider(
+            client, clock, InteractiveBrokersInstrumentProviderConfig()
+        )
+        try:
+            with pytest.raises(UnknownContract, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security"):
+                await check_contracts(client, provider, ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"], ready_timeout_secs=5)
+            return provider
+        finally:
+            client.stop()
+            await asyncio.sleep(0.2)
+
     started = time.monotonic()
-    with pytest.raises(DownloadError, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security definition"):
-        check_contracts(settings, ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"])
+    try:
+        provider = asyncio.run(check())
+    finally:
+        forget_cached_ib_clients()
     assert time.monotonic() - started < 10
+    # What the check loaded stays in the provider: the clients' own start-up asks IB nothing again.
+    assert provider.find(InstrumentId.from_str("EUR/USD.IDEALPRO")) is not None

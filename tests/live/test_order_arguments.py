@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.order.conftest import run_cli
+from tests.live.conftest import run_cli
 
 
 @pytest.mark.parametrize(
@@ -15,7 +15,8 @@ from tests.order.conftest import run_cli
         (["BUY", "-100", "SPY.ARCA"], "error: quantity must be greater than 0, got -100"),
         (["BUY", "ten", "SPY.ARCA"], "error: quantity 'ten' is not a number"),
         (["BUY", "inf", "SPY.ARCA"], "error: quantity 'inf' is not a number"),
-        (["BUY", "100", "SPY"], "error: instrument 'SPY' is not an instrument id"),
+        (["BUY", "100", "SPY"], "error: instrument 'SPY': not an instrument id (SYMBOL.VENUE"),
+        (["BUY", "100000", "EURUSD.IDEALPRO"], "error: instrument 'EURUSD.IDEALPRO': IDEALPRO trades FX pairs only"),
         (["BUY", "100", "SPY.ARCA", "--limit", "-5"], "error: --limit must be greater than 0, got -5"),
         (["BUY", "100", "SPY.ARCA", "--limit", "abc"], "error: --limit 'abc' is not a number"),
         (["BUY", "100", "SPY.ARCA", "--tif", "GTD"], "error: --tif 'GTD' must be one of DAY, GTC, IOC, FOK"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nautilus_node.status.snapshot import decode
-from tests.order.conftest import PROJECT_ROOT, run_cli
+from tests.live.conftest import PROJECT_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,159 @@
+"""Matching working orders against the quote: market, limit and stop orders, IOC and FOK, fills whole or
+against the displayed size, and what each fill books. Part of `broker.Broker`, which holds the lock."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from decimal import Decimal
+
+from nautilus_node.ib import fees
+from nautilus_node.ib.orders import IMMEDIATE, LIMIT_PRICED, MARKET, STOP, STOP_LIMIT, STOP_TRIGGERED
+from nautilus_node.simgateway.account import Execution, _Book, commission_value
+from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.market import Quote
+from nautilus_node.simgateway.order_book import Event, Fill, Order
+
+
+class MatchingMixin:
+    """Fills for the orders of `Broker` as quotes arrive."""
+
+    account: str
+    partial_fills: bool
+    time_zone: str
+    _book: _Book
+    _lock: threading.RLock
+    _marks: dict[int, float]
+    _quotes: dict[int, Quote]
+    _commissions: fees.OrderCommissions
+    _exec_prefix: str
+    _exec_seq: int
+
+    def on_quote(self, spec: ContractSpec, quote: Quote, now: float) -> list[Event]:
+        """Expire due GTD orders, then check working orders in ``spec`` against a new quote."""
+        with self._lock:
+            self._marks[spec.con_id] = quote.mid
+            self._quotes[spec.con_id] = quote
+            events = self.expire(now)
+            for order in list(self._book.orders.values()):
+                if order.status == "Submitted" and order.request.spec.con_id == spec.con_id:
+                    events += self._try_fill(order, quote, now, incoming=False)
+            return events
+
+    def _try_fill(self, order: Order, quote: Quote, now: float, *, incoming: bool) -> list[Event]:
+        req = order.request
+        hours = self._hours(req)
+        if hours is not None and not hours.is_open(now):
+            # outside its hours an order does not fill: IOC/FOK are cancelled, the others wait for the session
+            return self._cancel(order) if req.tif in IMMEDIATE and incoming else []
+        buy = req.action == "BUY"
+        self._marks[req.spec.con_id] = quote.mid
+        if req.order_type in STOP_TRIGGERED and not order.triggered:
+            assert req.aux_price is not None
+            order.triggered = quote.ask >= req.aux_price if buy else quote.bid <= req.aux_price
+        price = self._fill_price(order, quote, incoming=incoming)
+        if price is None:
+            if req.tif in IMMEDIATE and incoming:
+                return self._cancel(order)
+            return []
+        if not self.partial_fills:
+            quantity = order.remaining
+            return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
+        return self._fill_in_parts(order, quote, price, now, incoming=incoming)
+
+    def _fill_in_parts(self, order: Order, quote: Quote, price: float, now: float, *, incoming: bool) -> list[Event]:
+        """Fill against the displayed size: a marketable order walks the book one tick a level (each level
+        showing the touch's size) within its limit; a resting limit takes what the touch shows; FOK fills
+        whole or not at all, IOC cancels what is left."""
+        req = order.request
+        buy = req.action == "BUY"
+        shown = Decimal(quote.ask_size if buy else quote.bid_size)
+        tick = req.spec.min_tick
+        walks = incoming and req.tif != "FOK"
+        levels = []
+        left = order.remaining
+        level_price = price
+        limit = req.lmt_price if req.order_type in LIMIT_PRICED else None
+        slack = tick * 1e-6
+        while left > 0 and shown > 0:
+            if limit is not None and (level_price > limit + slack if buy else level_price < limit - slack):
+                break
+            part = min(left, shown)
+            levels.append((part, level_price))
+            left -= part
+            if not walks:
+                break
+            level_price = req.spec.round_price(level_price + (tick if buy else -tick))
+        if req.tif == "FOK" and incoming and left > 0:
+            return self._cancel(order)
+        events: list[Event] = []
+        for part, level_price in levels:
+            events += [self._fill(order, part, level_price, now), *self._after_fill(order, part, now)]
+        if req.tif == "IOC" and incoming and order.remaining > 0:
+            events += self._cancel(order)
+        return events
+
+    @staticmethod
+    def _fill_price(order: Order, quote: Quote, *, incoming: bool) -> float | None:
+        req = order.request
+        buy = req.action == "BUY"
+        touch = quote.ask if buy else quote.bid
+        if req.order_type == MARKET or (req.order_type == STOP and order.triggered):
+            return touch
+        if req.order_type == STOP or (req.order_type == STOP_LIMIT and not order.triggered):
+            return None
+        assert req.lmt_price is not None
+        crossed = touch <= req.lmt_price if buy else touch >= req.lmt_price
+        if not crossed:
+            return None
+        # A marketable order takes the quote; a resting limit fills at its own price when crossed.
+        return touch if incoming else req.lmt_price
+
+    def _fill(self, order: Order, quantity: Decimal, price: float, now: float) -> Fill:
+        req = order.request
+        spec = req.spec
+        signed = quantity if req.action == "BUY" else -quantity
+        commission = float(
+            self._commissions.charge(
+                (order.client_id, order.order_id),
+                fees.schedule_for(spec.sec_type),
+                quantity,
+                commission_value(spec, quantity, price),
+                first=order.filled == 0,
+                last=quantity >= order.remaining,
+            )
+        )
+        realized = self._apply_to_position(spec, signed, price)
+        mult = float(spec.multiplier or 1)
+        if spec.sec_type != "FUT":
+            self._book.cash -= float(signed) * price * mult
+        self._book.cash += realized if spec.sec_type == "FUT" else 0.0
+        self._book.cash -= commission
+        self._book.commissions += commission
+        self._book.realized_today += realized - commission
+        total = order.filled + quantity
+        order.avg_fill_price = (order.avg_fill_price * float(order.filled) + price * float(quantity)) / float(total)
+        order.filled = total
+        order.last_fill_price = price
+        order.status = "Filled" if order.remaining == 0 else order.status
+        self._exec_seq += 1
+        execution = Execution(
+            exec_id=f"{self._exec_prefix}.{order.perm_id:08x}.{self._exec_seq:02d}.01",
+            order_id=order.order_id,
+            client_id=order.client_id,
+            perm_id=order.perm_id,
+            spec=spec,
+            side="BOT" if req.action == "BUY" else "SLD",
+            shares=quantity,
+            price=price,
+            ts=now,
+            account=self.account,
+            cum_qty=total,
+            avg_price=order.avg_fill_price,
+            order_ref=req.order_ref,
+            commission=commission,
+            realized_pnl=realized - commission if realized else 0.0,
+            time_zone=self.time_zone,
+        )
+        self._book.executions.append(execution)
+        return Fill(copy.copy(order), execution)
