@@ -214,7 +214,7 @@ def gateway_fault(action: str, args: tuple[str, ...], control_port: int) -> None
     ACTION is one of drop-connections, restart [SECONDS] [--farms-after S], hold-client-ids SECONDS,
     connectivity-lost, connectivity-restored [true|false], farm-status CODE [--bars-error 10182|10225],
     kill-subscription KIND [--error CODE] [--symbol NAME], stall-feed NAME, resume-feed [NAME],
-    set-price SYMBOL PRICE, reject-next-order [REASON], delay-responses SECONDS
+    set-price SYMBOL PRICE, external-fill SYMBOL QUANTITY, reject-next-order [REASON], delay-responses SECONDS
     (see docs/simulated-gateway-faults.md).
     """
     from nautilus_node.simgateway.standalone import fault
@@ -255,6 +255,42 @@ def status(url: str | None, file: Path | None, check: bool, config: Path | None)
     healthy, text = check_health(url, file)
     click.echo(text)
     sys.exit(0 if healthy else 1)
+
+
+# --- kill switch --------------------------------------------------------------------------------------------
+
+control_url_option = click.option(
+    "--url", metavar="URL", help="The node's status address (default as for `status`: http://127.0.0.1:8001)."
+)
+token_file_option = click.option(
+    "--token-file",
+    type=click.Path(path_type=Path),
+    help="The node's control.token (default: NAUTILUS_NODE_CONTROL_TOKEN, else status/control.token).",
+)
+
+
+@main.command()
+@click.option("--flatten", is_flag=True, help="Also close every position with market orders.")
+@control_url_option
+@token_file_option
+@one_line_errors
+def halt(flatten: bool, url: str | None, token_file: Path | None) -> None:
+    """Halt the running node: cancel every open order (and close every position with --flatten); no strategy
+    trades again until `resume`."""
+    from nautilus_node.status import control_client
+
+    click.echo(control_client.halt(url, control_client.read_token(token_file), flatten))
+
+
+@main.command()
+@control_url_option
+@token_file_option
+@one_line_errors
+def resume(url: str | None, token_file: Path | None) -> None:
+    """Lift the running node's halt: its strategies may trade again."""
+    from nautilus_node.status import control_client
+
+    click.echo(control_client.resume(url, control_client.read_token(token_file)))
 
 
 # --- catalog ------------------------------------------------------------------------------------------------

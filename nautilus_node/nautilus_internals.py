@@ -23,6 +23,8 @@ from nautilus_trader.adapters.interactive_brokers.client import InteractiveBroke
 from nautilus_trader.adapters.interactive_brokers.providers import InteractiveBrokersInstrumentProvider
 from nautilus_trader.analysis.analyzer import PortfolioAnalyzer
 from nautilus_trader.common.component import MessageBus
+from nautilus_trader.model.orders import Order
+from nautilus_trader.risk.engine import RiskEngine
 from nautilus_trader.system.kernel import NautilusKernel
 
 # Every internal used below, checked by the test and kept in step with the code.
@@ -32,6 +34,8 @@ IB_CLIENT_ATTRIBUTES = ("_host", "_port", "_configured_client_id", "_eclient", "
 IB_PROCESS_ERROR_KEYWORDS = ("req_id", "error_code", "error_string")
 ECLIENT_MEMBERS = ("isConnected", "serverVersion", "connTime")
 KERNEL_SHUTDOWN_TOPIC = "commands.system.shutdown"  # the kernel subscribes its own handler here
+RISK_ENGINE_ENDPOINT = "RiskEngine.execute"  # where strategies' order managers send their trading commands
+RISK_ENGINE_DENY = "_deny_order"  # the risk engine's own denial: an OrderDenied event with the reason
 ANALYZER_RETURNS_ATTRIBUTES = ("_portfolio_returns", "_returns")  # what the tearsheet's returns are read from
 ANALYZER_DAILY_RETURNS = (
     "PortfolioAnalyzer._calculate_portfolio_returns builds daily returns as balance.resample('D').last()"
@@ -141,6 +145,24 @@ def find_kernel(msgbus: MessageBus) -> NautilusKernel | None:
         if isinstance(owner, NautilusKernel):
             return owner
     return None
+
+
+def gate_risk_engine(msgbus: MessageBus, engine: RiskEngine, gate: Callable[[Any], None]) -> Callable[[], None]:
+    """Send every trading command to `gate` before the risk engine (the gate passes it on to `engine.execute`
+    or denies it); returns the function that gives the endpoint back to the engine."""
+    msgbus.deregister(RISK_ENGINE_ENDPOINT, engine.execute)
+    msgbus.register(RISK_ENGINE_ENDPOINT, gate)
+
+    def ungate() -> None:
+        msgbus.deregister(RISK_ENGINE_ENDPOINT, gate)
+        msgbus.register(RISK_ENGINE_ENDPOINT, engine.execute)
+
+    return ungate
+
+
+def deny_order(engine: RiskEngine, order: Order, reason: str) -> None:
+    """Deny `order` as the risk engine does: an `OrderDenied` event naming `reason`."""
+    getattr(engine, RISK_ENGINE_DENY)(order, reason)
 
 
 def cached_ib_instrument_provider(client: InteractiveBrokersClient) -> InteractiveBrokersInstrumentProvider | None:

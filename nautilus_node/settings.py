@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -110,6 +111,50 @@ class ResilienceSettings(_Section):
     position_check_interval_secs: PositiveSeconds = 30.0
 
 
+RATE = r"^[1-9]\d*/\d{2}:\d{2}:\d{2}$"
+PATTERN_HINTS[RATE] = 'expected "COUNT/HH:MM:SS", e.g. "100/00:00:01"'
+PositiveAmount = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class RiskSettings(_Section):
+    """Limits (see docs/configuration.md): NautilusTrader's risk engine's rates and notional per order, and the
+    node's own maximum position per instrument, daily loss and open orders, with what a breach does."""
+
+    max_order_submit_rate: Annotated[str, msgspec.Meta(pattern=RATE)] = "100/00:00:01"
+    max_order_modify_rate: Annotated[str, msgspec.Meta(pattern=RATE)] = "100/00:00:01"
+    max_notional_per_order: dict[str, Annotated[int, msgspec.Meta(gt=0)]] = {}
+    max_position: dict[str, PositiveAmount] = {}
+    max_daily_loss: PositiveAmount | None = None
+    max_open_orders: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    on_breach: Literal["halt", "reduce", "flatten"] = "halt"
+    day_time_zone: str = "America/New_York"
+
+
+ALERT_URLS_ENV = "NAUTILUS_NODE_ALERT_URLS"
+ALERT_WEBHOOKS_ENV = "NAUTILUS_NODE_ALERT_WEBHOOKS"
+
+
+class AlertSettings(_Section):
+    """Where alerts go: apprise URLs (`urls`) and plain JSON webhooks, plus those in NAUTILUS_NODE_ALERT_URLS
+    and NAUTILUS_NODE_ALERT_WEBHOOKS (space-separated: keeps secrets out of the file); how they are paced."""
+
+    urls: list[str] = []
+    webhooks: list[str] = []
+    grace_secs: Annotated[float, msgspec.Meta(ge=0)] = 30.0
+    dedup_secs: Annotated[float, msgspec.Meta(ge=0)] = 300.0
+    rate_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 20
+    retries: Annotated[int, msgspec.Meta(ge=0, le=10)] = 3
+    timeout_secs: PositiveSeconds = 5.0
+
+
+def alert_destinations(alerts: AlertSettings, environ: Mapping[str, str] | None = None) -> tuple[list, list]:
+    """(apprise URLs, webhook URLs): the config file's and the environment's."""
+    environ = os.environ if environ is None else environ
+    urls = [*alerts.urls, *environ.get(ALERT_URLS_ENV, "").split()]
+    webhooks = [*alerts.webhooks, *environ.get(ALERT_WEBHOOKS_ENV, "").split()]
+    return urls, webhooks
+
+
 class RecordSettings(_Section):
     """The `[record]` table: record what the node receives and does into a session of a catalog (`run --record`
     turns it on). See docs/record-replay.md."""
@@ -168,6 +213,8 @@ class Settings(_Section):
     strategies: list[StrategySettings] = []
     status: StatusSettings = StatusSettings()
     resilience: ResilienceSettings = ResilienceSettings()
+    risk: RiskSettings = RiskSettings()
+    alerts: AlertSettings = AlertSettings()
     record: RecordSettings = RecordSettings()
     backtest: BacktestSection | None = None
 
@@ -203,9 +250,37 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
 def parse_settings(raw: dict[str, Any], source: str) -> Settings:
     """Validate an already-parsed config mapping; `source` names it in errors."""
     try:
-        return msgspec.convert(raw, Settings, strict=True)
+        settings = msgspec.convert(raw, Settings, strict=True)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {describe_validation_error(exc)}") from None
+    _check_risk(settings.risk, source)
+    _check_alerts(settings.alerts, source)
+    return settings
+
+
+def _check_alerts(alerts: AlertSettings, source: str) -> None:
+    """Each URL must be usable; the error names its position only (a URL may hold a token)."""
+    for i, url in enumerate(alerts.urls):
+        import apprise  # only with URLs to check: a large import
+
+        if not apprise.Apprise().add(url):
+            raise ConfigError(f"{source}: alerts.urls[{i}]: not a URL apprise knows (see apprise's list of services)")
+    for i, url in enumerate(alerts.webhooks):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{source}: alerts.webhooks[{i}]: expected an http:// or https:// URL")
+
+
+def _check_risk(risk: RiskSettings, source: str) -> None:
+    try:
+        ZoneInfo(risk.day_time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{source}: risk.day_time_zone: {risk.day_time_zone!r} is not a time zone (e.g. America/New_York)"
+        ) from None
+    for table in ("max_notional_per_order", "max_position"):
+        for key in getattr(risk, table):
+            if not re.fullmatch(r"[^.\s]+(?:\.[^.\s]+)*\.[^.\s]+", key):
+                raise ConfigError(f'{source}: risk.{table}: {key!r} is not an instrument id (e.g. "EUR/USD.IDEALPRO")')
 
 
 def describe_validation_error(exc: msgspec.ValidationError) -> str:

@@ -26,9 +26,12 @@ from nautilus_node.nautilus_internals import (
     IB_FACTORY_CACHES,
     IB_FACTORY_CLIENT_CLASS,
     IB_PROCESS_ERROR_KEYWORDS,
+    RISK_ENGINE_DENY,
+    RISK_ENGINE_ENDPOINT,
     cached_ib_client,
     cached_ib_instrument_provider,
     find_kernel,
+    gate_risk_engine,
     ib_api_session,
     ib_client_address,
 )
@@ -127,6 +130,24 @@ def test_the_ib_factories_still_look_the_client_class_up_as_a_module_attribute()
     assert isinstance(client_class, type) and issubclass(client_class, InteractiveBrokersClient), (
         f"{RELIED_ON} interactive_brokers.factories.{IB_FACTORY_CLIENT_CLASS}, the class the factories build"
     )
+
+
+def test_the_risk_engine_still_takes_commands_at_its_endpoint_and_denies_with_its_own_method() -> None:
+    from nautilus_trader.risk.engine import RiskEngine
+
+    assert callable(getattr(RiskEngine, RISK_ENGINE_DENY, None)), f"{RELIED_ON} RiskEngine.{RISK_ENGINE_DENY}"
+    engine = BacktestEngine()
+    try:
+        kernel = engine.kernel
+        assert RISK_ENGINE_ENDPOINT in kernel.msgbus.endpoints(), f"{RELIED_ON} the endpoint {RISK_ENGINE_ENDPOINT}"
+        seen: list[object] = []
+        ungate = gate_risk_engine(kernel.msgbus, kernel.risk_engine, seen.append)
+        kernel.msgbus.send(RISK_ENGINE_ENDPOINT, "a command")
+        assert seen == ["a command"]
+        ungate()
+        assert RISK_ENGINE_ENDPOINT in kernel.msgbus.endpoints()
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("name", ANALYZER_RETURNS_ATTRIBUTES)

@@ -22,7 +22,7 @@ from nautilus_trader.adapters.interactive_brokers.factories import (
     InteractiveBrokersLiveExecClientFactory,
 )
 from nautilus_trader.common.config import ImportableActorConfig, LoggingConfig
-from nautilus_trader.config import LiveDataEngineConfig, LiveExecEngineConfig, RoutingConfig
+from nautilus_trader.config import LiveDataEngineConfig, LiveExecEngineConfig, LiveRiskEngineConfig, RoutingConfig
 from nautilus_trader.live.config import TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import InstrumentId
@@ -30,7 +30,7 @@ from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.live import resilient_client
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
-from nautilus_node.settings import Settings
+from nautilus_node.settings import Settings, alert_destinations
 from nautilus_node.validation import importable_strategy
 
 
@@ -40,8 +40,10 @@ def startup_limit_secs(config: TradingNodeConfig) -> float:
 
 
 def status_actor_config(settings: Settings, startup_grace_secs: float) -> ImportableActorConfig:
-    """The status actor, configured from the `[status]` and `[gateway]` sections."""
-    status, gateway = settings.status, settings.gateway
+    """The status actor, configured from the `[status]`, `[gateway]`, `[risk]` and `[alerts]` sections (and the
+    alert URLs in the environment)."""
+    status, gateway, risk, alerts = settings.status, settings.gateway, settings.risk, settings.alerts
+    alert_urls, alert_webhooks = alert_destinations(alerts)
     return ImportableActorConfig(
         actor_path="nautilus_node.status.actor:StatusActor",
         config_path="nautilus_node.status.config:StatusActorConfig",
@@ -58,8 +60,30 @@ def status_actor_config(settings: Settings, startup_grace_secs: float) -> Import
             "gateway_port": gateway.port,
             "client_id": gateway.client_id,
             "account_id": gateway.account,
+            "max_position": dict(risk.max_position),
+            "max_daily_loss": risk.max_daily_loss,
+            "max_open_orders": risk.max_open_orders,
+            "on_breach": risk.on_breach,
+            "day_time_zone": risk.day_time_zone,
+            "alert_urls": alert_urls,
+            "alert_webhooks": alert_webhooks,
+            "alert_grace_secs": alerts.grace_secs,
+            "alert_dedup_secs": alerts.dedup_secs,
+            "alert_rate_per_minute": alerts.rate_per_minute,
+            "alert_retries": alerts.retries,
+            "alert_timeout_secs": alerts.timeout_secs,
             "on_stop": settings.node.on_stop,
         },
+    )
+
+
+def risk_engine_config(settings: Settings) -> LiveRiskEngineConfig:
+    """NautilusTrader's own limits from `[risk]`: order submit and modify rates, notional per order."""
+    risk = settings.risk
+    return LiveRiskEngineConfig(
+        max_order_submit_rate=risk.max_order_submit_rate,
+        max_order_modify_rate=risk.max_order_modify_rate,
+        max_notional_per_order=dict(risk.max_notional_per_order),
     )
 
 
@@ -137,6 +161,7 @@ def build_node_config(
         ),
         data_engine=LiveDataEngineConfig(),
         exec_engine=exec_engine_config(settings),
+        risk_engine=risk_engine_config(settings),
         data_clients={
             IB: InteractiveBrokersDataClientConfig(
                 **connection,

@@ -341,9 +341,19 @@ def recording(settings: Settings, source: str, echo: Echo) -> ImportableActorCon
 
 
 def _abandon(loop: asyncio.AbstractEventLoop | None) -> None:
-    """Release what an interrupted build left behind: pending connection tasks and the event loop."""
+    """Release what an interrupted build left behind: pending connection tasks, then the event loop.
+
+    The cancelled tasks are run to their end (for up to `DISCARD_WAIT_SECS`) before the loop closes. Left
+    suspended, their coroutines (NautilusTrader's IB client start-up awaiting the managed accounts) would be
+    closed later by the garbage collector in any order: an inner coroutine being closed while the outer one is
+    closed makes the outer raise "coroutine already executing", which the adapter logs as an unhandled start-up
+    exception with its traceback.
+    """
     if loop is None or loop.is_closed():
         return
-    for task in asyncio.all_tasks(loop):
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
         task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=DISCARD_WAIT_SECS))
     loop.close()

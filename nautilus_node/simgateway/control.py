@@ -46,6 +46,7 @@ ACTIONS: dict[str, Action] = {
     "stall_feed": Action((str,), 1),
     "resume_feed": Action((str,), 0),
     "set_price": Action((str, float), 2),
+    "external_fill": Action((str, str), 2),
     "reject_next_order": Action((str,), 0),
     "delay_responses": Action((float,), 1),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class FaultTarget(Protocol):
         """Whether ``name`` (local symbol, symbol or conId) names a contract; safe from any thread."""
 
     def set_price(self, name: str, price: float) -> None: ...
+
+    def external_fill(self, name: str, quantity: Decimal) -> None: ...
 
     def deliver_held_reports(self) -> None: ...
 
@@ -184,6 +187,20 @@ class FaultController:
         if not self._server.knows(name):
             raise ValueError(f"no contract named {name!r}")
         self._server.call_soon(self._server.set_price, name, float(price))
+
+    def external_fill(self, name: str, quantity: str) -> None:
+        """A market order for contract ``name`` fills for another client of the account (as one placed in TWS):
+        the position moves, every client subscribed to positions is told, no order report reaches the node.
+        ``quantity`` is signed: positive buys, negative sells."""
+        try:
+            amount = Decimal(str(quantity))
+        except InvalidOperation:
+            raise ValueError(f"quantity must be a number, got {quantity!r}") from None
+        if amount == 0 or not amount.is_finite():
+            raise ValueError(f"quantity must be a non-zero number, got {quantity!r}")
+        if not self._server.knows(name):
+            raise ValueError(f"no contract named {name!r}")
+        self._server.call_soon(self._server.external_fill, name, amount)
 
     def reject_next_order(self, reason: str = "Simulated rejection") -> None:
         """The next placeOrder (from any client) is refused with error 201 and this reason."""

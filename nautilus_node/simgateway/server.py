@@ -7,9 +7,10 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
-from nautilus_node.simgateway.broker import Broker, Event, Fill
+from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderRequest
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 from nautilus_node.simgateway.faults import FARM_MESSAGES, SEC_DEF_OK, FaultController, subscription_error_text
 from nautilus_node.simgateway.handlers import account, market_data, orders
@@ -20,6 +21,7 @@ from nautilus_node.simgateway.session import Session
 from nautilus_node.simgateway.state import GatewayState
 from nautilus_node.simgateway.versions import MAX_VERSION
 
+EXTERNAL_CLIENT_ID = 999_999  # "another client" of the account (TWS, a second program): its fills are not the node's
 log = logging.getLogger(__name__)
 
 
@@ -191,6 +193,21 @@ class GatewayServer:
         if gw.feed_alive(spec):
             for session in list(self.sessions):
                 session.send(market_data.on_market(session.state, spec, quote, None))
+
+    def external_fill(self, name: str, quantity: Decimal) -> None:
+        """A market order of ``quantity`` (signed) fills for another client of the account."""
+        spec = self._spec(name)
+        if spec is None:
+            return
+        gw = self.state
+        now = gw.clock()
+        action = "BUY" if quantity > 0 else "SELL"
+        request = OrderRequest(gw.broker.next_valid_id(), EXTERNAL_CLIENT_ID, spec, action, abs(quantity), "MKT")
+        gw.activate(spec)
+        log.info(
+            "fault: %s %s %s filled for client id %d", action, abs(quantity), spec.local_symbol, EXTERNAL_CLIENT_ID
+        )
+        self.route(gw.broker.place(request, gw.market.quote(spec, now), now))
 
     def deliver_held_reports(self) -> None:
         """Send each connected client the order reports held for it; those of a client id no session holds now

@@ -5,7 +5,8 @@ start-up never completes (no gateway, failed reconciliation) still serves its st
 so. It finds its node's kernel through the one message-bus subscription the kernel makes for itself
 (`commands.system.shutdown`) and reads the trader, engines and portfolio from it, read-only. Per-event work
 is O(1) (a feed counter, a fill appended to a bounded deque); the snapshot is rebuilt on a timer (the node's
-event loop when live, the actor's clock in a backtest) and written atomically.
+event loop when live, the actor's clock in a backtest) and written atomically. It hosts the operator's controls
+(`operator_controls`: kill switch, risk limits, alerts, IB's view of the positions).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from nautilus_node.status import views
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartRecorder
 from nautilus_node.status.config import StatusActorConfig
-from nautilus_node.status.control import ControlToken, OrderDesk
+from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
 from nautilus_node.status.feeds import FeedMonitor
 from nautilus_node.status.gateway import GatewayMonitor
 from nautilus_node.status.health import assess
 from nautilus_node.status.latency import LatencyRecorder
 from nautilus_node.status.manual_orders import ManualOrders
+from nautilus_node.status.operator_controls import OperatorControls
 from nautilus_node.status.resilience import resilience_view, unhealthy_subscriptions
 from nautilus_node.status.server import StatusServer
 from nautilus_node.status.snapshot import ExpectedWindow, Fill, Health, Node, NodeState, Snapshot, Strategy, iso
@@ -60,6 +62,7 @@ class StatusActor(Actor):
         self._gateway: GatewayMonitor | None = None
         self._server: StatusServer | None = None
         self._kernel: NautilusKernel | None = None
+        self._controls: OperatorControls | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._registered_ns = 0
@@ -75,6 +78,7 @@ class StatusActor(Actor):
         config = self._status_config
         self._registered_ns = clock.timestamp_ns()
         self._kernel = find_kernel(msgbus)
+        self._controls = OperatorControls(config, self._kernel, msgbus, clock, self.log)
         market = MarketClock(cache, config.market_hours)
         self._feeds = FeedMonitor(msgbus, config.stale_after_secs, config.required_feeds, market.state)
         self._gateway = GatewayMonitor(config.gateway_host, config.gateway_port, config.client_id, clock.timestamp_ns)
@@ -87,7 +91,8 @@ class StatusActor(Actor):
             if config.snapshot_path is not None:
                 token.write_beside(Path(config.snapshot_path))
             desk = OrderDesk(self._loop, self._manual_orders)
-            self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk)
+            trading = TradingDesk(self._loop, self._controls.kill_switch)
+            self._server = StatusServer(self.board, config.http_host, config.http_port, token, desk, trading)
             self._server.start()
         if self._loop is not None:
             self._timer = self._loop.call_soon(self._tick_live)
@@ -121,6 +126,8 @@ class StatusActor(Actor):
                 self._server.token.remove_beside(Path(self._status_config.snapshot_path))
         if self._gateway is not None:
             self._gateway.detach()
+        if self._controls is not None:
+            self._controls.close()
         if self._feeds is not None:  # registered
             self._feeds.close()
             self.msgbus.unsubscribe(topic="events.order.*", handler=self._on_order_event)
@@ -134,6 +141,11 @@ class StatusActor(Actor):
     def page_url(self) -> str | None:
         """The status page's address with the control token, once the server started."""
         return self._server.page_url if self._server is not None else None
+
+    @property
+    def controls(self) -> OperatorControls | None:
+        """The kill switch, limits, alerts and broker view, once registered."""
+        return self._controls
 
     @property
     def stream_count(self) -> int:
@@ -153,6 +165,8 @@ class StatusActor(Actor):
         if self._latency is None:
             self._latency = LatencyRecorder(self.cache)  # with the first order event: none for a node that never trades
         self._latency.on_event(event)
+        if self._controls is not None:
+            self._controls.on_order_event(kind, event)
         if type(event) is OrderFilled:
             self._fills.append(views.fill(event))
             self._charts.on_fill(event)
@@ -172,6 +186,8 @@ class StatusActor(Actor):
     def refresh(self) -> Snapshot:
         """Rebuild the snapshot now, publish it to the HTTP surface and write the file."""
         snapshot = self.build_snapshot()
+        if self._controls is not None and not self._closed:
+            self._controls.on_snapshot(snapshot)
         assert self._feeds is not None
         update = self._charts.update(
             self.clock.timestamp_ns(),
@@ -204,6 +220,9 @@ class StatusActor(Actor):
         self._feeds.discover(now_ns)
         feeds = self._feeds.views(now_ns, self._gateway.farm_outage("md"), self._gateway.farm_outage("hmds"))
         node_state = self._node_state(now_ns)
+        controls = self._controls
+        assert controls is not None
+        controls.watch_broker(self._gateway.client, node_state == "running", self.cache.accounts())
         node = Node(
             trader_id=str(self.trader_id),
             state=node_state,
@@ -239,6 +258,10 @@ class StatusActor(Actor):
             order_events=dict(self._order_events),
             expected_windows=[_expected(w) for w in windows],
             latency=self._latency.view(now_ns) if self._latency is not None else None,
+            trading=controls.trading(),
+            limits=controls.limit_uses(),
+            alerts=controls.alerting(),
+            broker_positions=controls.broker_positions(),
         )
 
     def _node_state(self, now_ns: int) -> NodeState:

@@ -13,7 +13,7 @@ from nautilus_node.errors import InputError, UserError
 from nautilus_node.settings import StatusSettings
 from nautilus_node.status.health import current_health
 from nautilus_node.status.resilience import resilience_lines
-from nautilus_node.status.snapshot import Snapshot, decode, money
+from nautilus_node.status.snapshot import BrokerPosition, Snapshot, decode, money
 
 REQUEST_TIMEOUT_SECS = 3.0
 
@@ -80,6 +80,7 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
         f"{'HEALTHY' if healthy else 'UNHEALTHY'}  node {n.trader_id} {n.state}, up {n.uptime_secs:.0f} s "
         f"(snapshot {s.generated_at}, market {'open' if n.market_open else 'closed'})",
         *([] if healthy else health_lines[1:]),
+        *_trading_lines(s),
         "",
         f"gateway   {f'{g.host}:{g.port} client {g.client_id}' if g.host is not None else '(no IB client found)'}: "
         f"{g.state} since {g.since}" + (f", server version {g.server_version}" if g.server_version is not None else ""),
@@ -108,8 +109,14 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     lines.append(f"positions {len(s.positions) or 'none'}")
     lines += [
         f"          {p.instrument_id} {p.side} {p.quantity} @ {p.avg_px_open}, "
-        f"unrealized {money(p.unrealized_pnl, p.pnl_currency)}"
+        f"unrealized {money(p.unrealized_pnl, p.pnl_currency)} ({p.strategy_id})"
         for p in s.positions
+    ]
+    lines += [_broker_line(b) for b in s.broker_positions]
+    lines += [
+        f"limit     {u.name}{f' {u.instrument_id}' if u.instrument_id else ''}: {u.used:g} of {u.limit:g} "
+        f"({u.percent:g} %)" + (" BREACHED" if u.breached else "")
+        for u in s.limits
     ]
     lines.append(f"orders    {len(s.orders) or 'none'} open")
     lines += [
@@ -131,6 +138,20 @@ def render(snapshot: Snapshot, now_secs: float) -> str:
     ]
     lines += [f"warning   {w}" for w in s.warnings]
     return "\n".join(lines)
+
+
+def _broker_line(b: BrokerPosition) -> str:
+    held = ", ".join(f"{name} {quantity:g}" for name, quantity in b.strategies.items()) or "none"
+    broker = f"{b.broker:g}" if b.broker is not None else "not reported"
+    mismatch = f" MISMATCH since {b.since}" if b.mismatch else ""
+    return f"broker    {b.instrument_id}: IB {broker}, strategies {b.node:g} ({held}){mismatch}"
+
+
+def _trading_lines(snapshot: Snapshot) -> list[str]:
+    t = snapshot.trading
+    if t is None or t.state == "ACTIVE":
+        return []
+    return [f"TRADING {t.state} since {t.since} by {t.by} ({t.reason}): `nautilus-node resume` lifts it"]
 
 
 def describe(url: str | None, file: Path | None) -> str:

@@ -20,7 +20,10 @@ class StatusActorConfig(ActorConfig, frozen=True):
     region whose scheduled resets IB publishes for the account ("north_america", "europe", "asia"). startup_grace_secs:
     after this long without the trader starting, strategies count as never started. interval_secs: how often
     the snapshot is rebuilt. max_fills: how many recent fills are kept. on_stop: what stopping the node does
-    with the manual desk's orders (`[node] on_stop`), shown on the page.
+    with the manual desk's orders (`[node] on_stop`), shown on the page. max_position (instrument id →
+    quantity), max_daily_loss, max_open_orders, on_breach ("halt", "reduce", "flatten") and day_time_zone: the
+    node's own limits (`nautilus_node.status.limits`). alert_urls (apprise), alert_webhooks (plain JSON) and the
+    alert_* pacing: where alerts go (`nautilus_node.status.alerts`).
     """
 
     http_host: str = "127.0.0.1"
@@ -37,4 +40,16 @@ class StatusActorConfig(ActorConfig, frozen=True):
     startup_grace_secs: PositiveFloat = 120.0
     interval_secs: PositiveFloat = 1.0
     max_fills: int = 20
+    max_position: dict[str, float] = {}
+    max_daily_loss: PositiveFloat | None = None
+    max_open_orders: int | None = None
+    on_breach: str = "halt"
+    day_time_zone: str = "America/New_York"
+    alert_urls: tuple[str, ...] = ()
+    alert_webhooks: tuple[str, ...] = ()
+    alert_grace_secs: float = 30.0
+    alert_dedup_secs: float = 300.0
+    alert_rate_per_minute: int = 20
+    alert_retries: int = 3
+    alert_timeout_secs: PositiveFloat = 5.0
     on_stop: str = "cancel"

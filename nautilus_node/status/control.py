@@ -1,5 +1,5 @@
-"""The control API's two guards: a bearer token random per start, and a desk that hands each request over to
-the node's event loop (where `ManualOrders` acts) and waits for its answer."""
+"""The control API's guards: a bearer token random per start, and desks that hand each request over to the
+node's event loop (where `ManualOrders` and the kill switch act) and wait for its answer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from nautilus_node.status.kill_switch import HaltOutcome, HaltState, KillSwitch
 from nautilus_node.status.manual_orders import ManualOrders, OrderRefused, OrderRequest
 
 TOKEN_FILE = "control.token"
@@ -77,19 +78,44 @@ class OrderDesk:
                 raise OrderRefused(503, "this node runs no manual order desk (ManualOrders)")
             return action(desk)
 
-        loop = self._loop
-        if loop is None or loop.is_closed() or not loop.is_running():
-            return run()
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        return await on_node_loop(self._loop, run)
 
-        def on_node_loop() -> None:
-            try:
-                future.set_result(run())
-            except BaseException as exc:
-                future.set_exception(exc)
 
-        loop.call_soon_threadsafe(on_node_loop)
+class TradingDesk:
+    """Runs the kill switch's halt and resume on the node's event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None, switch: KillSwitch | None) -> None:
+        self._loop = loop
+        self._switch = switch
+
+    async def halt(self, by: str, flatten: bool, state: HaltState) -> HaltOutcome:
+        switch = self._require()
+        return await on_node_loop(self._loop, lambda: switch.halt(by, "kill switch", flatten=flatten, state=state))
+
+    async def resume(self) -> bool:
+        switch = self._require()
+        return await on_node_loop(self._loop, switch.resume)
+
+    def _require(self) -> KillSwitch:
+        if self._switch is None:
+            raise OrderRefused(503, "this node has no kill switch (its kernel was not found)")
+        return self._switch
+
+
+async def on_node_loop[R](loop: asyncio.AbstractEventLoop | None, run: Callable[[], R]) -> R:
+    """`run()` on the node's loop (inline when it has none running), its answer awaited here."""
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return run()
+    future: concurrent.futures.Future[R] = concurrent.futures.Future()
+
+    def on_node() -> None:
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), NODE_ANSWER_SECS)
-        except TimeoutError:
-            raise OrderRefused(504, f"the node did not answer within {NODE_ANSWER_SECS:g} s") from None
+            future.set_result(run())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    loop.call_soon_threadsafe(on_node)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), NODE_ANSWER_SECS)
+    except TimeoutError:
+        raise OrderRefused(504, f"the node did not answer within {NODE_ANSWER_SECS:g} s") from None

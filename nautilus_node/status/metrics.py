@@ -41,6 +41,45 @@ class SnapshotCollector(Collector):
         )
         yield _gauge("healthy", "1 when the node is healthy (as /healthz)", s.health.healthy)
         yield _gauge("uptime_seconds", "Seconds since the node started", s.node.uptime_secs)
+        if s.trading is not None:
+            state = GaugeMetricFamily(
+                f"{PREFIX}_trading_state",
+                "1 for the risk engine's current trading state (ACTIVE, REDUCING, HALTED)",
+                labels=["state"],
+            )
+            for name in ("ACTIVE", "REDUCING", "HALTED"):
+                state.add_metric([name], s.trading.state == name)
+            yield state
+            yield _gauge("trading_halted", "1 while trading is halted or reducing", s.trading.state != "ACTIVE")
+        if s.limits:
+            use = GaugeMetricFamily(
+                f"{PREFIX}_limit_used_ratio",
+                "Share of each risk limit in use (1 = at the limit)",
+                labels=["limit", "instrument"],
+            )
+            for limit in s.limits:
+                use.add_metric([limit.name, limit.instrument_id or ""], limit.percent / 100)
+            yield use
+        if s.alerts is not None:
+            yield _counter("alerts_raised", "Alerts raised since start (before dedup and rate limit)", s.alerts.raised)
+            yield _counter("alerts_suppressed", "Alerts suppressed as duplicates or over the rate", s.alerts.suppressed)
+            delivered = CounterMetricFamily(
+                f"{PREFIX}_alerts_delivered", "Alerts by destination and outcome", labels=["destination", "outcome"]
+            )
+            for destination in s.alerts.destinations:
+                delivered.add_metric([destination.name, "sent"], destination.sent)
+                delivered.add_metric([destination.name, "failed"], destination.failed)
+                delivered.add_metric([destination.name, "dropped"], destination.dropped)
+            yield delivered
+        if s.broker_positions:
+            mismatch = GaugeMetricFamily(
+                f"{PREFIX}_position_mismatch",
+                "1 while IB's position differs from the strategies'",
+                labels=["instrument"],
+            )
+            for row in s.broker_positions:
+                mismatch.add_metric([row.instrument_id], row.mismatch)
+            yield mismatch
         yield _gauge("gateway_connected", "1 while the IB Gateway connection is up", s.gateway.state == "connected")
         resilience = s.resilience
         # The resilient IB client counts every reconnection; the snapshot's own count sees those it polled.

@@ -4,7 +4,8 @@ Listening on a loopback address, it answers only requests addressed to it by a l
 localhost, 127.0.0.1 or [::1]), so a web page elsewhere cannot reach it through DNS rebinding. Read-only and
 open locally: `/` (the page), `/static/…`, `/status`, `/healthz`, `/metrics`, `/api/history` and
 `/events` (Server-Sent Events: each snapshot and its new chart points as the node publishes them). Acting needs
-the bearer token: `POST /api/orders`, `DELETE /api/orders/{client_order_id}`. The node's loop only hands each
+the bearer token: `POST /api/orders`, `DELETE /api/orders/{client_order_id}`, and the kill switch's
+`POST /api/halt` (body `{"flatten": true|false}`) and `POST /api/resume`. The node's loop only hands each
 published snapshot over (`call_soon_threadsafe`); encoding for and writing to pages happens here.
 """
 
@@ -27,8 +28,9 @@ from nautilus_node.status import metrics
 from nautilus_node.status.board import StatusBoard
 from nautilus_node.status.charts import ChartHistory, ChartUpdate
 from nautilus_node.status.charts import encode as encode_chart
-from nautilus_node.status.control import ControlToken, OrderDesk
+from nautilus_node.status.control import ControlToken, OrderDesk, TradingDesk
 from nautilus_node.status.health import current_health
+from nautilus_node.status.kill_switch import HaltState
 from nautilus_node.status.manual_orders import OrderRefused, OrderRequest
 
 STATIC = Path(__file__).parent / "static"
@@ -37,6 +39,14 @@ NOT_READY = {"healthy": False, "reasons": ["no status snapshot yet: the node is 
 CLIENT_QUEUE = 16  # updates a slow page may fall behind before the oldest are dropped
 HEARTBEAT_SECS = 15.0
 MAX_REQUEST_BYTES = 16_384
+
+
+class HaltRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The kill switch: close every position too when `flatten`; `REDUCING` lets closing orders through."""
+
+    flatten: bool = False
+    state: HaltState = "HALTED"
+    by: str = msgspec.field(default="api")
 
 
 class _Stream:
@@ -65,6 +75,7 @@ class StatusServer:
         port: int,
         token: ControlToken | None = None,
         desk: OrderDesk | None = None,
+        trading: TradingDesk | None = None,
     ) -> None:
         try:
             self._socket = socket.create_server((host, port))
@@ -75,6 +86,7 @@ class StatusServer:
         self._board = board
         self.token = token or ControlToken()
         self._desk = desk
+        self._trading = trading
         self._log = Logger("StatusServer")
         self._history = ChartHistory()
         self._streams: set[_Stream] = set()
@@ -139,6 +151,8 @@ class StatusServer:
                 web.get("/api/history", self._chart_history),
                 web.post("/api/orders", self._submit),
                 web.delete("/api/orders/{client_order_id}", self._cancel),
+                web.post("/api/halt", self._halt),
+                web.post("/api/resume", self._resume),
                 web.static("/static", STATIC),
             ],
         )
@@ -261,6 +275,44 @@ class StatusServer:
         except OrderRefused as exc:
             return self._refused(exc.status, str(exc))
         return _json(202, {"client_order_id": client_order_id, "cancel": "requested"})
+
+    async def _halt(self, request: web.Request) -> web.Response:
+        refused = self._refuse_without_token(request, "halt")
+        if refused is not None:
+            return refused
+        try:
+            body = await request.read()
+            halt = msgspec.json.decode(body, type=HaltRequest) if body.strip() else HaltRequest()
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, f"request body larger than {MAX_REQUEST_BYTES} bytes")
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return self._refused(400, f"bad halt request: {exc}")
+        if self._trading is None:
+            return self._refused(503, "this node has no kill switch")
+        by = f"{halt.by[:40]} {request.remote}"
+        try:
+            outcome = await self._trading.halt(by, flatten=halt.flatten, state=halt.state)
+        except OrderRefused as exc:
+            return self._refused(exc.status, str(exc))
+        self._log.warning(
+            f"control ({by}): {outcome.halt.state}, {outcome.cancelled_orders} orders cancelled, "
+            f"{outcome.closing_positions} positions closing"
+        )
+        return _json(202, msgspec.to_builtins(outcome))
+
+    async def _resume(self, request: web.Request) -> web.Response:
+        refused = self._refuse_without_token(request, "resume")
+        if refused is not None:
+            return refused
+        if self._trading is None:
+            return self._refused(503, "this node has no kill switch")
+        try:
+            lifted = await self._trading.resume()
+        except OrderRefused as exc:
+            return self._refused(exc.status, str(exc))
+        was = "a halt was" if lifted else "no halt was"
+        self._log.warning(f"control (api {request.remote}): trading resumed ({was} in force)")
+        return _json(200, {"trading_state": "ACTIVE", "lifted": lifted})
 
     def _refused(self, status: int, message: str) -> web.Response:
         self._log.warning(f"control: refused ({status}): {message}")

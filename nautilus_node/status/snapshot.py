@@ -236,6 +236,69 @@ class Node(_Record, kw_only=True):
     on_stop: str = "cancel"  # `[node] on_stop`: what stopping does with the manual desk's orders and positions
 
 
+class Trading(_Record, kw_only=True):
+    """NautilusTrader's risk engine trading state, and the halt that set it (who or what, why, when)."""
+
+    state: Literal["ACTIVE", "REDUCING", "HALTED"]
+    by: str | None = None
+    reason: str | None = None
+    since: str | None = None
+    flatten: bool = False
+
+
+class LimitUse(_Record, kw_only=True):
+    """One of the node's risk limits and how much of it is used now."""
+
+    name: str  # max_position, max_daily_loss, max_open_orders
+    instrument_id: str | None = None
+    limit: float
+    used: float
+    percent: float
+    breached: bool
+
+
+AlertKind = Literal["alert", "recovered"]
+
+
+class AlertRecord(_Record, kw_only=True):
+    """A recent alert and what became of it: queued for every destination, or suppressed (a duplicate within
+    the dedup window, or over the rate)."""
+
+    key: str
+    kind: AlertKind
+    title: str
+    message: str
+    at: str
+    outcome: Literal["queued", "suppressed"]
+
+
+class AlertDestination(_Record, kw_only=True):
+    """An alert destination, named by kind and position (its URL may hold a secret: never shown)."""
+
+    name: str
+    sent: int
+    failed: int
+    dropped: int
+
+
+class Alerting(_Record, kw_only=True):
+    destinations: list[AlertDestination]
+    raised: int
+    suppressed: int
+    recent: list[AlertRecord]
+
+
+class BrokerPosition(_Record, kw_only=True):
+    """One instrument's position as IB reports it beside the strategies' (each by name, and their sum)."""
+
+    instrument_id: str  # or "conId N (SYMBOL)" for a contract the node has not loaded
+    broker: float | None  # None: IB has not reported this instrument
+    node: float  # the strategies' positions summed (signed)
+    strategies: dict[str, float]  # signed, by strategy id; "EXTERNAL": NautilusTrader's reconciled positions
+    mismatch: bool
+    since: str | None = None  # when the two began to differ, once a mismatch
+
+
 class Health(_Record, kw_only=True):
     healthy: bool
     reasons: list[str]
@@ -264,6 +327,10 @@ class Snapshot(_Record, kw_only=True):
     order_events: dict[str, int] = {}  # order events seen since start, by kind (accepted, filled, ...)
     expected_windows: list[ExpectedWindow] = []  # IB's scheduled resets now and in the next day
     latency: Latency | None = None  # order latency and quote age at decision over the last hour
+    trading: Trading | None = None  # None: the node's kernel was not found
+    limits: list[LimitUse] = []
+    alerts: Alerting | None = None  # None: no alert destination configured
+    broker_positions: list[BrokerPosition] = []
 
 
 _encoder = msgspec.json.Encoder()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -75,10 +76,13 @@ def run_node(
     orders: int,
     timeout: float,
     inline_reader: bool = True,
+    alerts: dict | None = None,
+    while_running: Callable[[TradingNode], Callable[[], None]] | None = None,
 ) -> None:
     """Run a node against `port` until its strategy has sent `orders` orders: with the status actor and the
     resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node);
-    `inline_reader` False runs the resilient client on NautilusTrader's own reader."""
+    `inline_reader` False runs the resilient client on NautilusTrader's own reader. `alerts`: its `[alerts]`
+    section; `while_running(node)` starts load beside the node and returns what stops it."""
     settings = parse_settings(
         {
             "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
@@ -92,6 +96,7 @@ def run_node(
                 "market_hours": "always",
             },
             "resilience": {"enabled": resilience, "inline_reader": inline_reader},
+            "alerts": alerts or {},
         },
         source="benchmark",
     )
@@ -110,11 +115,14 @@ def run_node(
     node.build()
     thread = threading.Thread(target=node.run, daemon=True)
     thread.start()
+    stop_load = while_running(node) if while_running is not None else None
     try:
         if not strategy.done.wait(timeout):
             raise AssertionError(f"node sent {strategy.sent} of {orders} orders in {timeout} s")
         time.sleep(0.5)
     finally:
+        if stop_load is not None:
+            stop_load()
         node.get_event_loop().call_soon_threadsafe(node.stop)
         thread.join(30)
         dispose_node(node)

@@ -130,3 +130,64 @@ def test_feeds_are_judged_by_their_instruments_own_hours_unless_a_node_overrides
     path.write_text("[gateway]\naccount = 'DU1'\n[status]\nmarket_hours = 'always'\nib_region = 'europe'\n")
     [status] = build_node_config(load_settings(path, environ={})).actors
     assert (status.config["market_hours"], status.config["ib_region"]) == ("always", "europe")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[risk]\nmax_order_submit_rate = '100/s'\n", 'c.toml: risk.max_order_submit_rate: expected "COUNT/HH:MM:SS"'),
+        ("[risk]\nmax_daily_loss = -5\n", "c.toml: risk.max_daily_loss: expected `float` > 0.0"),
+        ("[risk]\non_breach = 'panic'\n", "c.toml: risk.on_breach: invalid enum value 'panic'"),
+        ("[risk]\nday_time_zone = 'Mars/Olympus'\n", "c.toml: risk.day_time_zone: 'Mars/Olympus' is not a time zone"),
+        ("[risk.max_position]\nEURUSD = 1000\n", "c.toml: risk.max_position: 'EURUSD' is not an instrument id"),
+        ("[risk]\nmax_open_orders = 0\n", "c.toml: risk.max_open_orders: expected `int` >= 1"),
+    ],
+)
+def test_bad_risk_limits_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_risk_limits_reach_the_risk_engine_and_the_status_actor(tmp_path: Path) -> None:
+    from nautilus_node.live.node import build_node_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[risk]\nmax_order_submit_rate = '20/00:00:01'\nmax_daily_loss = 500\nmax_open_orders = 8\n"
+        "on_breach = 'flatten'\n[risk.max_notional_per_order]\n'EUR/USD.IDEALPRO' = 1000000\n"
+        "[risk.max_position]\n'EUR/USD.IDEALPRO' = 50000\n"
+    )
+    config = build_node_config(load_settings(path, environ={}))
+    assert config.risk_engine.max_order_submit_rate == "20/00:00:01"
+    assert config.risk_engine.max_notional_per_order == {"EUR/USD.IDEALPRO": 1_000_000}
+    [status] = config.actors
+    assert status.config["max_position"] == {"EUR/USD.IDEALPRO": 50_000.0}
+    assert (status.config["max_daily_loss"], status.config["max_open_orders"]) == (500.0, 8)
+    assert status.config["on_breach"] == "flatten"
+
+
+def test_an_unknown_alert_url_names_its_position_and_never_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[alerts]\nurls = ['json://127.0.0.1:9/', 'nosuch://the-secret@host']\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    assert str(error.value) == f"{path}: alerts.urls[1]: not a URL apprise knows (see apprise's list of services)"
+    path.write_text("[alerts]\nwebhooks = ['ftp://host/x']\n")
+    with pytest.raises(ConfigError, match=r"alerts.webhooks\[0\]: expected an http:// or https:// URL$"):
+        load_settings(path, environ={})
+
+
+def test_alert_urls_in_the_environment_join_the_config_files(tmp_path: Path) -> None:
+    from nautilus_node.settings import alert_destinations
+
+    path = tmp_path / "c.toml"
+    path.write_text("[alerts]\nurls = ['json://127.0.0.1:9/']\nwebhooks = ['http://127.0.0.1:9/a']\n")
+    settings = load_settings(path, environ={})
+    environ = {"NAUTILUS_NODE_ALERT_URLS": "ntfy://topic  tgram://bot/chat", "NAUTILUS_NODE_ALERT_WEBHOOKS": ""}
+    urls, webhooks = alert_destinations(settings.alerts, environ)
+    assert urls == ["json://127.0.0.1:9/", "ntfy://topic", "tgram://bot/chat"]
+    assert webhooks == ["http://127.0.0.1:9/a"]

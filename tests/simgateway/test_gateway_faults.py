@@ -198,3 +198,19 @@ def test_client_vanishing_mid_message_leaves_server_serving(gateway: SimulatedGa
     ib.client.reqCurrentTime()
     ib.wait_for("currentTime")
     assert gateway.connected_clients == 1
+
+
+def test_external_fill_moves_the_position_for_subscribers_with_no_order_report_to_them() -> None:
+    with SimulatedGateway(port=0, control_port=0) as gw:
+        app = IBApp().connect(gw.port, 3)
+        app.client.reqPositions()
+        app.wait_for("positionEnd")
+        assert send_control(gw.control_port, "external-fill", ["EUR.USD", "-2500"]) == {"ok": True}
+        [(_, contract, quantity, _)] = app.wait_for("position", lambda a: a[2] != 0)
+        assert (contract.localSymbol, quantity) == ("EUR.USD", Decimal(-2500))
+        assert app.of("orderStatus") == [] and app.of("execDetails") == []  # another client's order
+        assert [p.quantity for p in gw.broker.positions()] == [Decimal(-2500)]
+        bad = send_control(gw.control_port, "external-fill", ["EUR.USD", "lots"])
+        assert bad["ok"] is False and "quantity must be a number" in bad["error"]
+        assert send_control(gw.control_port, "external-fill", ["NOPE", "1"])["ok"] is False
+        app.disconnect()

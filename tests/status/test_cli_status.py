@@ -133,6 +133,36 @@ def test_the_fills_line_lists_as_many_fills_as_it_counts():
     assert [line.split()[0] for line in lines[start + 1 : start + 8]] == [f.at for f in fills]
 
 
+def test_the_text_names_each_positions_strategy_the_halt_the_broker_view_and_the_limits():
+    from nautilus_node.status.snapshot import BrokerPosition, LimitUse, Trading
+
+    snapshot = sample_snapshot(
+        trading=Trading(state="HALTED", by="cli 127.0.0.1", reason="kill switch", since="2026-11-25T12:59:00.000Z"),
+        broker_positions=[
+            BrokerPosition(
+                instrument_id="EUR/USD.IDEALPRO",
+                broker=6000.0,
+                node=20000.0,
+                strategies={"EMACross-000": 20000.0},
+                mismatch=True,
+                since="2026-11-25T12:58:00.000Z",
+            )
+        ],
+        limits=[LimitUse(name="max_daily_loss", limit=200.0, used=80.0, percent=40.0, breached=False)],
+    )
+    lines = render(snapshot, time.time()).splitlines()
+    assert (
+        "TRADING HALTED since 2026-11-25T12:59:00.000Z by cli 127.0.0.1 (kill switch): `nautilus-node resume` lifts it"
+        in lines
+    )
+    assert any(
+        line.strip().startswith("EUR/USD.IDEALPRO LONG 20000") and line.endswith("(EMACross-000)") for line in lines
+    )
+    broker = "broker    EUR/USD.IDEALPRO: IB 6000, strategies 20000 (EMACross-000 20000)"
+    assert f"{broker} MISMATCH since 2026-11-25T12:58:00.000Z" in lines
+    assert "limit     max_daily_loss: 80 of 200 (40 %)" in lines
+
+
 def test_status_reads_the_nodes_address_from_the_config_and_its_environment_overrides(served, tmp_path: Path):
     board, url = served
     board.publish(_fresh())

@@ -330,6 +330,42 @@ function cancelButton(order) {
   return button;
 }
 
+// -- the kill switch: halt (with a confirmation) and resume ----------------------------------------------------
+
+const haltConfirm = document.getElementById("halt-confirm");
+const haltResult = document.getElementById("halt-result");
+function setHaltResult(text, ok) { haltResult.textContent = text; haltResult.className = ok ? "ok" : "error"; }
+
+document.getElementById("halt").addEventListener("click", () => {
+  const flatten = document.getElementById("halt-flatten").checked;
+  document.getElementById("halt-confirm-text").textContent = "Cancel every open order" +
+    (flatten ? " and close every position with market orders" : "") + ", and stop all strategies trading?";
+  haltConfirm.hidden = false;
+});
+document.getElementById("halt-cancelled").addEventListener("click", () => { haltConfirm.hidden = true; });
+document.getElementById("halt-confirmed").addEventListener("click", async () => {
+  haltConfirm.hidden = true;
+  try {
+    const answer = await control("POST", "api/halt", { flatten: document.getElementById("halt-flatten").checked, by: "page" });
+    setHaltResult(answer.cancelled_orders + " orders cancelled, " + answer.closing_positions + " positions closing", true);
+  } catch (error) { setHaltResult(error.message, false); }
+});
+document.getElementById("resume").addEventListener("click", async () => {
+  try { await control("POST", "api/resume", {}); setHaltResult("trading resumed", true); }
+  catch (error) { setHaltResult(error.message, false); }
+});
+
+function renderTrading(s) {
+  const t = s.trading;
+  const badge = document.getElementById("trading-state");
+  badge.textContent = t ? t.state : "unknown";
+  badge.className = t ? (t.state === "ACTIVE" ? "healthy" : "unhealthy") : "unknown";
+  document.getElementById("trading-detail").textContent = t && t.state !== "ACTIVE" && t.by
+    ? "since " + t.since + " by " + t.by + " (" + t.reason + (t.flatten ? ", flattened" : "") + ")" : "";
+  document.getElementById("halt").disabled = !token || !t;
+  document.getElementById("resume").disabled = !token || !t || t.state === "ACTIVE";
+}
+
 // -- the snapshot -------------------------------------------------------------------------------------------
 
 
@@ -388,6 +424,20 @@ function render(s) {
     ["avg price", "avg_px_open", "num"], ["unrealized PnL", r => money(r.unrealized_pnl, r.pnl_currency), "num"],
     ["realized PnL", r => money(r.realized_pnl, r.pnl_currency), "num"],
     ["strategy", "strategy_id"]], s.positions);
+  fillTable("limits", [["limit", "name"], ["instrument", "instrument_id"], ["used", "used", "num"],
+    ["of", "limit", "num"], ["use", r => r.percent + " %", "num"], ["", r => r.breached ? "BREACHED" : "", r => r.breached ? "state-broken" : ""]],
+    s.limits || [], r => "limit" + (r.breached ? " breached" : ""));
+  fillTable("broker-positions", [["instrument", "instrument_id"], ["IB", r => r.broker === null ? "not reported" : r.broker, "num"],
+    ["strategies", "node", "num"], ["by strategy", r => Object.entries(r.strategies).map(([k, v]) => k + " " + v).join(", ") || "none"],
+    ["", r => r.mismatch ? "MISMATCH since " + r.since : "agree", r => r.mismatch ? "state-broken" : "state-ok"]],
+    s.broker_positions || [], r => "broker-position" + (r.mismatch ? " mismatch" : ""));
+  const alerting = s.alerts;
+  document.getElementById("alert-destinations").textContent = alerting
+    ? alerting.destinations.map(d => d.name + ": " + d.sent + " sent, " + d.failed + " failed" + (d.dropped ? ", " + d.dropped + " dropped" : "")).join("; ") +
+      " (" + alerting.suppressed + " of " + alerting.raised + " suppressed as repeats)"
+    : "no alert destination configured ([alerts] urls / webhooks)";
+  fillTable("alerts", [["at", "at"], ["", "kind"], ["title", "title"], ["message", "message"], ["", "outcome"]],
+    alerting ? alerting.recent.slice().reverse() : [], r => "alert alert-" + r.kind);
   fillTable("orders", [["order", "client_order_id"], ["instrument", "instrument_id"], ["side", "side"], ["type", "type"],
     ["qty", "quantity", "num"], ["filled", "filled_qty", "num"], ["price", "price", "num"],
     ["trigger", "trigger_price", "num"], ["tif", "time_in_force"], ["status", "status"], ["strategy", "strategy_id"],
@@ -402,6 +452,7 @@ function render(s) {
     ["p99 (ms)", "p99_ms", "num"]], latencyRows(s.latency));
   fillList("warnings", s.warnings);
   renderTicket(s);
+  renderTrading(s);
   formatCharts(s);
   renderFeedHealth(Date.parse(s.generated_at) / 1000);
 }
