@@ -62,8 +62,10 @@ def test_the_kill_switch_confirmed_on_the_page_flattens_and_shows_halted(live: t
     page.goto(node.actor.page_url)
     page.wait_for_function("document.getElementById('trading-state').textContent === 'ACTIVE'", timeout=30_000)
     assert page.locator("#resume").is_disabled()
-    page.wait_for_function(
-        "document.querySelectorAll('#broker-positions tr.broker-position').length === 1", timeout=10_000
+    page.wait_for_function(  # IB's position reaches the page with the next snapshot after it is reported
+        "[...document.querySelectorAll('#broker-positions tr.broker-position')]"
+        ".map(r => r.cells[1].textContent).join() === '10000'",
+        timeout=10_000,
     )
     broker = page.locator("#broker-positions tr.broker-position td").all_text_contents()
     assert broker == [FEED, "10000", "10000", "BuyOnce-102 10000", "agree"]
