@@ -105,8 +105,7 @@ def run_trial(spec: TrialSpec) -> TrialResult:
     try:
         run = run_backtest(BacktestRunConfig.parse(spec.config_json))
         try:
-            metrics = trial_metrics(run)
-            returns = daily_returns(run)
+            metrics, returns = trial_figures(run)
         finally:
             run.node.dispose()
     except Exception as exc:
@@ -129,24 +128,20 @@ def run_trial(spec: TrialSpec) -> TrialResult:
     return result
 
 
-def trial_metrics(run: Any) -> dict[str, float | int | bool | None]:
-    """The figures a sweep compares, from the statistics our `backtest` reports."""
-    from nautilus_node.backtest.report import equity_series, statistics
+def trial_figures(run: Any) -> tuple[dict[str, float | int | bool | None], dict[str, float]]:
+    """The figures a sweep compares, from the statistics our `backtest` reports, and the account's return on each
+    trading day of the period (the first from the starting balance), keyed by day: the series the overfitting
+    measures use. The balance record is built once for both."""
+    from nautilus_node.backtest.report import account_performance, equity_series, statistics
 
     trader = run.engine.trader
     positions = trader.generate_positions_report()
     closed = int(positions["ts_closed"].notna().sum()) if "ts_closed" in positions else 0
-    stats = statistics(run, equity_series(run), fills=len(trader.generate_fills_report()), trades=closed)
-    return {name: stats.get(name) for name in METRIC_COLUMNS}
-
-
-def daily_returns(run: Any) -> dict[str, float]:
-    """The account's return on each trading day of the period, as `backtest` reports them (the first from the
-    starting balance), keyed by day: the series the overfitting measures use."""
-    from nautilus_node.backtest.report import account_performance, equity_series
-
-    returns = account_performance(run, equity_series(run)).daily_returns
-    return {f"{day:%Y-%m-%d}": float(value) for day, value in returns.items()}
+    equity = equity_series(run)
+    stats = statistics(run, equity, fills=len(trader.generate_fills_report()), trades=closed)
+    returns = account_performance(run, equity).daily_returns
+    metrics = {name: stats.get(name) for name in METRIC_COLUMNS}
+    return metrics, {f"{day:%Y-%m-%d}": float(value) for day, value in returns.items()}
 
 
 def _worker_name() -> str:
