@@ -121,6 +121,11 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
     )
 
 
+# How long stopped strategies' last orders are given to settle before the clients disconnect: flattening
+# waits for closing fills (and closes what an order still in flight at stop filled).
+POST_STOP_SECS = {"keep": 2.0, "cancel": 2.0, "flatten": 4.0}
+
+
 def manual_orders_config(on_stop: str) -> ImportableStrategyConfig:
     """The manual desk, doing `on_stop` (cancel, flatten or keep) with its orders and positions at stop."""
     return ImportableStrategyConfig(
@@ -181,7 +186,7 @@ def build_node_config(
         timeout_reconciliation=30.0,
         timeout_portfolio=10.0,
         timeout_disconnection=5.0,
-        timeout_post_stop=2.0,
+        timeout_post_stop=POST_STOP_SECS[settings.node.on_stop],
         actors=[recorder] if recorder is not None else [],
     )
     if not settings.status.enabled:

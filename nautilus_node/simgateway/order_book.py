@@ -327,6 +327,11 @@ class OrdersMixin:
             found = self._book.orders.get((client_id, order_id))
             return copy.copy(found) if found else None
 
+    def orders(self) -> list[Order]:
+        """Every order placed since the gateway started, open or not, of all clients."""
+        with self._lock:
+            return [copy.copy(o) for o in self._book.orders.values()]
+
     def open_orders(self, client_id: int | None = None) -> list[Order]:
         """Open orders, of one client or (``None``) of all clients."""
         with self._lock:

@@ -14,10 +14,12 @@ from typing import Literal
 import msgspec
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.config import StrategyConfig
-from nautilus_trader.model.enums import OrderSide, TimeInForce
+from nautilus_trader.model.enums import OrderSide, OrderType, TimeInForce
+from nautilus_trader.model.events import OrderEvent, OrderFilled
 from nautilus_trader.model.identifiers import ClientOrderId, InstrumentId
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price, Quantity
+from nautilus_trader.model.orders import Order
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.ib.accounts import PAPER_ACCOUNT_PREFIX, is_paper_account
@@ -25,7 +27,8 @@ from nautilus_node.ib.instrument_ids import suggestions
 from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
 from nautilus_node.ib.orders import TimeInForce as Tif
 
-OrderType = Literal["MARKET", "LIMIT", "STOP"]
+RequestType = Literal["MARKET", "LIMIT", "STOP"]
+ON_STOP_TAG = "ON_STOP"  # the desk's own closing orders at stop
 Side = Literal["BUY", "SELL"]
 
 
@@ -35,7 +38,7 @@ class OrderRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     instrument_id: str
     side: Side
     quantity: str | int | float
-    type: OrderType = "MARKET"
+    type: RequestType = "MARKET"
     price: str | int | float | None = None
     time_in_force: Tif = DEFAULT_TIME_IN_FORCE
 
@@ -63,22 +66,61 @@ class ManualOrders(Strategy):
 
     def __init__(self, config: ManualOrdersConfig | None = None) -> None:
         super().__init__(config or ManualOrdersConfig())
+        self._settling: set[ClientOrderId] = set()
+        self._cancelled_after_stop: set[ClientOrderId] = set()
 
     def on_start(self) -> None:
         """Nothing to subscribe to: the desk acts on requests only."""
 
     def on_stop(self) -> None:
-        """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both."""
+        """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both.
+
+        IB's adapter cancels only orders the venue has acknowledged, so an order still in flight at stop (or not
+        yet handed to the adapter) is
+        settled when its answer arrives (during NautilusTrader's post-stop wait): cancelled once accepted, and
+        with `flatten` a fill it gets is closed again."""
         if self.config.on_stop == "keep":
             return
-        orders = self.cache.orders_open(strategy_id=self.id) + self.cache.orders_inflight(strategy_id=self.id)
+        inflight = [o for o in self.cache.orders(strategy_id=self.id) if not o.is_open and not o.is_closed]
+        orders = self.cache.orders_open(strategy_id=self.id) + inflight
         positions = self.cache.positions_open(strategy_id=self.id) if self.config.on_stop == "flatten" else []
         for instrument_id in sorted({o.instrument_id for o in orders} | {p.instrument_id for p in positions}, key=str):
             self.cancel_all_orders(instrument_id)
             if self.config.on_stop == "flatten":
-                self.close_all_positions(instrument_id)
+                self.close_all_positions(instrument_id, tags=[ON_STOP_TAG])
         if orders or positions:
             self.log.info(f"on_stop = {self.config.on_stop}: {len(orders)} orders, {len(positions)} positions")
+        self._settling = {o.client_order_id for o in inflight}
+        if self._settling:
+            self.msgbus.subscribe(topic=f"events.order.{self.id}", handler=self._settle_after_stop)
+
+    def _settle_after_stop(self, event: OrderEvent) -> None:
+        """An answer to an order that was in flight at stop: cancel it once working, close what it filled."""
+        if event.client_order_id not in self._settling:
+            return
+        order = self.cache.order(event.client_order_id)
+        if isinstance(event, OrderFilled) and self.config.on_stop == "flatten":
+            closing = self.order_factory.market(
+                event.instrument_id,
+                OrderSide.SELL if event.order_side == OrderSide.BUY else OrderSide.BUY,
+                event.last_qty,
+                tags=[ON_STOP_TAG],
+            )
+            self.log.info(f"on_stop = flatten: closing {event.last_qty} filled after stop by {event.client_order_id}")
+            self.submit_order(closing)
+        if order is None or order.is_closed:
+            self._settling.discard(event.client_order_id)
+        elif self._is_working(order) and order.client_order_id not in self._cancelled_after_stop:
+            self.log.info(f"on_stop = {self.config.on_stop}: cancelling {order.client_order_id}, accepted after stop")
+            self._cancelled_after_stop.add(order.client_order_id)
+            self.cancel_order(order)
+        if not self._settling:
+            self.msgbus.unsubscribe(topic=f"events.order.{self.id}", handler=self._settle_after_stop)
+
+    @staticmethod
+    def _is_working(order: Order) -> bool:
+        """Resting at the venue (a market order fills at once: there is nothing to cancel)."""
+        return order.is_open and order.venue_order_id is not None and order.order_type != OrderType.MARKET
 
     def submit(self, request: OrderRequest, source: str) -> str:
         """Check and submit `request`; the new order's client order id. Raises `OrderRefused`."""

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.e2e
 FEED = "EUR/USD.IDEALPRO"
 FAR_BELOW = {"instrument_id": FEED, "side": "BUY", "quantity": 20000, "type": "LIMIT", "price": "1.00000"}
 STOP_SECS = 30
+IN_FLIGHT_SECS = 0.3  # how long the gateway holds each request: an order is unanswered at stop
 
 
 @dataclass
@@ -111,8 +112,7 @@ def _place(running: Running, order: dict) -> str:
 
 def _gateway_order(gateway: SimulatedGateway, client_order_id: str):
     """The order at the gateway whose orderRef the adapter made from `client_order_id` (open or not)."""
-    orders = [gateway.broker.order(o.client_id, o.order_id) for o in gateway.broker.open_orders()]
-    found = [o for o in orders if o is not None and o.request.order_ref.split(":")[0] == client_order_id]
+    found = [o for o in gateway.broker.orders() if o.request.order_ref.split(":")[0] == client_order_id]
     return found[0] if found else None
 
 
@@ -129,6 +129,23 @@ def test_with_cancel_an_api_order_is_cancelled_at_the_gateway_when_the_node_stop
         cancelled = running.gateway.broker.order(working.client_id, working.order_id)
         assert cancelled.status == "Cancelled"
         assert not running.gateway.broker.open_orders()
+
+
+@pytest.mark.parametrize("on_stop", ["cancel", "flatten"])
+def test_an_api_order_still_in_flight_at_stop_is_settled_when_its_answer_arrives(tmp_path: Path, on_stop: str) -> None:
+    """The gateway holds every request for a while, so the order is still unacknowledged when the node stops:
+    IB's adapter cannot cancel it yet; the desk cancels it once accepted (`cancel`) or closes its fill (`flatten`)."""
+    order = FAR_BELOW if on_stop == "cancel" else {**FAR_BELOW, "type": "MARKET", "price": None}
+    with _node(tmp_path, on_stop) as running:
+        running.gateway.faults.delay_responses(IN_FLIGHT_SECS)
+        client_order_id = _place(running, {k: v for k, v in order.items() if v is not None})
+        assert _gateway_order(running.gateway, client_order_id) is None  # still held: unanswered when stopping
+        running.stop()
+        placed = _gateway_order(running.gateway, client_order_id)
+        assert placed is not None, "the order never reached the gateway"
+        assert placed.status == ("Cancelled" if on_stop == "cancel" else "Filled")
+        assert not running.gateway.broker.open_orders()
+        assert not running.gateway.broker.positions()
 
 
 def test_with_keep_an_api_order_still_works_at_the_gateway_after_the_node_stopped(tmp_path: Path) -> None:
