@@ -69,16 +69,18 @@ class Session:
     def client_id(self) -> int | None:
         return self.state.client_id
 
+    def _log_half_message(self) -> None:
+        """A client gone (closed or reset) with part of a frame still unread is worth a warning."""
+        if self.protocol.buffered:
+            held = self.protocol.buffered
+            log.warning("client %s (client id %s) vanished mid-message (%d bytes)", self.peer, self.client_id, held)
+
     async def run(self) -> None:
         try:
             while not self._closing:
                 data = await self._reader.read(65536)
                 if not data:
-                    if self.protocol.buffered:
-                        held = self.protocol.buffered
-                        log.warning(
-                            "client %s (client id %s) vanished mid-message (%d bytes)", self.peer, self.client_id, held
-                        )
+                    self._log_half_message()
                     break
                 try:
                     events = self.protocol.receive(data)
@@ -93,8 +95,9 @@ class Session:
                     if self._closing:
                         break
                 await self._drain()
-        except (ConnectionError, OSError) as exc:
+        except (ConnectionError, OSError) as exc:  # a reset: the client closed with our replies unread
             log.info("client %s connection error: %s", self.peer, exc)
+            self._log_half_message()
         finally:
             self.close()
             self._host.unregister(self)
