@@ -63,6 +63,7 @@ OPTION_EXCHANGES = (
 )
 VALID_EXCHANGES = ",".join(OPTION_EXCHANGES)
 CON_ID_BASE = 1 << 30
+MAX_UNDERLYINGS, MAX_DAYS, MAX_STRIKES = 1 << 8, 1 << 12, 1 << 9  # the con id's fields
 _EPOCH = dt.date(2024, 1, 1)
 _ETF_SURFACE = VolSurface(base=0.16)
 _STOCK_SURFACE = VolSurface(base=0.28, skew=0.6, smile=1.5)
@@ -131,10 +132,12 @@ def expirations(now: float) -> list[dt.date]:
 
 
 def occ_symbol(root: str, expiry: dt.date, right: str, strike: float) -> str:
+    """OCC's option symbol: ``SPY   261218C00600000``."""
     return f"{root:<6}{expiry:%y%m%d}{right}{round(strike * 1000):08d}"
 
 
 def surface_for(spec: ContractSpec) -> VolSurface:
+    """The volatility surface of ``spec``'s options: an index ETF's, or a single stock's (higher, less skewed)."""
     return _ETF_SURFACE if spec.stock_type == "ETF" else _STOCK_SURFACE
 
 
@@ -143,6 +146,8 @@ class OptionChains:
 
     def __init__(self, underlyings: list[ContractSpec]) -> None:
         self._underlyings = [s for s in underlyings if s.sec_type == "STK"]
+        if len(self._underlyings) > MAX_UNDERLYINGS:
+            raise ValueError(f"option con ids hold {MAX_UNDERLYINGS} underlyings, the universe has more stocks")
         self._by_under_id = {s.con_id: s for s in self._underlyings}
         self._strikes: dict[int, list[float]] = {}
 
@@ -154,7 +159,10 @@ class OptionChains:
 
     def strikes(self, under: ContractSpec) -> list[float]:
         if under.con_id not in self._strikes:
-            self._strikes[under.con_id] = strikes(under)
+            grid = strikes(under)
+            if len(grid) > MAX_STRIKES:
+                raise ValueError(f"{under.symbol}: {len(grid)} strikes, option con ids hold {MAX_STRIKES}")
+            self._strikes[under.con_id] = grid
         return self._strikes[under.con_id]
 
     def option(self, under: ContractSpec, expiry: dt.date, right: str, strike: float) -> ContractSpec | None:
@@ -164,8 +172,10 @@ class OptionChains:
             index = grid.index(round(strike, 2))
         except ValueError:
             return None
-        slot = self._underlyings.index(under)
-        con_id = CON_ID_BASE | slot << 22 | (expiry - _EPOCH).days << 10 | (right == "P") << 9 | index
+        slot, day = self._underlyings.index(under), (expiry - _EPOCH).days
+        if not 0 <= day < MAX_DAYS:
+            raise ValueError(f"expiry {expiry} is outside the days option con ids hold (from {_EPOCH}, {MAX_DAYS})")
+        con_id = CON_ID_BASE | slot << 22 | day << 10 | (right == "P") << 9 | index
         return _option_spec(under, con_id, expiry, right, grid[index])
 
     def by_con_id(self, con_id: int) -> ContractSpec | None:
@@ -196,7 +206,7 @@ class OptionChains:
         expiry, strike, right)."""
         if q.con_id > 0:
             spec = self.by_con_id(q.con_id)
-            return [spec] if spec and expiry_close(expiry_of(spec)) > now else []
+            return [spec] if spec and expiry_of(spec) in expirations(now) else []
         if q.local_symbol:
             return self._by_local_symbol(q.local_symbol, now)
         under = self.underlying_named(q.symbol)

@@ -116,6 +116,10 @@ def test_option_contract_details_by_description_con_id_and_occ_local_symbol(vers
     [(_, again)] = _named(s.call(lambda cl: cl.reqContractDetails(2, by_id)), "contractDetails")
     assert again.contract.localSymbol == c.localSymbol and again.contract.conId == c.conId
 
+    a_saturday = Contract()
+    a_saturday.conId = c.conId + (1 << 10)  # the same option a day later: no such expiry is listed
+    assert [a[2] for a in _named(s.call(lambda cl: cl.reqContractDetails(4, a_saturday)), "error")] == [200]
+
     occ = Contract()
     occ.secType, occ.exchange, occ.localSymbol = "OPT", "SMART", "SPY   300118P00600000"
     [(_, put)] = _named(s.call(lambda cl: cl.reqContractDetails(3, occ)), "contractDetails")
