@@ -151,7 +151,8 @@ def build_node_config(
         load_contracts=frozenset(
             option_chain_contract(value, settings.instruments.option_chain_days)
             for value in settings.instruments.option_chains
-        ),
+        )
+        or None,
     )
     connection = {
         "ibg_host": gateway.host,
