@@ -69,9 +69,12 @@ class GatewaySettings(_Section):
 
 
 class InstrumentSettings(_Section):
-    """Instruments loaded from the gateway at start-up, as NautilusTrader instrument ids."""
+    """Instruments loaded from the gateway at start-up, as NautilusTrader instrument ids; ``option_chains``
+    names stocks whose listed options (expiring within ``option_chain_days``) are loaded too."""
 
     load: list[str] = []
+    option_chains: list[str] = []
+    option_chain_days: Annotated[int, msgspec.Meta(gt=0)] = 45
 
 
 class StrategySettings(_Section):

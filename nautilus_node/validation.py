@@ -9,7 +9,7 @@ import msgspec
 from nautilus_trader.trading.config import ImportableStrategyConfig
 from nautilus_trader.trading.strategy import Strategy
 
-from nautilus_node.ib.instrument_ids import InstrumentIdError, check_instrument_id
+from nautilus_node.ib.instrument_ids import STOCK_VENUES, InstrumentIdError, check_instrument_id
 from nautilus_node.settings import ConfigError, Settings, StrategySettings, describe_validation_error
 
 
@@ -28,6 +28,11 @@ def validate_settings(settings: Settings, source: str) -> list[Strategy]:
     known = settings.instruments.load
     for index, value in enumerate(known):
         _check_id(value, f"{source}: instruments.load[{index}]", known)
+    for index, value in enumerate(settings.instruments.option_chains):
+        where = f"{source}: instruments.option_chains[{index}]"
+        _check_id(value, where, known)
+        if value.rpartition(".")[2] not in STOCK_VENUES:
+            raise ConfigError(f"{where}: {value!r} is not a stock; option chains load for stocks (e.g. SPY.ARCA)")
     for index, strategy in enumerate(settings.strategies):
         value = strategy.config.get("instrument_id")
         if isinstance(value, str):

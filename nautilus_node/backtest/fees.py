@@ -1,9 +1,9 @@
 """IB's commission schedule (`nautilus_node.ib.fees`) as a NautilusTrader fee model for backtest venues.
 
 `IBFeeModel` picks the schedule from the instrument (a currency pair pays IDEALPRO FX, an equity the US-stock
-rate, a future per contract, a crypto instrument the crypto rate) or uses the one its config names. Each fill
-pays the order's commission so far less what the order paid before, so IB's per-order minimum and maximum hold
-across partial fills.
+rate, a future per contract, an option per contract by its premium, a crypto instrument the crypto rate) or uses
+the one its config names. Each fill pays the order's commission so far less what the order paid before, so IB's
+per-order minimum and maximum hold across partial fills.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from nautilus_trader.model.instruments import (
     Equity,
     FuturesContract,
     Instrument,
+    OptionContract,
 )
 from nautilus_trader.model.objects import Currency, Money, Price, Quantity
 from nautilus_trader.model.orders import Order
@@ -36,8 +37,8 @@ class IBFeeConfig(FeeModelConfig, frozen=True):
     schedule: Literal["auto", "fx", "us_stock", "us_future", "crypto"] = "auto"
 
 
-def schedule_for_instrument(instrument: Instrument) -> fees.FeeSchedule:
-    """The IB schedule an instrument pays, by its NautilusTrader type."""
+def schedule_for_instrument(instrument: Instrument, price: Decimal | None = None) -> fees.FeeSchedule:
+    """The IB schedule an instrument pays, by its NautilusTrader type (an option's also by its fill ``price``)."""
     if isinstance(instrument, CryptoPerpetual | CryptoFuture) or instrument.id.venue.value == "PAXOS":
         return fees.CRYPTO
     if isinstance(instrument, CurrencyPair):
@@ -46,6 +47,8 @@ def schedule_for_instrument(instrument: Instrument) -> fees.FeeSchedule:
         return fees.US_STOCK
     if isinstance(instrument, FuturesContract):
         return fees.US_FUTURE
+    if isinstance(instrument, OptionContract):
+        return fees.option_schedule(price) if price is not None else fees.US_OPTION
     return fees.US_STOCK
 
 
@@ -66,11 +69,11 @@ class IBFeeModel(FeeModel):
         self._orders = fees.OrderCommissions()
 
     def get_commission(self, order: Order, fill_qty: Quantity, fill_px: Price, instrument: Instrument) -> Money:
-        quantity = fill_qty.as_decimal()
-        value, currency = trade_value(instrument, quantity, fill_px.as_decimal())
+        quantity, price = fill_qty.as_decimal(), fill_px.as_decimal()
+        value, currency = trade_value(instrument, quantity, price)
         fee = self._orders.charge(
             order.client_order_id,
-            self._schedule or schedule_for_instrument(instrument),
+            self._schedule or schedule_for_instrument(instrument, price),
             quantity,
             value,
             first=order.filled_qty.as_decimal() == 0,

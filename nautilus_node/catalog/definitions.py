@@ -8,6 +8,8 @@ The id is read with the adapter's simplified symbology (`GBP/USD.IDEALPRO`, `AAP
 - Stocks: currency USD on US exchanges, tick 0.01, no ISIN.
 - Futures: need `multiplier`, `tick` and `expiry`; currency USD; underlying from the local symbol (ESH6 → ES).
 - Crypto on PAXOS: need `tick`; size increment 0.00000001.
+- US equity options, by their OCC symbol (`SPY   261218C00600000.SMART`: root padded to six, YYMMDD, C or P,
+  strike x 1000 in eight digits): multiplier 100, tick 0.01, currency USD, underlying the root.
 
 A definitions file is TOML with one `[[instruments]]` table per instrument:
 
@@ -140,6 +142,17 @@ def define(definition: InstrumentDefinition) -> Defined:
         details["minTick"] = _tick(definition, value("tick", definition.tick, "0.01"))
         details["secIdList"] = [TagValue("ISIN", definition.isin or "-")]  # the parser insists on one
         size = Decimal(1)
+    elif sec_type == "OPT":
+        root, expiry, right, strike = _occ(definition, contract.localSymbol)
+        fields.update(symbol=root, tradingClass=root, lastTradeDateOrContractMonth=expiry, right=right, strike=strike)
+        fields["currency"] = value("currency", definition.currency, "USD")
+        fields["multiplier"] = str(_size(definition, value("multiplier", definition.multiplier, "100"), "multiplier"))
+        details["minTick"] = _tick(definition, value("tick", definition.tick, "0.01"))
+        details["underSymbol"] = value("underlying", definition.underlying, root)
+        details["underSecType"] = "STK"
+        # The expiry day's regular session: the adapter's parser stamps the expiry at its close, in New York.
+        details["timeZoneId"], details["tradingHours"] = "US/Eastern", f"{expiry}:0930-{expiry}:1600"
+        size = Decimal(1)
     else:
         raise DefinitionError(definition.id, f"{sec_type} contracts are not defined offline; fetch them from IB")
     full = IBContractDetails(
@@ -158,7 +171,14 @@ def define(definition: InstrumentDefinition) -> Defined:
     return Defined(_stamped(parsed, definition.isin), assumed)
 
 
-_KIND = {"CASH": "FX pair", "CRYPTO": "crypto pair", "FUT": "future", "CONTFUT": "future", "STK": "stock"}
+_KIND = {
+    "CASH": "FX pair",
+    "CRYPTO": "crypto pair",
+    "FUT": "future",
+    "CONTFUT": "future",
+    "STK": "stock",
+    "OPT": "option",
+}
 
 
 def describe(defined: Defined) -> str:
@@ -167,6 +187,16 @@ def describe(defined: Defined) -> str:
     kind = type(instrument).__name__
     assumed = f" (assumed IB conventions: {', '.join(defined.assumed)})" if defined.assumed else ""
     return f"defined {instrument.id} as {kind}{assumed}"
+
+
+def _occ(definition: InstrumentDefinition, local_symbol: str) -> tuple[str, str, str, float]:
+    """Root, expiry (YYYYMMDD), right and strike of an OCC option symbol (``SPY   261218C00600000``); an expiry
+    stated besides the id's must agree with it."""
+    root, rest = local_symbol[:6].strip(), local_symbol[6:]
+    expiry = pd.Timestamp(f"20{rest[:6]}").strftime("%Y%m%d")
+    if definition.expiry is not None and _expiry(definition, definition.expiry) != expiry:
+        raise DefinitionError(definition.id, f"expiry {definition.expiry!r} is not the id's {expiry}")
+    return root, expiry, rest[6], int(rest[7:]) / 1000
 
 
 def _tick(definition: InstrumentDefinition, text: str) -> float:

@@ -5,6 +5,8 @@
 - US futures (CME group): USD 0.85 per contract, plus the exchange fee (E-mini: USD 1.38) and the NFA
   regulatory fee (USD 0.02), together USD 2.25 per contract; no per-order minimum.
 - Crypto (Paxos): 0.18 % of the trade value, at least USD 1.75 and at most 1 % of the trade value per order.
+- US equity options: USD 0.65 per contract (USD 0.50 for a premium of 0.05 to 0.10 per share, USD 0.25 below
+  0.05), at least USD 1.00 per order; the regulatory pass-through fees (ORF, OCC, FINRA TAF) are not modelled.
 
 Minimums and maximums apply per ORDER, not per fill: an order's commission so far is the schedule applied to
 everything it has filled so far, and each fill is charged that total less what the order was charged before
@@ -49,11 +51,35 @@ US_STOCK = FeeSchedule(
 US_FUTURE = FeeSchedule("US futures", per_unit=Decimal("0.85") + Decimal("1.38") + Decimal("0.02"))
 CRYPTO = FeeSchedule("Crypto", of_value=Decimal("0.0018"), minimum=Decimal("1.75"), maximum_of_value=Decimal("0.01"))
 
-BY_SEC_TYPE: dict[str, FeeSchedule] = {"CASH": FX, "STK": US_STOCK, "FUT": US_FUTURE, "CRYPTO": CRYPTO}
+US_OPTION = FeeSchedule("US equity options", per_unit=Decimal("0.65"), minimum=Decimal("1.00"))
+US_OPTION_LOW_PREMIUM = FeeSchedule(
+    "US equity options, premium 0.05-0.10", per_unit=Decimal("0.50"), minimum=Decimal(1)
+)
+US_OPTION_PENNY_PREMIUM = FeeSchedule("US equity options, premium < 0.05", per_unit=Decimal("0.25"), minimum=Decimal(1))
+
+BY_SEC_TYPE: dict[str, FeeSchedule] = {
+    "CASH": FX,
+    "STK": US_STOCK,
+    "FUT": US_FUTURE,
+    "CRYPTO": CRYPTO,
+    "OPT": US_OPTION,
+}
 
 
-def schedule_for(sec_type: str) -> FeeSchedule:
-    """The schedule for an IB security type (CASH, STK, FUT, CRYPTO); other types pay as futures do."""
+def option_schedule(premium: Decimal) -> FeeSchedule:
+    """The US equity option schedule for a fill at ``premium`` per share."""
+    if premium < Decimal("0.05"):
+        return US_OPTION_PENNY_PREMIUM
+    if premium < Decimal("0.10"):
+        return US_OPTION_LOW_PREMIUM
+    return US_OPTION
+
+
+def schedule_for(sec_type: str, price: Decimal | None = None) -> FeeSchedule:
+    """The schedule for an IB security type (CASH, STK, FUT, CRYPTO, OPT: by the fill's ``price`` when given);
+    other types pay as futures do."""
+    if sec_type == "OPT" and price is not None:
+        return option_schedule(price)
     return BY_SEC_TYPE.get(sec_type, US_FUTURE)
 
 

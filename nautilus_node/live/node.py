@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 import msgspec
-from nautilus_trader.adapters.interactive_brokers.common import IB
+from nautilus_trader.adapters.interactive_brokers.common import IB, IBContract
 from nautilus_trader.adapters.interactive_brokers.config import (
     IBMarketDataTypeEnum,
     InteractiveBrokersDataClientConfig,
@@ -21,6 +21,7 @@ from nautilus_trader.adapters.interactive_brokers.factories import (
     InteractiveBrokersLiveDataClientFactory,
     InteractiveBrokersLiveExecClientFactory,
 )
+from nautilus_trader.adapters.interactive_brokers.parsing.instruments import instrument_id_to_ib_contract
 from nautilus_trader.common.config import ImportableActorConfig, LoggingConfig
 from nautilus_trader.config import LiveDataEngineConfig, LiveExecEngineConfig, LiveRiskEngineConfig, RoutingConfig
 from nautilus_trader.live.config import TradingNodeConfig
@@ -135,6 +136,13 @@ def manual_orders_config(on_stop: str) -> ImportableStrategyConfig:
     )
 
 
+def option_chain_contract(underlying_id: str, days: int) -> IBContract:
+    """The stock ``underlying_id`` names, asking the adapter to load its options expiring within ``days``."""
+    iid = InstrumentId.from_str(underlying_id)
+    stock = instrument_id_to_ib_contract(iid, iid.venue.value)
+    return msgspec.structs.replace(stock, build_options_chain=True, min_expiry_days=0, max_expiry_days=days)
+
+
 def build_node_config(
     settings: Settings,
     extra_strategies: list[ImportableStrategyConfig] | None = None,
@@ -145,6 +153,11 @@ def build_node_config(
     gateway = settings.gateway
     provider = InteractiveBrokersInstrumentProviderConfig(
         load_ids=frozenset(InstrumentId.from_str(value) for value in settings.instruments.load),
+        load_contracts=frozenset(
+            option_chain_contract(value, settings.instruments.option_chain_days)
+            for value in settings.instruments.option_chains
+        )
+        or None,
     )
     connection = {
         "ibg_host": gateway.host,

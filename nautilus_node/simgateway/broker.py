@@ -1,5 +1,6 @@
 """A pure paper broker: orders (`order_book`), fills against the quote (`matching`), and the account they
-move (`account`: IB fixed-rate commissions, positions with average cost, account values). Thread-safe; no I/O.
+move (`account`: IB fixed-rate commissions, positions with average cost, account values), and options held to
+expiry settled (`expiry`). Thread-safe; no I/O.
 
 The names below are this module's public interface, and the classes a gateway's state file pickles are
 found here too (a file written before the broker was split in three still loads)."""
@@ -20,6 +21,7 @@ from nautilus_node.simgateway.account import (
     _Book,
     commission_value,
 )
+from nautilus_node.simgateway.expiry import ExpiryMixin, Settlement
 from nautilus_node.simgateway.market import Quote
 from nautilus_node.simgateway.matching import MatchingMixin
 from nautilus_node.simgateway.order_book import (
@@ -50,13 +52,14 @@ __all__ = [
     "OrderRequest",
     "OrderUpdate",
     "Position",
+    "Settlement",
     "_Book",
     "commission_value",
     "time_seeded_perm_id",
 ]
 
 
-class Broker(OrdersMixin, MatchingMixin, AccountMixin):
+class Broker(OrdersMixin, MatchingMixin, AccountMixin, ExpiryMixin):
     """The paper account. Every public method is atomic under one lock."""
 
     def __init__(

@@ -59,6 +59,10 @@ class ContractSpec:
     size_range: tuple[int, int] = (100, 1000)
     has_trades: bool = True
     sec_ids: dict[str, str] = field(default_factory=dict)
+    # Options only (``simgateway.options`` makes them): strike, right (C or P) and the underlying's conId.
+    strike: float = 0.0
+    right: str = ""
+    under_con_id: int = 0
 
     @property
     def price_decimals(self) -> int:

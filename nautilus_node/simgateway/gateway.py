@@ -12,11 +12,12 @@ from types import TracebackType
 from nautilus_node.ib.accounts import DEMO_PAPER_ACCOUNT
 from nautilus_node.ib.pacing import MESSAGES_PER_SECOND, PacingRules
 from nautilus_node.simgateway.broker import Broker
-from nautilus_node.simgateway.contracts import Universe, build_universe
+from nautilus_node.simgateway.contracts import build_universe
 from nautilus_node.simgateway.control import ControlServer
 from nautilus_node.simgateway.durable import StateFile
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import CatalogReplay, Market
+from nautilus_node.simgateway.options import UniverseWithOptions
 from nautilus_node.simgateway.server import GatewayServer
 from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION
 
@@ -69,7 +70,7 @@ class SimulatedGateway:
             raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, got {market_hours!r}")
         self.market_hours = market_hours
         replay = CatalogReplay(replay_catalog, replay_speed) if replay_catalog else None
-        self.universe = Universe(build_universe())
+        self.universe = UniverseWithOptions(build_universe(), clock)
         self.broker = Broker(
             account, starting_cash=starting_cash, always_open=market_hours == "always-open", partial_fills=partial_fills
         )

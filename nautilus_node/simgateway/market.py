@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from nautilus_node.simgateway import options
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 
 REPLAY_INSTRUMENT_ID = "EUR/USD.IDEALPRO"
@@ -47,7 +48,8 @@ class RandomWalk:
         self._rngs: dict[int, random.Random] = {}
         self._mids: dict[int, float] = {}
 
-    def _rng(self, spec: ContractSpec) -> random.Random:
+    def rng(self, spec: ContractSpec) -> random.Random:
+        """The contract's own seeded generator."""
         if spec.con_id not in self._rngs:
             self._rngs[spec.con_id] = random.Random(self._seed * 1_000_003 + spec.con_id)
             self._mids[spec.con_id] = spec.start_price
@@ -55,7 +57,7 @@ class RandomWalk:
 
     def jump(self, spec: ContractSpec, mid: float, now: float) -> Quote:
         """Move the walk to ``mid`` at once; it walks on from there."""
-        self._rng(spec)
+        self.rng(spec)
         self._mids[spec.con_id] = mid
         bid = spec.round_price(mid - spec.min_tick * spec.spread_ticks / 2)
         ask = max(spec.round_price(bid + spec.min_tick * spec.spread_ticks), spec.round_price(bid + spec.min_tick))
@@ -63,7 +65,7 @@ class RandomWalk:
         return Quote(bid, ask, lo, lo, now)
 
     def step(self, spec: ContractSpec, now: float) -> tuple[Quote, Trade | None]:
-        rng = self._rng(spec)
+        rng = self.rng(spec)
         mid = self._mids[spec.con_id] * math.exp(rng.gauss(0.0, spec.step_vol))
         mid = max(mid, spec.min_tick * 10)
         self._mids[spec.con_id] = mid
@@ -144,7 +146,10 @@ class Market:
         return spec.con_id if spec else None
 
     def advance(self, spec: ContractSpec, now: float) -> tuple[Quote, Trade | None]:
-        """Move the contract's price one step and return the new quote and any trade."""
+        """Move the contract's price one step and return the new quote and any trade (an option's is priced
+        from its underlying's current mid)."""
+        if spec.sec_type == "OPT":
+            return self._advance_option(spec, now)
         with self._lock:
             if spec.con_id == self._replay_con_id:
                 quote, trade = self._replay.step(spec, now)
@@ -157,6 +162,30 @@ class Market:
                 quote, trade = self._walk.step(spec, now)
             self._quotes[spec.con_id] = quote
             return quote, trade
+
+    def underlying(self, spec: ContractSpec, now: float) -> tuple[ContractSpec, float]:
+        """An option's underlying contract and its current mid."""
+        under = self.universe.by_con_id(spec.under_con_id)
+        if under is None:
+            raise ValueError(f"option {spec.local_symbol} has no underlying {spec.under_con_id} in the universe")
+        return under, self.quote(under, now).mid
+
+    def _advance_option(self, spec: ContractSpec, now: float) -> tuple[Quote, Trade | None]:
+        under, spot = self.underlying(spec, now)
+        fair = options.model(spec, under, spot, now).price
+        with self._lock:
+            rng = self._walk.rng(spec)
+            bid, ask = options.quote_prices(fair, wide=rng.random() < 0.25)
+            lo, hi = spec.size_range
+            quote = Quote(bid, ask, rng.randint(lo, hi), rng.randint(lo, hi), now)
+            trade = Trade(rng.choice((bid, ask)), rng.randint(1, 10), now) if rng.random() < 0.1 else None
+            self._quotes[spec.con_id] = quote
+            return quote, trade
+
+    def option_ticks(self, spec: ContractSpec, quote: Quote, trade: Trade | None, now: float) -> options.OptionTicks:
+        """The option computations IB sends with a new quote (and trade) of option ``spec``."""
+        under, spot = self.underlying(spec, now)
+        return options.option_ticks(spec, under, spot, quote.bid, quote.ask, trade.price if trade else None, now)
 
     def set_price(self, spec: ContractSpec, price: float, now: float) -> Quote:
         """The market jumps to ``price`` (the new mid) and walks on from it; returns the new quote."""

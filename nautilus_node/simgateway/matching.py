@@ -116,7 +116,7 @@ class MatchingMixin:
         commission = float(
             self._commissions.charge(
                 (order.client_id, order.order_id),
-                fees.schedule_for(spec.sec_type),
+                fees.schedule_for(spec.sec_type, Decimal(str(price))),
                 quantity,
                 commission_value(spec, quantity, price),
                 first=order.filled == 0,

@@ -59,6 +59,7 @@ class Out(enum.IntEnum):
     CONTRACT_DATA = 10
     EXECUTION_DATA = 11
     MANAGED_ACCTS = 15
+    TICK_OPTION_COMPUTATION = 21
     HISTORICAL_DATA = 17
     CURRENT_TIME = 49
     REAL_TIME_BARS = 50
@@ -73,6 +74,8 @@ class Out(enum.IntEnum):
     POSITION_END = 62
     ACCOUNT_SUMMARY = 63
     ACCOUNT_SUMMARY_END = 64
+    SECURITY_DEFINITION_OPTION_PARAMETER = 75
+    SECURITY_DEFINITION_OPTION_PARAMETER_END = 76
     TICK_REQ_PARAMS = 81
     HISTORICAL_DATA_UPDATE = 90
     PNL = 94
@@ -112,6 +115,7 @@ class In(enum.IntEnum):
     CANCEL_ACCOUNT_SUMMARY = 63
     CANCEL_POSITIONS = 64
     START_API = 71
+    REQ_SEC_DEF_OPT_PARAMS = 78
     REQ_PNL = 92
     CANCEL_PNL = 93
     REQ_PNL_SINGLE = 94
@@ -124,6 +128,9 @@ class In(enum.IntEnum):
 
 # Tick types (IB's TickTypeEnum values used here).
 BID_SIZE, BID, ASK, ASK_SIZE, LAST, LAST_SIZE = 0, 1, 2, 3, 4, 5
+BID_OPTION_COMPUTATION, ASK_OPTION_COMPUTATION, LAST_OPTION_COMPUTATION, MODEL_OPTION = 10, 11, 12, 13
+# tickOptionComputation's "not computed" markers: -1 for volatility, prices and dividends, -2 for the greeks.
+NOT_COMPUTED_VALUE, NOT_COMPUTED_GREEK = -1.0, -2.0
 
 
 def _contract_head(spec: ContractSpec) -> Fields:
@@ -133,8 +140,8 @@ def _contract_head(spec: ContractSpec) -> Fields:
         spec.symbol,
         spec.sec_type,
         spec.last_trade_date,
-        0.0,
-        "",
+        spec.strike,
+        spec.right,
         spec.multiplier,
         spec.exchange,
         spec.currency,
@@ -194,8 +201,8 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATE
         spec.sec_type,
         spec.last_trade_date,  # lastTradeDateOrContractMonth
         *v.since(Feature.LAST_TRADE_DATE, spec.last_trade_date),
-        0.0,  # strike
-        "",  # right
+        spec.strike,
+        spec.right,
         exchange,
         spec.currency,
         spec.local_symbol,
@@ -208,7 +215,7 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATE
         spec.order_types,
         spec.valid_exchanges,
         1,  # priceMagnifier
-        0,  # underConId
+        spec.under_con_id,
         spec.long_name,
         spec.primary_exchange,
         spec.last_trade_date[:6],  # contractMonth
@@ -246,6 +253,66 @@ def tick_price(req_id: int, tick_type: int, price: float, size: int | Decimal, a
 @_message
 def tick_size(req_id: int, tick_type: int, size: int | Decimal) -> Fields:
     return (Out.TICK_SIZE, 6, req_id, tick_type, size)
+
+
+@_message
+def tick_option_computation(
+    req_id: int,
+    tick_type: int,
+    tick_attrib: int,
+    implied_vol: float,
+    delta: float,
+    opt_price: float,
+    pv_dividend: float,
+    gamma: float,
+    vega: float,
+    theta: float,
+    und_price: float,
+) -> Fields:
+    """From server version 156 on: no version field, tickAttrib (0 return-based, 1 price-based) after the type."""
+    return (
+        Out.TICK_OPTION_COMPUTATION,
+        req_id,
+        tick_type,
+        tick_attrib,
+        implied_vol,
+        delta,
+        opt_price,
+        pv_dividend,
+        gamma,
+        vega,
+        theta,
+        und_price,
+    )
+
+
+@_message
+def security_definition_option_parameter(
+    req_id: int,
+    exchange: str,
+    underlying_con_id: int,
+    trading_class: str,
+    multiplier: str,
+    expirations: tuple[str, ...],
+    strikes: tuple[float, ...],
+) -> Fields:
+    return (
+        Out.SECURITY_DEFINITION_OPTION_PARAMETER,
+        req_id,
+        exchange,
+        underlying_con_id,
+        trading_class,
+        multiplier,
+        len(expirations),
+        *expirations,
+        len(strikes),
+        *strikes,
+    )
+
+
+@_message
+def security_definition_option_parameter_end(req_id: int) -> Fields:
+    return (Out.SECURITY_DEFINITION_OPTION_PARAMETER_END, req_id)
 
 
 @_message
@@ -579,8 +646,8 @@ def portfolio_value(pos: Position, market_price: float, unrealized: float, accou
         spec.symbol,
         spec.sec_type,
         spec.last_trade_date,
-        0.0,
-        "",
+        spec.strike,
+        spec.right,
         spec.multiplier,
         spec.primary_exchange or spec.exchange,
         spec.currency,

@@ -46,7 +46,10 @@ from ibapi.protobuf.PortfolioValue_pb2 import PortfolioValue
 from ibapi.protobuf.Position_pb2 import Position as PositionProto
 from ibapi.protobuf.PositionEnd_pb2 import PositionEnd
 from ibapi.protobuf.RealTimeBarTick_pb2 import RealTimeBarTick
+from ibapi.protobuf.SecDefOptParameter_pb2 import SecDefOptParameter
+from ibapi.protobuf.SecDefOptParameterEnd_pb2 import SecDefOptParameterEnd
 from ibapi.protobuf.TickByTickData_pb2 import TickByTickData
+from ibapi.protobuf.TickOptionComputation_pb2 import TickOptionComputation
 from ibapi.protobuf.TickPrice_pb2 import TickPrice
 from ibapi.protobuf.TickReqParams_pb2 import TickReqParams
 from ibapi.protobuf.TickSize_pb2 import TickSize
@@ -71,8 +74,8 @@ def _contract(spec: ContractSpec, exchange: str | None = None) -> Contract:
         symbol=spec.symbol,
         secType=spec.sec_type,
         lastTradeDateOrContractMonth=spec.last_trade_date,
-        strike=0.0,
-        right="",
+        strike=spec.strike,
+        right=spec.right,
         exchange=spec.exchange if exchange is None else exchange,
         currency=spec.currency,
         localSymbol=spec.local_symbol,
@@ -120,7 +123,7 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: object = No
     d.orderTypes = spec.order_types
     d.validExchanges = spec.valid_exchanges
     d.priceMagnifier = 1
-    d.underConId = 0
+    d.underConId = spec.under_con_id
     d.longName = spec.long_name
     d.contractMonth = spec.last_trade_date[:6]
     d.industry, d.category, d.subcategory = spec.industry, spec.category, spec.subcategory
@@ -148,6 +151,58 @@ def tick_price(req_id: int, tick_type: int, price: float, size: int | Decimal, a
 
 def tick_size(req_id: int, tick_type: int, size: int | Decimal) -> Proto:
     return TickSize(reqId=req_id, tickType=tick_type, size=_text(size))
+
+
+def tick_option_computation(
+    req_id: int,
+    tick_type: int,
+    tick_attrib: int,
+    implied_vol: float,
+    delta: float,
+    opt_price: float,
+    pv_dividend: float,
+    gamma: float,
+    vega: float,
+    theta: float,
+    und_price: float,
+) -> Proto:
+    return TickOptionComputation(
+        reqId=req_id,
+        tickType=tick_type,
+        tickAttrib=tick_attrib,
+        impliedVol=implied_vol,
+        delta=delta,
+        optPrice=opt_price,
+        pvDividend=pv_dividend,
+        gamma=gamma,
+        vega=vega,
+        theta=theta,
+        undPrice=und_price,
+    )
+
+
+def security_definition_option_parameter(
+    req_id: int,
+    exchange: str,
+    underlying_con_id: int,
+    trading_class: str,
+    multiplier: str,
+    expirations: tuple[str, ...],
+    strikes: tuple[float, ...],
+) -> Proto:
+    return SecDefOptParameter(
+        reqId=req_id,
+        exchange=exchange,
+        underlyingConId=underlying_con_id,
+        tradingClass=trading_class,
+        multiplier=multiplier,
+        expirations=expirations,
+        strikes=strikes,
+    )
+
+
+def security_definition_option_parameter_end(req_id: int) -> Proto:
+    return SecDefOptParameterEnd(reqId=req_id)
 
 
 def tick_req_params(req_id: int, min_tick: float, bbo_exchange: str, snapshot_permissions: int) -> Proto:
@@ -405,6 +460,7 @@ ENCODERS: dict[str, Callable[..., Proto]] = {
         tick_price,
         tick_size,
         tick_req_params,
+        tick_option_computation,
         tick_snapshot_end,
         tick_by_tick_bid_ask,
         tick_by_tick_last,
@@ -430,6 +486,8 @@ ENCODERS: dict[str, Callable[..., Proto]] = {
         account_download_end,
         pnl,
         pnl_single,
+        security_definition_option_parameter,
+        security_definition_option_parameter_end,
     )
 }
 """Each text encoder's name in :mod:`messages` and its protobuf twin here."""

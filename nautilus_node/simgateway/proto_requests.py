@@ -47,6 +47,7 @@ from ibapi.protobuf.PnLRequest_pb2 import PnLRequest
 from ibapi.protobuf.PnLSingleRequest_pb2 import PnLSingleRequest
 from ibapi.protobuf.PositionsRequest_pb2 import PositionsRequest
 from ibapi.protobuf.RealTimeBarsRequest_pb2 import RealTimeBarsRequest
+from ibapi.protobuf.SecDefOptParamsRequest_pb2 import SecDefOptParamsRequest
 from ibapi.protobuf.StartApiRequest_pb2 import StartApiRequest
 from ibapi.protobuf.TickByTickRequest_pb2 import TickByTickRequest
 
@@ -243,6 +244,14 @@ def parse_pnl_single(body: bytes) -> tuple[int, str, int]:
     return msg.reqId, msg.account, msg.conId
 
 
+def parse_sec_def_opt_params(body: bytes) -> rq.SecDefOptParamsRequest:
+    msg = _parse(SecDefOptParamsRequest, body)
+    _require(msg, "reqId")
+    return rq.SecDefOptParamsRequest(
+        msg.reqId, msg.underlyingSymbol, msg.futFopExchange, msg.underlyingSecType, msg.underlyingConId
+    )
+
+
 def _req_id(kind: type[Proto]) -> Callable[[bytes], int]:
     """Cancels laid out as {reqId}."""
 
@@ -281,6 +290,7 @@ PARSERS: dict[int, Callable[[bytes], Any]] = {
     In.REQ_MANAGED_ACCTS: _empty(ManagedAccountsRequest),
     In.REQ_MARKET_DATA_TYPE: parse_market_data_type,
     In.REQ_CONTRACT_DATA: parse_contract_details,
+    In.REQ_SEC_DEF_OPT_PARAMS: parse_sec_def_opt_params,
     In.REQ_MKT_DATA: parse_market_data,
     In.CANCEL_MKT_DATA: _req_id(CancelMarketData),
     In.REQ_TICK_BY_TICK_DATA: parse_tick_by_tick,

@@ -405,6 +405,23 @@ def parse_account_summary(fields: tuple[str, ...]) -> AccountSummaryRequest:
     return AccountSummaryRequest(req_id, group, tags)
 
 
+@dataclass(frozen=True, slots=True)
+class SecDefOptParamsRequest:
+    """reqSecDefOptParams: the option chains of one underlying."""
+
+    req_id: int
+    underlying_symbol: str
+    fut_fop_exchange: str
+    underlying_sec_type: str
+    underlying_con_id: int
+
+
+def parse_sec_def_opt_params(fields: tuple[str, ...]) -> SecDefOptParamsRequest:
+    """[reqId, underlyingSymbol, futFopExchange, underlyingSecType, underlyingConId] (no version field)."""
+    r = FieldReader(fields)
+    return SecDefOptParamsRequest(r.int(), r.text(), r.text(), r.text(), r.int())
+
+
 def parse_versioned_id(fields: tuple[str, ...]) -> int:
     """Requests laid out as [version, id] (cancels, reqIds, market data type, ...)."""
     r = FieldReader(fields)

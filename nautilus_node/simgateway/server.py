@@ -235,6 +235,7 @@ class GatewayServer:
         """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
         gw = self.state
         self.route(gw.broker.expire(now))
+        self.settle_expired_options(now)
         wanted = set().union(*(s.state.subs.contracts() for s in self.sessions)) if self.sessions else set()
         working = {o.request.spec.con_id for o in gw.broker.open_orders()}
         for con_id in list(gw.active):
@@ -246,10 +247,33 @@ class GatewayServer:
             quote, trade = gw.market.advance(spec, now)  # IB's market moves on (and orders fill) without data
             self.route(gw.broker.on_quote(spec, quote, now))
             if gw.feed_alive(spec):
+                subscribed_option = spec.sec_type == "OPT" and spec.con_id in wanted
+                option = gw.market.option_ticks(spec, quote, trade, now) if subscribed_option else None
                 for session in list(self.sessions):
-                    session.send(market_data.on_market(session.state, spec, quote, trade))
+                    session.send(market_data.on_market(session.state, spec, quote, trade, option))
         for session in list(self.sessions):
             session.send(market_data.roll_bars(session.state, now))
+
+    def settle_expired_options(self, now: float) -> None:
+        """Exercise, assign or expire the option positions whose expiry has closed; refresh account views."""
+        gw = self.state
+        settled = gw.broker.settle_expired(now, lambda spec: gw.market.underlying(spec, now))
+        if not settled:
+            return
+        changed = set().union(*(s.con_ids for s in settled))
+        for s in settled:
+            log.info(
+                "%s %s: %s contract(s) settled into %s shares",
+                s.option.local_symbol,
+                s.underlying.symbol,
+                s.contracts,
+                s.shares,
+            )
+        if self._on_orders_changed is not None:
+            self._on_orders_changed()
+        for session in list(self.sessions):
+            if session.client_id is not None:
+                session.send(account.account_change(session.state, gw, changed))
 
     # --- order events ------------------------------------------------------------------------------------
     def route(self, events: list[Event]) -> None:

@@ -39,6 +39,7 @@ class Subscriptions:
         ids = {s.con_id for s in self.market_data.values()}
         ids |= {s.con_id for s, _ in self.tick_by_tick.values()}
         ids |= {b.builder.spec.con_id for b in (*self.realtime_bars.values(), *self.historical.values())}
+        ids |= {s.under_con_id for s in self.market_data.values() if s.under_con_id}  # options price from them
         return ids
 
     def live(self, kind: str) -> dict[int, object]:
@@ -96,7 +97,10 @@ class GatewayState:
         self.held.setdefault(client_id, []).append(event)
 
     def activate(self, spec: ContractSpec) -> None:
-        """Start ticking ``spec`` (it has a subscriber or a working order)."""
+        """Start ticking ``spec`` (it has a subscriber or a working order), an option's underlying first."""
+        under = self.universe.by_con_id(spec.under_con_id) if spec.under_con_id else None
+        if under is not None:
+            self.active.setdefault(under.con_id, under)
         self.active[spec.con_id] = spec
 
     def feed_alive(self, spec: ContractSpec) -> bool:

@@ -124,12 +124,13 @@ PROTOBUF_REQUESTS: dict[int, int] = {
 PROTOBUF_MESSAGES: dict[int, int] = {
     **dict.fromkeys((3, 4, 5, 11, 53, 55), _F.PROTOBUF),  # orderStatus, error, openOrder(End), execDetails(End)
     **dict.fromkeys((10, 52), _F.PROTOBUF_CONTRACT_DATA),  # contractDetails, contractDetailsEnd
-    **dict.fromkeys((1, 2, 45, 46, 57, 58, 81), _F.PROTOBUF_MARKET_DATA),  # ticks, snapshot end, data type, params
+    # ticks (option computations included), snapshot end, data type, params
+    **dict.fromkeys((1, 2, 21, 45, 46, 57, 58, 81), _F.PROTOBUF_MARKET_DATA),
     **dict.fromkeys((6, 7, 8, 54, 15, 61, 62, 63, 64), _F.PROTOBUF_ACCOUNTS_POSITIONS),
     **dict.fromkeys((17, 90, 108, 50, 96, 97, 98, 99), _F.PROTOBUF_HISTORICAL_DATA),  # bars, ticks, tick-by-tick
     **dict.fromkeys((94, 95), _F.PROTOBUF_SCAN_DATA),  # PnL, PnL single
     59: _F.PROTOBUF_REST_MESSAGES_1,  # commissionAndFeesReport
-    93: _F.PROTOBUF_REST_MESSAGES_2,  # marketRule
+    **dict.fromkeys((75, 76, 93), _F.PROTOBUF_REST_MESSAGES_2),  # option chains (and their end), marketRule
     **dict.fromkeys((9, 49, 109), _F.PROTOBUF_REST_MESSAGES_3),  # nextValidId, currentTime(InMillis)
 }
 

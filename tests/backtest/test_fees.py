@@ -26,6 +26,7 @@ SPY = TestInstrumentProvider.equity("SPY", "ARCA")
 EURUSD = TestInstrumentProvider.default_fx_ccy("EUR/USD", IDEALPRO)
 USDJPY = TestInstrumentProvider.default_fx_ccy("USD/JPY", IDEALPRO)
 ES = TestInstrumentProvider.es_future(2026, 3)
+AAPL_OPTION = TestInstrumentProvider.aapl_option()
 
 
 def _charge_fills(instrument: Instrument, fills: list[tuple[int, str]]) -> list[Decimal]:
@@ -65,8 +66,21 @@ def _charge_fills(instrument: Instrument, fills: list[tuple[int, str]]) -> list[
         (USDJPY, [(20_000, "150.000"), (30_000, "150.010")], ["2.00", "0.00"]),
         # Futures pay per contract (0.85 + exchange 1.38 + regulatory 0.02), no minimum.
         (ES, [(1, "5000.00"), (2, "5000.25")], ["2.25", "4.50"]),
+        # Options pay 0.65 per contract, at least 1.00 per order: 1 then 4 contracts at 2.50 pay 1.00, then 2.25.
+        (AAPL_OPTION, [(1, "2.50"), (4, "2.50")], ["1.00", "2.25"]),
+        # A premium under 0.05 pays 0.25 per contract: 10 x 0.25 = 2.50.
+        (AAPL_OPTION, [(10, "0.04")], ["2.50"]),
     ],
-    ids=["stock-minimum-once", "stock-maximum-per-order", "fx-minimum-once", "fx-large", "usdjpy-in-usd", "future"],
+    ids=[
+        "stock-minimum-once",
+        "stock-maximum-per-order",
+        "fx-minimum-once",
+        "fx-large",
+        "usdjpy-in-usd",
+        "future",
+        "option-minimum-once",
+        "option-penny-premium",
+    ],
 )
 def test_partial_fills_pay_ib_per_order_total(instrument: Instrument, fills: list, charged: list[str]) -> None:
     assert _charge_fills(instrument, fills) == [Decimal(c) for c in charged]

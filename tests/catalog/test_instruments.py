@@ -67,6 +67,64 @@ def test_instruments_are_fetched_from_the_simulated_gateway_as_ib_describes_them
     assert spy.info["contract"]["conId"] == 756733  # IB's contract id, as the gateway sent it
 
 
+def test_an_option_is_defined_offline_from_its_occ_symbol(tmp_path: Path) -> None:
+    code, output = _cli("catalog", "instruments", "define", "SPY   261218P00577500.SMART", "--catalog", str(tmp_path))
+    assert code == 0, output
+    assert output == (
+        "defined SPY   261218P00577500.SMART as OptionContract (assumed IB conventions: currency USD, "
+        "multiplier 100, tick 0.01, underlying SPY)\n"
+    )
+    [put] = ParquetDataCatalog(str(tmp_path)).instruments()
+    assert (put.option_kind.name, str(put.strike_price), str(put.multiplier), put.underlying) == (
+        "PUT",
+        "577.50",
+        "100",
+        "SPY",
+    )
+    assert put.expiration_ns == pd.Timestamp("2026-12-18 16:00", tz="America/New_York").value  # at the close
+    code, listing = _cli("catalog", "list", "--catalog", str(tmp_path))
+    assert (
+        "OptionContract SPY   261218P00577500.SMART (tick 0.01, size step 1, multiplier 100, expires 2026-12-18)"
+        in (listing)
+    )
+
+
+def test_an_option_whose_stated_expiry_is_not_its_ids_is_refused_in_one_line(tmp_path: Path) -> None:
+    code, output = _cli(
+        "catalog",
+        "instruments",
+        "define",
+        "SPY   261218C00600000.SMART",
+        "--expiry",
+        "2026-12-19",
+        "--catalog",
+        str(tmp_path),
+    )
+    assert code == 2
+    assert output == "error: SPY   261218C00600000.SMART: expiry '2026-12-19' is not the id's 20261218\n"
+
+
+def test_an_option_from_the_chain_is_fetched_from_the_simulated_gateway(tmp_path: Path) -> None:
+    with SimulatedGateway(port=0) as gateway:
+        spy = gateway.universe.by_local_symbol("SPY")
+        call = next(s for s in gateway.universe.options.chain(spy, time.time()) if s.strike == 600 and s.right == "C")
+        code, output = _cli(
+            "catalog",
+            "instruments",
+            "fetch",
+            f"{call.local_symbol}.SMART",
+            "--port",
+            str(gateway.port),
+            "--catalog",
+            str(tmp_path),
+        )
+    assert code == 0, output
+    assert output.splitlines() == [f"fetched {call.local_symbol}.SMART as OptionContract from IB (tick 0.01)"]
+    [fetched] = ParquetDataCatalog(str(tmp_path)).instruments()
+    assert fetched.info["contract"]["conId"] == call.con_id and fetched.info["underConId"] == spy.con_id
+    assert (str(fetched.strike_price), str(fetched.multiplier), fetched.underlying) == ("600.00", "100", "SPY")
+
+
 def _timed(command: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -27,6 +27,7 @@ from nautilus_node.ib.connection import UnknownContract
 from nautilus_node.live.contract_check import check_contracts
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.simgateway import SimulatedGateway
+from nautilus_node.simgateway.options import expirations, occ_symbol
 from tests.live.conftest import PROJECT_ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +57,16 @@ def test_a_market_order_fills_on_the_simulated_gateway() -> None:
     assert Decimal(found["price"]) > 0
     assert found["commission"] == "1.00 USD", "IB's fixed rate: $0.005/share, at least $1"
     assert found["venue_id"] != "-"
+
+
+def test_an_order_for_a_spy_option_from_the_chain_fills_with_ibs_option_commission() -> None:
+    option = f"{occ_symbol('SPY', expirations(time.time())[1], 'C', 590)}.SMART"  # the second listed expiry
+    result = run_cli("order", "BUY", "2", option, "--sim")
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    found = outcome(result.stdout)
+    assert (found["status"], found["order"], found["filled"]) == ("FILLED", f"BUY 2 {option} MKT DAY", "2")
+    assert 0 < Decimal(found["price"]) < 100, "an option's price is per share"
+    assert found["commission"] == "1.30 USD", "IB's option rate: $0.65 a contract, at least $1 an order"
 
 
 def test_a_marketable_limit_order_fills_at_the_touch_not_at_its_limit() -> None:

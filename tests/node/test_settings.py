@@ -191,3 +191,26 @@ def test_alert_urls_in_the_environment_join_the_config_files(tmp_path: Path) -> 
     urls, webhooks = alert_destinations(settings.alerts, environ)
     assert urls == ["json://127.0.0.1:9/", "ntfy://topic", "tgram://bot/chat"]
     assert webhooks == ["http://127.0.0.1:9/a"]
+
+
+def test_option_chains_load_through_the_adapters_chain_builder_and_only_for_stocks(tmp_path: Path) -> None:
+    from nautilus_node.validation import validate_settings
+
+    path = tmp_path / "c.toml"
+    path.write_text('[instruments]\nload = ["SPY.ARCA"]\noption_chains = ["SPY.ARCA"]\noption_chain_days = 12\n')
+    [data_client] = build_node_config(load_settings(path, environ={})).data_clients.values()
+    provider = data_client.instrument_provider
+    [chain] = provider.load_contracts
+    assert (chain.secType, chain.primaryExchange, chain.build_options_chain, chain.max_expiry_days) == (
+        "STK",
+        "ARCA",
+        True,
+        12,
+    )
+    path.write_text('[instruments]\noption_chains = ["EUR/USD.IDEALPRO"]\n')
+    with pytest.raises(ConfigError) as error:
+        validate_settings(load_settings(path, environ={}), "c.toml")
+    assert str(error.value) == (
+        "c.toml: instruments.option_chains[0]: 'EUR/USD.IDEALPRO' is not a stock; option chains load for stocks "
+        "(e.g. SPY.ARCA)"
+    )

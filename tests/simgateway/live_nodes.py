@@ -24,17 +24,17 @@ from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.live.node import dispose_node, forget_cached_ib_clients
 
+DEFAULT_CONTRACTS = (
+    IBContract(secType="CASH", symbol="EUR", currency="USD", exchange="IDEALPRO"),
+    IBContract(secType="STK", symbol="SPY", exchange="SMART", primaryExchange="ARCA", currency="USD"),
+)
 
-def node_config(port: int, account: str) -> TradingNodeConfig:
-    """EUR.USD and SPY loaded, one IB client (id 11) for data and execution, reconciliation on."""
+
+def node_config(port: int, account: str, contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS) -> TradingNodeConfig:
+    """``contracts`` (default: EUR.USD and SPY) loaded, one IB client (id 11) for data and execution,
+    reconciliation on."""
     provider = InteractiveBrokersInstrumentProviderConfig(
-        symbology_method=SymbologyMethod.IB_SIMPLIFIED,
-        load_contracts=frozenset(
-            [
-                IBContract(secType="CASH", symbol="EUR", currency="USD", exchange="IDEALPRO"),
-                IBContract(secType="STK", symbol="SPY", exchange="SMART", primaryExchange="ARCA", currency="USD"),
-            ]
-        ),
+        symbology_method=SymbologyMethod.IB_SIMPLIFIED, load_contracts=frozenset(contracts)
     )
     return TradingNodeConfig(
         trader_id="SIM-001",
@@ -75,10 +75,12 @@ class RunningNode:
         self._thread = threading.Thread(target=node.run, daemon=True)
 
     @classmethod
-    def start(cls, port: int, account: str, strategy: Strategy) -> RunningNode:
-        """Build a node for the gateway at `port` with `strategy`, and run it."""
+    def start(
+        cls, port: int, account: str, strategy: Strategy, contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS
+    ) -> RunningNode:
+        """Build a node for the gateway at `port` loading `contracts` with `strategy`, and run it."""
         forget_cached_ib_clients()
-        node = TradingNode(config=node_config(port, account), loop=asyncio.new_event_loop())
+        node = TradingNode(config=node_config(port, account, contracts), loop=asyncio.new_event_loop())
         node.trader.add_strategy(strategy)
         node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
         node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import proto_requests
 from nautilus_node.simgateway import requests as rq
-from nautilus_node.simgateway.handlers import account, connection, history, market_data, orders
+from nautilus_node.simgateway.handlers import account, connection, history, market_data, options, orders
 from nautilus_node.simgateway.handlers.reply import Reply
 from nautilus_node.simgateway.state import GatewayState, SessionState
 from nautilus_node.simgateway.versions import Feature, Wire
@@ -48,6 +48,7 @@ ROUTES: dict[int, Route] = {
     m.In.REQ_MANAGED_ACCTS: Route(_nothing, connection.req_managed_accounts),
     m.In.REQ_MARKET_DATA_TYPE: Route(_fields(rq.parse_versioned_id), connection.req_market_data_type),
     m.In.REQ_CONTRACT_DATA: Route(_fields(rq.parse_contract_details), history.req_contract_data),
+    m.In.REQ_SEC_DEF_OPT_PARAMS: Route(_fields(rq.parse_sec_def_opt_params), options.req_sec_def_opt_params),
     m.In.REQ_MKT_DATA: Route(_fields(rq.parse_market_data), market_data.req_mkt_data),
     m.In.CANCEL_MKT_DATA: Route(_fields(rq.parse_versioned_id), market_data.cancel_mkt_data),
     m.In.REQ_TICK_BY_TICK_DATA: Route(_fields(rq.parse_tick_by_tick), market_data.req_tick_by_tick),
@@ -75,7 +76,7 @@ ROUTES: dict[int, Route] = {
     m.In.CANCEL_PNL_SINGLE: Route(_fields(rq.parse_plain_id), account.cancel_pnl),
 }
 # Known IB requests this gateway does not serve, with the position of their request id (if any).
-UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 78: 0, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
+UNSERVED_REQ_ID_POS = {10: 1, 52: 1, 81: 0, 86: 0, 87: 0, 88: 0, 22: 1, 54: 1, 55: 1}
 KNOWN_IB_REQUESTS = set(range(1, 26)) | set(range(49, 111))
 # Requests clients send only as protobuf (cancelContractData, cancelHistoricalTicks at 215, reqConfig at 219,
 # updateConfig at 221), all with their reqId as field 1; this gateway refuses them as not supported.
@@ -83,6 +84,7 @@ UNSERVED_PROTOBUF_ONLY = {106, 107, 108, 109}
 # Data requests a session sends before the farms connect (after a restart), which IB leaves unanswered.
 FARM_REQUESTS = {
     m.In.REQ_CONTRACT_DATA,
+    m.In.REQ_SEC_DEF_OPT_PARAMS,
     m.In.REQ_MKT_DATA,
     m.In.REQ_TICK_BY_TICK_DATA,
     m.In.REQ_REAL_TIME_BARS,

@@ -10,6 +10,8 @@ from nautilus_node.simgateway.bars import Bar, BarBuilder
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.handlers.reply import Reply, resolve
 from nautilus_node.simgateway.market import Quote, Trade
+from nautilus_node.simgateway.option_pricing import Greeks
+from nautilus_node.simgateway.options import OptionTicks
 from nautilus_node.simgateway.state import GatewayState, LiveBars, SessionState
 
 TICK_BY_TICK_TYPES = ("Last", "AllLast", "BidAsk", "MidPoint")
@@ -18,6 +20,9 @@ REALTIME_BAR_TYPES = ("TRADES", "MIDPOINT", "BID", "ASK")
 
 # IB's delayed tick types for the real-time ones (TickTypeEnum: DELAYED_BID 66 .. DELAYED_LAST_SIZE 71).
 DELAYED_TICKS = {m.BID: 66, m.ASK: 67, m.LAST: 68, m.BID_SIZE: 69, m.ASK_SIZE: 70, m.LAST_SIZE: 71}
+# Option computations: bid, ask, last, model (10..13) and their delayed types (80..83).
+OPTION_TICKS = (m.BID_OPTION_COMPUTATION, m.ASK_OPTION_COMPUTATION, m.LAST_OPTION_COMPUTATION, m.MODEL_OPTION)
+DELAYED_OPTION_TICKS = dict(zip(OPTION_TICKS, (80, 81, 82, 83), strict=True))
 NOT_SUBSCRIBED = "Requested market data is not subscribed."
 DELAYED_INSTEAD = "Requested market data is not subscribed. Displaying delayed market data."
 
@@ -30,6 +35,31 @@ def quote_ticks(req_id: int, quote: Quote, delayed: bool = False) -> list[m.Fiel
         m.tick_size(req_id, t(m.BID_SIZE), quote.bid_size),
         m.tick_size(req_id, t(m.ASK_SIZE), quote.ask_size),
     ]
+
+
+def option_computation(req_id: int, tick_type: int, g: Greeks | None) -> m.Fields:
+    """One tickOptionComputation; "not computed" markers where no volatility gives the price."""
+    if g is None:
+        no, ng = m.NOT_COMPUTED_VALUE, m.NOT_COMPUTED_GREEK
+        return m.tick_option_computation(req_id, tick_type, 1, no, ng, no, no, ng, ng, ng, no)
+    attrib = 0 if tick_type in (m.MODEL_OPTION, DELAYED_OPTION_TICKS[m.MODEL_OPTION]) else 1
+    greeks = (g.gamma, g.vega, g.theta)
+    return m.tick_option_computation(
+        req_id, tick_type, attrib, g.implied_vol, g.delta, g.price, g.pv_dividend, *greeks, g.underlying
+    )
+
+
+def option_computations(req_id: int, ticks: OptionTicks, delayed: bool = False) -> list[m.Fields]:
+    """The bid, ask, (last, when there was a trade) and model computations of an option's new quote."""
+    t = DELAYED_OPTION_TICKS.get if delayed else (lambda tick_type: tick_type)
+    out = [
+        option_computation(req_id, t(m.BID_OPTION_COMPUTATION), ticks.bid),
+        option_computation(req_id, t(m.ASK_OPTION_COMPUTATION), ticks.ask),
+    ]
+    if ticks.last is not None:
+        out.append(option_computation(req_id, t(m.LAST_OPTION_COMPUTATION), ticks.last))
+    out.append(option_computation(req_id, t(m.MODEL_OPTION), ticks.model))
+    return out
 
 
 def duplicate_id(out: Reply, s: SessionState, req_id: int, request: str) -> bool:
@@ -56,7 +86,10 @@ def req_mkt_data(req: rq.MarketDataRequest, s: SessionState, gw: GatewayState) -
     out.send(m.market_data_type(req.req_id, 3 if delayed else 1))
     out.send(m.tick_req_params(req.req_id, spec.min_tick, "9c0001", 3))
     if gw.feed_alive(spec):
-        out.send(*quote_ticks(req.req_id, gw.market.quote(spec, out.now), delayed))
+        quote = gw.market.quote(spec, out.now)
+        out.send(*quote_ticks(req.req_id, quote, delayed))
+        if spec.sec_type == "OPT":
+            out.send(*option_computations(req.req_id, gw.market.option_ticks(spec, quote, None, out.now), delayed))
     if req.snapshot:
         out.send(m.tick_snapshot_end(req.req_id))
         return out
@@ -122,13 +155,18 @@ def cancel_real_time_bars(req_id: int, s: SessionState, gw: GatewayState) -> Rep
 
 
 # --- what a new price pushes to one session's subscriptions ------------------------------------------------
-def on_market(s: SessionState, spec: ContractSpec, quote: Quote, trade: Trade | None) -> list[m.Fields]:
-    """The messages a new quote (and trade) on ``spec`` sends to this session's subscriptions."""
+def on_market(
+    s: SessionState, spec: ContractSpec, quote: Quote, trade: Trade | None, option: OptionTicks | None = None
+) -> list[m.Fields]:
+    """The messages a new quote (and trade) on ``spec`` sends to this session's subscriptions (with an
+    option's computations, when given)."""
     out: list[m.Fields] = []
     for req_id, sub in s.subs.market_data.items():
         if sub.con_id == spec.con_id:
             delayed = req_id in s.delayed
             out += quote_ticks(req_id, quote, delayed)
+            if option is not None:
+                out += option_computations(req_id, option, delayed)
             if trade is not None:
                 last, last_size = (
                     (DELAYED_TICKS[m.LAST], DELAYED_TICKS[m.LAST_SIZE]) if delayed else (m.LAST, m.LAST_SIZE)
