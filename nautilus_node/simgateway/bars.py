@@ -171,7 +171,7 @@ def continuous_bars(
     until = end
     for since, spec in reversed(months):
         since = max(since, end - duration)
-        bars = historical_bars(spec, until, max(int(until - since), 1), bar_seconds, what, anchor, seed)
+        bars = historical_bars(spec, until, max(math.ceil(until - since), 1), bar_seconds, what, anchor, seed)
         segments.append(bars)
         anchor = bars[0].open / (1 + ROLL_PREMIUM) if bars else anchor
         until = since

@@ -211,7 +211,7 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATE
         0,  # underConId
         spec.long_name,
         spec.primary_exchange,
-        spec.last_trade_date[:6],  # contractMonth
+        spec.contract_month or spec.last_trade_date[:6],  # contractMonth
         spec.industry,
         spec.category,
         spec.subcategory,

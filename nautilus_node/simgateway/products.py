@@ -67,7 +67,7 @@ class FuturesFamily:
     under_sec_type: str
     trading_week: WeeklyHours
     liquid_week: WeeklyHours
-    step_vol: float = 0.0002
+    step_vol: float = 0.00005
     size_range: tuple[int, int] = (5, 60)
 
 
@@ -187,7 +187,7 @@ FUTURES: tuple[FuturesFamily, ...] = (
         3,
         "CMDTY",
         *_ENERGY,
-        0.0004,
+        0.00008,
     ),
     FuturesFamily(
         "NG",
@@ -202,7 +202,7 @@ FUTURES: tuple[FuturesFamily, ...] = (
         3,
         "CMDTY",
         *_ENERGY,
-        0.0006,
+        0.0001,
     ),
     FuturesFamily(
         "GC", "COMEX", "Gold", "100", 0.1, 2650.0, "GJMQVZ", "third_last_business_day", 4, 30, "CMDTY", *_METALS
@@ -220,7 +220,7 @@ FUTURES: tuple[FuturesFamily, ...] = (
         30,
         "CMDTY",
         *_METALS,
-        0.0003,
+        0.00008,
     ),
     FuturesFamily(
         "ZN",
@@ -235,7 +235,7 @@ FUTURES: tuple[FuturesFamily, ...] = (
         30,
         "BOND",
         *_RATES,
-        0.00005,
+        0.00002,
     ),
     FuturesFamily(
         "ZB",
@@ -250,7 +250,7 @@ FUTURES: tuple[FuturesFamily, ...] = (
         30,
         "BOND",
         *_RATES,
-        0.0001,
+        0.00003,
     ),
     FuturesFamily("ZC", "CBOT", "Corn", "50", 0.25, 450.0, "HKNUZ", "before_15th", 4, 15, "CMDTY", *_GRAINS),
     FuturesFamily("ZS", "CBOT", "Soybeans", "50", 0.25, 1000.0, "FHKNQUX", "before_15th", 4, 15, "CMDTY", *_GRAINS),
