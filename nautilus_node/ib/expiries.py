@@ -7,7 +7,7 @@ Business days here are weekdays (exchange holidays do not move a last trade date
 - ``crude_oil``: three business days before the 25th of the month before the contract month, counting from the
   business day before the 25th when the 25th is not one (NYMEX CL);
 - ``natural_gas``: three business days before the first day of the contract month (NYMEX NG);
-- ``third_last_business_day``: the third-last business day of the contract month (COMEX GC, SI);
+- ``third_last_weekday``: the third-last business day of the contract month (COMEX GC, SI);
 - ``treasury_note``: the seventh business day before the last business day of the contract month (CBOT ZN, ZB);
 - ``before_15th``: the business day before the 15th of the contract month (CBOT ZC, ZS).
 """
@@ -49,7 +49,7 @@ def _natural_gas(year: int, month: int) -> dt.date:
     return _business_days_before(dt.date(year, month, 1), 3)
 
 
-def _third_last_business_day(year: int, month: int) -> dt.date:
+def _third_last_weekday(year: int, month: int) -> dt.date:
     return _business_days_before(_last_business_day(year, month), 2)
 
 
@@ -65,7 +65,7 @@ RULES: dict[str, Callable[[int, int], dt.date]] = {
     "third_friday": _third_friday,
     "crude_oil": _crude_oil,
     "natural_gas": _natural_gas,
-    "third_last_business_day": _third_last_business_day,
+    "third_last_weekday": _third_last_weekday,
     "treasury_note": _treasury_note,
     "before_15th": _before_15th,
 }

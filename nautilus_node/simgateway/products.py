@@ -154,104 +154,26 @@ _ENERGY = (CME_GLOBEX_TRADING, NYMEX_ENERGY_LIQUID)
 _METALS = (CME_GLOBEX_TRADING, COMEX_METALS_LIQUID)
 _RATES = (CME_GLOBEX_TRADING, CBOT_RATES_LIQUID)
 _GRAINS = (CBOT_GRAINS_TRADING, CBOT_GRAINS_LIQUID)
-QUARTERLY = "HMUZ"
 MONTHLY = "FGHJKMNQUVXZ"
 
+_F = FuturesFamily
+# fmt: off
 FUTURES: tuple[FuturesFamily, ...] = (
-    FuturesFamily("ES", "CME", "E-mini S&P 500", "50", 0.25, 5800.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX),
-    FuturesFamily(
-        "NQ", "CME", "E-mini Nasdaq-100", "20", 0.25, 20500.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX
-    ),
-    FuturesFamily(
-        "RTY", "CME", "E-mini Russell 2000", "50", 0.1, 2250.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX
-    ),
-    FuturesFamily(
-        "MES", "CME", "Micro E-mini S&P 500", "5", 0.25, 5800.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX
-    ),
-    FuturesFamily(
-        "MNQ", "CME", "Micro E-mini Nasdaq-100", "2", 0.25, 20500.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX
-    ),
-    FuturesFamily(
-        "YM", "CBOT", "E-mini Dow Jones ($5)", "5", 1.0, 43000.0, QUARTERLY, "third_friday", 4, 8, "IND", *_GLOBEX
-    ),
-    FuturesFamily(
-        "CL",
-        "NYMEX",
-        "Light Sweet Crude Oil",
-        "1000",
-        0.01,
-        70.0,
-        MONTHLY,
-        "crude_oil",
-        6,
-        3,
-        "CMDTY",
-        *_ENERGY,
-        0.00008,
-    ),
-    FuturesFamily(
-        "NG",
-        "NYMEX",
-        "Henry Hub Natural Gas",
-        "10000",
-        0.001,
-        3.2,
-        MONTHLY,
-        "natural_gas",
-        6,
-        3,
-        "CMDTY",
-        *_ENERGY,
-        0.0001,
-    ),
-    FuturesFamily(
-        "GC", "COMEX", "Gold", "100", 0.1, 2650.0, "GJMQVZ", "third_last_business_day", 4, 30, "CMDTY", *_METALS
-    ),
-    FuturesFamily(
-        "SI",
-        "COMEX",
-        "Silver",
-        "5000",
-        0.005,
-        31.0,
-        "HKNUZ",
-        "third_last_business_day",
-        4,
-        30,
-        "CMDTY",
-        *_METALS,
-        0.00008,
-    ),
-    FuturesFamily(
-        "ZN",
-        "CBOT",
-        "10-Year T-Note",
-        "1000",
-        0.015625,
-        110.0,
-        QUARTERLY,
-        "treasury_note",
-        3,
-        30,
-        "BOND",
-        *_RATES,
-        0.00002,
-    ),
-    FuturesFamily(
-        "ZB",
-        "CBOT",
-        "U.S. Treasury Bond",
-        "1000",
-        0.03125,
-        117.0,
-        QUARTERLY,
-        "treasury_note",
-        3,
-        30,
-        "BOND",
-        *_RATES,
-        0.00003,
-    ),
-    FuturesFamily("ZC", "CBOT", "Corn", "50", 0.25, 450.0, "HKNUZ", "before_15th", 4, 15, "CMDTY", *_GRAINS),
-    FuturesFamily("ZS", "CBOT", "Soybeans", "50", 0.25, 1000.0, "FHKNQUX", "before_15th", 4, 15, "CMDTY", *_GRAINS),
+    # symbol, exchange, long name, multiplier, tick, price, months, last trade rule, listed, roll days, underlying
+    # type, trading and regular hours, walk volatility
+    _F("ES", "CME", "E-mini S&P 500", "50", 0.25, 5800.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("NQ", "CME", "E-mini Nasdaq-100", "20", 0.25, 20500.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("RTY", "CME", "E-mini Russell 2000", "50", 0.1, 2250.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("MES", "CME", "Micro E-mini S&P 500", "5", 0.25, 5800.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("MNQ", "CME", "Micro E-mini Nasdaq-100", "2", 0.25, 20500.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("YM", "CBOT", "E-mini Dow Jones ($5)", "5", 1.0, 43000.0, "HMUZ", "third_friday", 4, 8, "IND", *_GLOBEX),
+    _F("CL", "NYMEX", "Light Sweet Crude Oil", "1000", 0.01, 70.0, MONTHLY, "crude_oil", 6, 3, "CMDTY", *_ENERGY, 8e-5),
+    _F("NG", "NYMEX", "Henry Hub Natural Gas", "10000", 0.001, 3.2, MONTHLY, "natural_gas", 6, 3, "CMDTY", *_ENERGY),
+    _F("GC", "COMEX", "Gold", "100", 0.1, 2650.0, "GJMQVZ", "third_last_weekday", 4, 30, "CMDTY", *_METALS),
+    _F("SI", "COMEX", "Silver", "5000", 0.005, 31.0, "HKNUZ", "third_last_weekday", 4, 30, "CMDTY", *_METALS, 8e-5),
+    _F("ZN", "CBOT", "10-Year T-Note", "1000", 0.015625, 110.0, "HMUZ", "treasury_note", 3, 30, "BOND", *_RATES, 2e-5),
+    _F("ZB", "CBOT", "US Treasury Bond", "1000", 0.03125, 117.0, "HMUZ", "treasury_note", 3, 30, "BOND", *_RATES, 3e-5),
+    _F("ZC", "CBOT", "Corn", "50", 0.25, 450.0, "HKNUZ", "before_15th", 4, 15, "CMDTY", *_GRAINS),  # cents
+    _F("ZS", "CBOT", "Soybeans", "50", 0.25, 1000.0, "FHKNQUX", "before_15th", 4, 15, "CMDTY", *_GRAINS),  # cents
 )
+# fmt: on

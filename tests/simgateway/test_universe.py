@@ -92,7 +92,7 @@ def test_futures_list_their_real_month_cycles_from_the_front(symbol: str, months
         ("third_friday", 2025, 12, "20251219"),  # ESZ5
         ("crude_oil", 2025, 5, "20250422"),  # CLK5: three business days before April 25
         ("natural_gas", 2026, 1, "20251229"),  # NGF6
-        ("third_last_business_day", 2025, 12, "20251229"),  # GCZ5
+        ("third_last_weekday", 2025, 12, "20251229"),  # GCZ5
         ("treasury_note", 2026, 3, "20260320"),  # ZNH6
         ("before_15th", 2026, 3, "20260313"),  # ZCH6: the 15th is a Sunday
     ],
