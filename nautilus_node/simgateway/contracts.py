@@ -1,4 +1,5 @@
-"""The simulated gateway's universe of contracts and how a contract request is matched against it."""
+"""The simulated gateway's universe: its contracts generated from the product table (`products.py`), and how a
+contract request is matched against them, a continuous future (CONTFUT) standing for its front month."""
 
 from __future__ import annotations
 
