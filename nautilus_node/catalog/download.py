@@ -4,6 +4,7 @@ A download is split into chunks of one IB request each. Every chunk that comes b
 catalog at once (all or nothing, no duplicates) and recorded in `<catalog>/.downloads.json`, so a
 stopped download resumes with the first chunk it has not finished and a repeated one asks IB for
 nothing. Chunks that reach into the last bar period are not recorded: their data may still grow.
+A continuous future (`ES.CME`) is fetched in one request reaching back from now, as IB serves it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Protocol
 
 import pandas as pd
 from nautilus_trader.adapters.interactive_brokers.parsing.data import bar_spec_to_bar_size, what_to_show
+from nautilus_trader.adapters.interactive_brokers.parsing.instruments import instrument_id_to_ib_contract
 from nautilus_trader.model.data import Bar, BarSpecification, BarType
 from nautilus_trader.model.enums import AggregationSource, BarAggregation, PriceType
 from nautilus_trader.model.identifiers import InstrumentId
@@ -134,6 +136,22 @@ def plan(bar_type: BarType, start: pd.Timestamp, end: pd.Timestamp) -> list[Chun
     return [Chunk(bar_type, start + i * length, min(start + (i + 1) * length, end), duration) for i in range(count)]
 
 
+def is_continuous_future(instrument_id: InstrumentId) -> bool:
+    """Whether the id names IB's continuous future: a futures family's symbol alone (`ES.CME`, `CL.NYMEX`)."""
+    try:
+        return instrument_id_to_ib_contract(instrument_id, instrument_id.venue.value).secType == "CONTFUT"
+    except ValueError:
+        return False
+
+
+def continuous_plan(bar_type: BarType, start: pd.Timestamp, end: pd.Timestamp, now: pd.Timestamp) -> list[Chunk]:
+    """A continuous future's history comes only up to now (IB takes no end time for a CONTFUT, and the adapter
+    sends none), stitched across its rolls: one request whose duration reaches back from now to `start`."""
+    seconds = max(1, math.ceil((now - start).total_seconds()))
+    duration = f"{seconds} S" if seconds <= 86400 else f"{math.ceil(seconds / 86400)} D"
+    return [Chunk(bar_type, start, end, duration)]
+
+
 async def download(
     fetcher: HistoryFetcher,
     catalog_dir: Path,
@@ -149,7 +167,8 @@ async def download(
     if start >= end:
         raise CatalogInputError("--start", f"start {start} is not before end {end}")
     state = DownloadState(catalog_dir / STATE_FILE)
-    chunks = [c for t in types for c in plan(t, start, end)]
+    continuous = is_continuous_future(types[0].instrument_id)
+    chunks = [c for t in types for c in (continuous_plan(t, start, end, now()) if continuous else plan(t, start, end))]
     chunks.sort(key=lambda c: (c.end, str(c.bar_type)))
     todo = [c for c in chunks if not state.done(str(c.bar_type), c.key)]
     report = DownloadReport(skipped=len(chunks) - len(todo))

@@ -303,3 +303,13 @@ US_STOCK_LIQUID = WeeklyHours("US/Eastern", weekdays("0930", "1600"), calendar="
 # 16:00-17:00 break; regular hours 08:30-15:00.
 CME_GLOBEX_TRADING = WeeklyHours("US/Central", sunday_to_thursday_overnight("1700", "1600"), calendar="CMES")
 CME_GLOBEX_LIQUID = WeeklyHours("US/Central", weekdays("0830", "1500"), calendar="CMES")
+# The other CME Group floors on Globex share the equity week (CME_GLOBEX_TRADING); their regular hours differ:
+# NYMEX energy 08:00-13:30, COMEX metals 07:20-12:30, CBOT Treasury futures 07:20-14:00 Chicago.
+NYMEX_ENERGY_LIQUID = WeeklyHours("US/Central", weekdays("0800", "1330"), calendar="CMES")
+COMEX_METALS_LIQUID = WeeklyHours("US/Central", weekdays("0720", "1230"), calendar="CMES")
+CBOT_RATES_LIQUID = WeeklyHours("US/Central", weekdays("0720", "1400"), calendar="CMES")
+# CBOT grains: an overnight session Sunday to Thursday 19:00 to 07:45 and the day session 08:30-13:20 Chicago.
+CBOT_GRAINS_TRADING = WeeklyHours(
+    "US/Central", sunday_to_thursday_overnight("1900", "0745") + weekdays("0830", "1320"), calendar="CMES"
+)
+CBOT_GRAINS_LIQUID = WeeklyHours("US/Central", weekdays("0830", "1320"), calendar="CMES")

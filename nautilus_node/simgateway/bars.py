@@ -151,6 +151,33 @@ def historical_bars(
     return bars
 
 
+ROLL_PREMIUM = 0.002  # the next month trades this much above the expiring one at the roll (carry)
+
+
+def continuous_bars(
+    months: list[tuple[float, ContractSpec]],
+    end: float,
+    duration: int,
+    bar_seconds: int,
+    what: str,
+    anchor: float,
+    seed: int,
+) -> list[Bar]:
+    """IB's continuous-future history: each month's own bars while it was the front (``months``: each month with
+    the time from which it was), stitched unadjusted, so the price steps at each roll by the calendar spread."""
+    if math.ceil(duration / bar_seconds) > MAX_BARS * (1 if bar_seconds < 86400 else 2):
+        raise BarRequestError(162, "Historical Market Data Service error message:Time length exceed max.")
+    segments: list[list[Bar]] = []
+    until = end
+    for since, spec in reversed(months):
+        since = max(since, end - duration)
+        bars = historical_bars(spec, until, max(math.ceil(until - since), 1), bar_seconds, what, anchor, seed)
+        segments.append(bars)
+        anchor = bars[0].open / (1 + ROLL_PREMIUM) if bars else anchor
+        until = since
+    return [bar for segment in reversed(segments) for bar in segment]
+
+
 def _shape(
     spec: ContractSpec,
     start: int,

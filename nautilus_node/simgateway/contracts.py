@@ -1,22 +1,31 @@
-"""The simulated gateway's universe of contracts and how a contract request is matched against it."""
+"""The simulated gateway's universe: its contracts generated from the product table (`products.py`), and how a
+contract request is matched against them, a continuous future (CONTFUT) standing for its front month."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
+import time
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from nautilus_node.ib.hours import (
-    CME_GLOBEX_LIQUID,
-    CME_GLOBEX_TRADING,
-    FX,
-    US_STOCK_LIQUID,
-    US_STOCK_TRADING,
-    WeeklyHours,
+from nautilus_node.ib.expiries import contract_months, local_symbol
+from nautilus_node.ib.hours import FX, US_STOCK_LIQUID, US_STOCK_TRADING, WeeklyHours
+from nautilus_node.simgateway.products import (
+    CURRENCY_NAMES,
+    FUTURES,
+    FX_PAIRS,
+    STOCKS,
+    FuturesFamily,
+    FxRow,
+    StockRow,
 )
 
 # IB's orderTypes list names order types and attributes; each contract lists only what the broker serves.
 SERVED_ORDER_TYPES = "DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT"
+STOCK_EXCHANGES = "SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,IEX"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,8 @@ class ContractSpec:
     strike: float = 0.0
     right: str = ""
     under_con_id: int = 0
+    contract_month: str = ""  # a future's YYYYMM
+    roll_date: str = ""  # a future's YYYYMMDD from which IB's continuous future is the next month
 
     @property
     def price_decimals(self) -> int:
@@ -93,110 +104,126 @@ class ContractSpec:
 
 def quarterly_expiries(today: dt.date, count: int) -> list[dt.date]:
     """The next ``count`` equity-index futures expiries (third Friday of Mar/Jun/Sep/Dec)."""
-    expiries: list[dt.date] = []
-    year, month = today.year, today.month
-    while len(expiries) < count:
-        if month in (3, 6, 9, 12):
-            first = dt.date(year, month, 1)
-            third_friday = first + dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
-            if third_friday >= today:
-                expiries.append(third_friday)
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return expiries
+    months = contract_months("HMUZ", "third_friday", today.year, today.month)
+    return [expiry for _, _, expiry in itertools.islice((m for m in months if m[2] >= today), count)]
 
 
-_MONTH_CODES = "FGHJKMNQUVXZ"
+def generated_con_id(key: str) -> int:
+    """A stable con id for a contract IB's public id is not known for, in 2,060,000,000..2,139,999,999 (above
+    IB's ids so far; futures months take 2,000,000,000..2,047,999,999)."""
+    return 2_060_000_000 + zlib.crc32(key.encode()) % 80_000_000
 
 
-def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
-    """SPY on ARCA, EUR.USD on IDEALPRO and the two front ES futures on CME."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    spy = ContractSpec(
-        con_id=756733,
-        symbol="SPY",
+def future_con_id(symbol: str, year: int, month: int) -> int:
+    """A stable con id for one futures month: a slot per family, a number per month within it."""
+    return 2_000_000_000 + zlib.crc32(symbol.encode()) % 40_000 * 1200 + year % 100 * 12 + month - 1
+
+
+def stock_spec(row: StockRow) -> ContractSpec:
+    return ContractSpec(
+        con_id=row.real_con_id or generated_con_id(f"STK:{row.symbol}"),
+        symbol=row.symbol,
         sec_type="STK",
         exchange="SMART",
-        primary_exchange="ARCA",
+        primary_exchange=row.primary_exchange,
         currency="USD",
-        local_symbol="SPY",
-        trading_class="SPY",
+        local_symbol=row.symbol,
+        trading_class="NMS" if row.primary_exchange == "NASDAQ" and row.stock_type != "ETF" else row.symbol,
         min_tick=0.01,
-        long_name="SPDR S&P 500 ETF TRUST",
+        long_name=row.long_name,
         time_zone_id="US/Eastern",
         trading_week=US_STOCK_TRADING,
         liquid_week=US_STOCK_LIQUID,
-        market_name="SPY",
-        valid_exchanges="SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,IEX",
-        industry="Funds",
-        category="Equity Fund",
-        subcategory="Large Cap",
-        stock_type="ETF",
-        market_rule_ids="26,26,26,26,26,26,26,26,26,26,26,26,26,26",
-        start_price=580.0,
+        market_name="NMS" if row.primary_exchange == "NASDAQ" and row.stock_type != "ETF" else row.symbol,
+        valid_exchanges=STOCK_EXCHANGES,
+        industry=row.industry,
+        category="Equity Fund" if row.stock_type == "ETF" else "",
+        subcategory="Large Cap" if row.stock_type == "ETF" else "",
+        stock_type=row.stock_type,
+        market_rule_ids=",".join(["26"] * len(STOCK_EXCHANGES.split(","))),
+        start_price=row.price,
         spread_ticks=1,
         step_vol=0.0002,
         size_range=(1, 30),
-        sec_ids={"ISIN": "US78462F1030"},
+        sec_ids={"ISIN": row.isin},
     )
-    eurusd = ContractSpec(
-        con_id=12087792,
-        symbol="EUR",
+
+
+def fx_spec(row: FxRow) -> ContractSpec:
+    base, quote = row.pair.split(".")
+    return ContractSpec(
+        con_id=row.real_con_id or generated_con_id(f"CASH:{row.pair}"),
+        symbol=base,
         sec_type="CASH",
         exchange="IDEALPRO",
         primary_exchange="",
-        currency="USD",
-        local_symbol="EUR.USD",
-        trading_class="EUR.USD",
-        min_tick=0.00005,
-        long_name="European Monetary Union Euro",
+        currency=quote,
+        local_symbol=row.pair,
+        trading_class=row.pair,
+        min_tick=0.005 if quote == "JPY" else 0.00005,
+        long_name=CURRENCY_NAMES[base],
         time_zone_id="US/Eastern",
         trading_week=FX,
         liquid_week=FX,
-        market_name="EUR.USD",
+        market_name=row.pair,
         valid_exchanges="IDEALPRO",
         market_rule_ids="239",
         min_size=Decimal(1),
         size_increment=Decimal(1),
-        start_price=1.08,
+        start_price=row.price,
         spread_ticks=1,
         step_vol=0.00004,
         size_range=(1_000_000, 10_000_000),
         has_trades=False,
     )
-    futures = []
-    for expiry in quarterly_expiries(today, 2):
-        code = f"ES{_MONTH_CODES[expiry.month - 1]}{expiry.year % 10}"
-        futures.append(
-            ContractSpec(
-                con_id=495512551 + expiry.year * 100 + expiry.month,
-                symbol="ES",
-                sec_type="FUT",
-                exchange="CME",
-                primary_exchange="",
-                currency="USD",
-                local_symbol=code,
-                trading_class="ES",
-                min_tick=0.25,
-                long_name="E-mini S&P 500",
-                time_zone_id="US/Central",
-                trading_week=CME_GLOBEX_TRADING,
-                liquid_week=CME_GLOBEX_LIQUID,
-                market_name="ES",
-                valid_exchanges="CME,QBALGO",
-                multiplier="50",
-                last_trade_date=expiry.strftime("%Y%m%d"),
-                under_symbol="ES",
-                under_sec_type="IND",
-                market_rule_ids="67",
-                start_price=5800.0,
-                spread_ticks=1,
-                step_vol=0.0002,
-                size_range=(5, 60),
-            )
-        )
-    return [spy, eurusd, *futures]
+
+
+def future_spec(family: FuturesFamily, year: int, month: int, last_trade: dt.date) -> ContractSpec:
+    return ContractSpec(
+        con_id=future_con_id(family.symbol, year, month),
+        symbol=family.symbol,
+        sec_type="FUT",
+        exchange=family.exchange,
+        primary_exchange="",
+        currency="USD",
+        local_symbol=local_symbol(family.symbol, month, year),
+        trading_class=family.symbol,
+        min_tick=family.min_tick,
+        long_name=family.long_name,
+        time_zone_id="US/Central",
+        trading_week=family.trading_week,
+        liquid_week=family.liquid_week,
+        market_name=family.symbol,
+        valid_exchanges=f"{family.exchange},QBALGO",
+        multiplier=family.multiplier,
+        last_trade_date=last_trade.strftime("%Y%m%d"),
+        contract_month=f"{year}{month:02d}",
+        roll_date=(last_trade - dt.timedelta(days=family.roll_days)).strftime("%Y%m%d"),
+        under_symbol=family.symbol,
+        under_sec_type=family.under_sec_type,
+        market_rule_ids="67",
+        start_price=family.price,
+        spread_ticks=1,
+        step_vol=family.step_vol,
+        size_range=family.size_range,
+    )
+
+
+def listed_months(family: FuturesFamily, today: dt.date) -> list[ContractSpec]:
+    """The ``family.listed`` months trading on ``today`` (last trade date not yet past), front first."""
+    months = contract_months(family.months, family.last_trade, today.year, today.month)
+    live = (m for m in months if m[2] >= today)
+    return [future_spec(family, *month) for month in itertools.islice(live, family.listed)]
+
+
+def build_universe(today: dt.date | None = None) -> list[ContractSpec]:
+    """Every product of the table (``products``): its stocks, FX pairs and the listed months of its futures."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    return [
+        *(stock_spec(row) for row in STOCKS),
+        *(fx_spec(row) for row in FX_PAIRS),
+        *(spec for family in FUTURES for spec in listed_months(family, today)),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,11 +247,17 @@ class ContractQuery:
 
 
 class Universe:
-    """Look contracts up the way IB does: by conId, or by the descriptive fields given."""
+    """Look contracts up the way IB does: by conId, or by the descriptive fields given. A CONTFUT request names a
+    futures family and is answered with its front month (IB's continuous future)."""
 
-    def __init__(self, specs: list[ContractSpec]) -> None:
+    def __init__(self, specs: list[ContractSpec], families: tuple[FuturesFamily, ...] = FUTURES) -> None:
         self._specs = list(specs)
         self._by_id = {s.con_id: s for s in specs}
+        self._by_local = {s.local_symbol: s for s in specs}
+        self._by_symbol: dict[str, list[ContractSpec]] = {}
+        for spec in specs:
+            self._by_symbol.setdefault(spec.symbol, []).append(spec)
+        self._families = {(f.symbol, f.exchange): f for f in families}
 
     def __iter__(self):
         return iter(self._specs)
@@ -233,14 +266,66 @@ class Universe:
         return self._by_id.get(con_id)
 
     def by_local_symbol(self, local_symbol: str) -> ContractSpec | None:
-        return next((s for s in self._specs if s.local_symbol == local_symbol), None)
+        return self._by_local.get(local_symbol)
 
-    def match(self, query: ContractQuery) -> list[ContractSpec]:
-        """All contracts the query describes (empty when none: IB's error 200)."""
+    def match(self, query: ContractQuery, now: float | None = None) -> list[ContractSpec]:
+        """All contracts the query describes (empty when none: IB's error 200); for CONTFUT, the family's front
+        month at ``now`` (default: the wall clock) as a CONTFUT contract."""
+        if query.sec_type == "CONTFUT":
+            return self._continuous(query, time.time() if now is None else now)
         if query.con_id > 0:
             spec = self._by_id.get(query.con_id)
             return [spec] if spec and self._exchange_ok(spec, query.exchange) else []
-        return [s for s in self._specs if self._matches(s, query)]
+        if query.local_symbol and not (query.sec_id_type and query.sec_id):
+            spec = self._by_local.get(query.local_symbol.replace(" ", ""))
+            candidates = [spec] if spec else []
+        elif query.symbol and not (query.sec_id_type and query.sec_id):
+            candidates = self._by_symbol.get(query.symbol, [])
+        else:
+            candidates = self._specs
+        return [s for s in candidates if self._matches(s, query)]
+
+    def front_month(self, symbol: str, exchange: str, now: float) -> ContractSpec | None:
+        """The month IB's continuous future for ``symbol`` on ``exchange`` stands for at ``now``: the first whose
+        roll date is still ahead."""
+        family = self._families.get((symbol, exchange))
+        if family is None:
+            return None
+        return self.continuous_months(family.symbol, family.exchange, now, now)[0][1]
+
+    def continuous_months(
+        self, symbol: str, exchange: str, start: float, end: float
+    ) -> list[tuple[float, ContractSpec]]:
+        """The months the continuous future stood for over [start, end], each with the time (Unix seconds, 00:00
+        UTC of its predecessor's roll date) from which it did; the first from ``start``. Expired months are
+        generated from the family's rules like the listed ones."""
+        family = self._families[(symbol, exchange)]
+        first = dt.datetime.fromtimestamp(start, dt.UTC).date()
+        months = contract_months(family.months, family.last_trade, first.year - 1, first.month)
+        result: list[tuple[float, ContractSpec]] = []
+        since = start
+        for month in months:
+            spec = self._by_id.get(future_con_id(family.symbol, month[0], month[1])) or future_spec(family, *month)
+            rolls = dt.datetime.strptime(spec.roll_date, "%Y%m%d").replace(tzinfo=dt.UTC).timestamp()
+            if rolls <= start:
+                continue
+            result.append((since, spec))
+            if rolls > end:
+                return result
+            since = rolls
+        raise AssertionError("a month cycle never ends")  # pragma: no cover
+
+    def _continuous(self, query: ContractQuery, now: float) -> list[ContractSpec]:
+        named = self._by_id.get(query.con_id) if query.con_id > 0 else None
+        symbol = named.symbol if named else query.symbol
+        exchanges = [named.exchange] if named else [f.exchange for f in self._families.values() if f.symbol == symbol]
+        if query.exchange:
+            exchanges = [e for e in exchanges if e == query.exchange]
+        fronts = [self.front_month(symbol, exchange, now) for exchange in exchanges]
+        found = [spec for spec in fronts if spec is not None]
+        if query.currency:
+            found = [spec for spec in found if spec.currency == query.currency]
+        return [dataclasses.replace(spec, sec_type="CONTFUT") for spec in found]
 
     @staticmethod
     def _exchange_ok(spec: ContractSpec, exchange: str) -> bool:

@@ -198,6 +198,11 @@ class Market:
             self._quotes[spec.con_id] = quote
             return quote
 
+    def priced(self) -> set[int]:
+        """The con ids with a price so far: a contract gets one only when a client asks about it."""
+        with self._lock:
+            return set(self._quotes)
+
     def quote(self, spec: ContractSpec, now: float) -> Quote:
         """The current quote, creating the first one on demand."""
         with self._lock:

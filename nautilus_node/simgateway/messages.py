@@ -218,7 +218,7 @@ def contract_data(req_id: int, spec: ContractSpec, exchange: str, v: Wire = LATE
         spec.under_con_id,
         spec.long_name,
         spec.primary_exchange,
-        spec.last_trade_date[:6],  # contractMonth
+        spec.contract_month or spec.last_trade_date[:6],  # contractMonth
         spec.industry,
         spec.category,
         spec.subcategory,

@@ -355,9 +355,10 @@ class UniverseWithOptions(Universe):
     def by_con_id(self, con_id: int) -> ContractSpec | None:
         return super().by_con_id(con_id) or self.options.by_con_id(con_id)
 
-    def match(self, query: ContractQuery) -> list[ContractSpec]:
+    def match(self, query: ContractQuery, now: float | None = None) -> list[ContractSpec]:
+        now = self._clock() if now is None else now
         if query.con_id > 0 and super().by_con_id(query.con_id) is None:
-            return self.options.match(query, self._clock())
+            return self.options.match(query, now)
         if query.sec_type == "OPT":
-            return self.options.match(query, self._clock())
-        return super().match(query)
+            return self.options.match(query, now)
+        return super().match(query, now)

@@ -132,12 +132,12 @@ def _timed(command: list[str]) -> tuple[subprocess.CompletedProcess, float]:
 
 
 def test_fetching_an_unknown_contract_ends_in_one_line_with_ibs_error_within_10_seconds(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "nautilus_node", "catalog", "instruments", "fetch", "AAPL.NASDAQ", "--sim"]
+    command = [sys.executable, "-m", "nautilus_node", "catalog", "instruments", "fetch", "ZZZZ.NASDAQ", "--sim"]
     result, elapsed = _timed([*command, "--catalog", str(tmp_path)])
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "error: IB does not know AAPL.NASDAQ: error 200 'No security definition has been found for the request'"
+        "error: IB does not know ZZZZ.NASDAQ: error 200 'No security definition has been found for the request'"
     ]
     assert elapsed < 50  # well inside the adapter's own 60-s wait (the interpreter's start is the rest)
 
@@ -152,7 +152,7 @@ def test_downloading_an_unknown_contract_ends_in_one_line_with_ibs_error(tmp_pat
                 "catalog",
                 "download",
                 "--instrument",
-                "AAPL.NASDAQ",
+                "ZZZZ.NASDAQ",
                 "--bar-size",
                 "1 hour",
                 "--what",
@@ -171,6 +171,6 @@ def test_downloading_an_unknown_contract_ends_in_one_line_with_ibs_error(tmp_pat
         )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: IB does not know AAPL.NASDAQ: error 200 'No security definition has been found for the request'"
+        "error: IB does not know ZZZZ.NASDAQ: error 200 'No security definition has been found for the request'"
     ]
     assert elapsed < 50

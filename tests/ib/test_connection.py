@@ -55,8 +55,8 @@ def test_a_known_contract_is_the_adapters_instrument_and_its_bars_come_back(gate
 
 def test_an_unknown_contract_is_refused_at_once_with_ibs_error(gateway: SimulatedGateway) -> None:
     started = time.monotonic()
-    with pytest.raises(UnknownContract, match=r"^IB does not know AAPL\.NASDAQ: error 200 'No security definition"):
-        _with_connection(gateway.port, lambda ib: ib.instrument(InstrumentId.from_str("AAPL.NASDAQ")))
+    with pytest.raises(UnknownContract, match=r"^IB does not know ZZZZ\.NASDAQ: error 200 'No security definition"):
+        _with_connection(gateway.port, lambda ib: ib.instrument(InstrumentId.from_str("ZZZZ.NASDAQ")))
     assert time.monotonic() - started < 10  # not the adapter's 60-second wait
 
 

@@ -147,14 +147,14 @@ def test_a_contract_the_gateway_does_not_know_ends_the_command_in_one_line_with_
         .read_text()
         .replace('log_directory = "logs"', f'log_directory = "{tmp_path}"')
     )
-    config.write_text(text.replace('load = ["EUR/USD.IDEALPRO"]', 'load = ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"]'))
-    args = ["order", "BUY", "100", "AAPL.NASDAQ", "--timeout", "5", "--config"] if command == "order" else ["run"]
+    config.write_text(text.replace('load = ["EUR/USD.IDEALPRO"]', 'load = ["EUR/USD.IDEALPRO", "ZZZZ.NASDAQ"]'))
+    args = ["order", "BUY", "100", "ZZZZ.NASDAQ", "--timeout", "5", "--config"] if command == "order" else ["run"]
     started = time.monotonic()
     result = run_cli(*args, str(config), "--sim")
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
-        "error: IB does not know AAPL.NASDAQ: error 200 'No security definition has been found for the request'"
+        "error: IB does not know ZZZZ.NASDAQ: error 200 'No security definition has been found for the request'"
     ]
     assert "Traceback" not in result.stderr and "elapsed" not in result.stdout + result.stderr
     assert elapsed < 50  # well inside the adapter's own 60-s wait for contract details (the start-up is the rest)
@@ -172,8 +172,8 @@ def test_the_contract_check_answers_an_unknown_contract_on_the_nodes_own_client_
             client, clock, InteractiveBrokersInstrumentProviderConfig()
         )
         try:
-            with pytest.raises(UnknownContract, match=r"IB does not know AAPL\.NASDAQ: error 200 'No security"):
-                await check_contracts(client, provider, ["EUR/USD.IDEALPRO", "AAPL.NASDAQ"], ready_timeout_secs=5)
+            with pytest.raises(UnknownContract, match=r"IB does not know ZZZZ\.NASDAQ: error 200 'No security"):
+                await check_contracts(client, provider, ["EUR/USD.IDEALPRO", "ZZZZ.NASDAQ"], ready_timeout_secs=5)
             return provider
         finally:
             client.stop()

@@ -50,7 +50,7 @@ def test_contract_matching_by_con_id_symbol_and_local_symbol() -> None:
     assert UNIVERSE.match(ContractQuery(con_id=756733)) == [SPY]
     assert UNIVERSE.match(ContractQuery(symbol="SPY", sec_type="STK", exchange="SMART")) == [SPY]
     assert UNIVERSE.match(ContractQuery(local_symbol="EUR.USD", sec_type="CASH")) == [EUR]
-    assert len(UNIVERSE.match(ContractQuery(symbol="ES", sec_type="FUT"))) == 2
+    assert len(UNIVERSE.match(ContractQuery(symbol="ES", sec_type="FUT"))) == 4  # a year of quarterly months
     assert UNIVERSE.match(ContractQuery(symbol="SPY", sec_type="STK", exchange="IDEALPRO")) == []
 
 

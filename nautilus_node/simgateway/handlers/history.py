@@ -12,6 +12,7 @@ from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import (
     BarBuilder,
     BarRequestError,
+    continuous_bars,
     historical_bars,
     parse_bar_size,
     parse_duration,
@@ -29,7 +30,7 @@ HMDS_ERROR = "Historical Market Data Service error message:"
 
 def req_contract_data(req: rq.ContractDetailsRequest, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
-    matches = gw.universe.match(req.contract)
+    matches = gw.universe.match(req.contract, out.now)
     if not matches:
         out.error(req.req_id, 200, NO_SECURITY)
         return out
@@ -62,7 +63,7 @@ def _paced_out(out: Reply, gw: GatewayState, req_id: int, pacing: HistoricalRequ
 
 def req_historical_data(req: rq.HistoricalDataRequest, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
-    spec = resolve(out, gw, req.req_id, req.contract)
+    spec = resolve(out, gw, req.req_id, req.contract, continuous=True)
     if spec is None or _hmds_down(out, gw, req.req_id):
         return out
     if req.keep_up_to_date and req.end.strip():
@@ -80,7 +81,12 @@ def req_historical_data(req: rq.HistoricalDataRequest, s: SessionState, gw: Gate
         duration = parse_duration(req.duration)
         end = parse_end_time(req.end, out.now)
         anchor = gw.market.quote(spec, out.now).mid
-        bars = historical_bars(spec, end, duration, bar_seconds, req.what_to_show, anchor, gw.seed)
+        if spec.sec_type == "CONTFUT":
+            months = gw.universe.continuous_months(spec.symbol, spec.exchange, end - duration, end)
+            bars = continuous_bars(months, end, duration, bar_seconds, req.what_to_show, anchor, gw.seed)
+            spec = months[-1][1]
+        else:
+            bars = historical_bars(spec, end, duration, bar_seconds, req.what_to_show, anchor, gw.seed)
     except BarRequestError as exc:
         out.error(req.req_id, exc.code, str(exc))
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from nautilus_node.simgateway import messages as m
@@ -53,10 +54,16 @@ class Reply:
         return found
 
 
-def resolve(out: Reply, gw: GatewayState, req_id: int, query: ContractQuery) -> ContractSpec | None:
-    """The one contract ``query`` names, or None after answering IB's error 200."""
-    matches = gw.universe.match(query)
+def resolve(
+    out: Reply, gw: GatewayState, req_id: int, query: ContractQuery, continuous: bool = False
+) -> ContractSpec | None:
+    """The one contract ``query`` names, or None after answering IB's error 200. A continuous future (CONTFUT)
+    stands for its front month, unless ``continuous`` (historical bars) asks for the CONTFUT itself."""
+    matches = gw.universe.match(query, out.now)
     if len(matches) != 1:
         out.error(req_id, 200, NO_SECURITY if not matches else "The contract description specified is ambiguous")
         return None
-    return matches[0]
+    spec = matches[0]
+    if spec.sec_type == "CONTFUT" and not continuous:
+        return gw.universe.by_con_id(spec.con_id) or dataclasses.replace(spec, sec_type="FUT")
+    return spec
