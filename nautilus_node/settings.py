@@ -109,6 +109,7 @@ class ResilienceSettings(_Section):
     bar_grace_secs: Annotated[float, msgspec.Meta(ge=0)] = 5.0
     max_resubscribe_tries: Annotated[int, msgspec.Meta(ge=1)] = 5
     inline_reader: bool = True  # False: NautilusTrader's own socket reader (to tell a regression from the gateway)
+    inline_engines: bool = True  # False: every message through NautilusTrader's engine queues
     session_probe_secs: PositiveSeconds = 3.0
     open_check_interval_secs: PositiveSeconds = 10.0
     position_check_interval_secs: PositiveSeconds = 30.0

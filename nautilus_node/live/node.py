@@ -30,6 +30,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import ImportableStrategyConfig
 
 from nautilus_node.live import resilient_client
+from nautilus_node.live.inline_engines import install_inline_engines
 from nautilus_node.nautilus_internals import forget_cached_ib_clients
 from nautilus_node.settings import Settings, alert_destinations
 from nautilus_node.validation import importable_strategy
@@ -113,6 +114,7 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
         connectivity_restore_secs=resilience.connectivity_restore_secs,
         market_hours=settings.status.market_hours,
         inline_reader=resilience.inline_reader,
+        inline_engines=resilience.inline_engines,
         session_probe_secs=resilience.session_probe_secs,
         liveness=resilient_client.LivenessPolicy(
             quote_silence_secs=resilience.quote_silence_secs,
@@ -219,13 +221,17 @@ def create_node(
     resilience: resilient_client.ResiliencePolicy | None = None,
 ) -> TradingNode:
     """A `TradingNode` with NautilusTrader's IB factories registered (not yet built); with a `resilience`
-    policy the factories build the resilient IB client, without one NautilusTrader's plain client."""
+    policy the factories build the resilient IB client (and, with its `inline_engines`, the engines handle a
+    message at once when nothing is queued ahead of it: `inline_engines.py`), without one NautilusTrader's plain
+    client and engines."""
     forget_cached_ib_clients()
     if resilience is None:
         resilient_client.uninstall()
     else:
         resilient_client.install(resilience)
     node = TradingNode(config=config, loop=loop)
+    if resilience is not None and resilience.inline_engines:
+        install_inline_engines(node.kernel)
     node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
     node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
     return node

@@ -121,6 +121,7 @@ class ResiliencePolicy:
     market_hours: str = "instruments"
     liveness: LivenessPolicy = field(default_factory=LivenessPolicy)
     inline_reader: bool = True  # False: NautilusTrader's own socket reader and decoder threads
+    inline_engines: bool = True  # False: NautilusTrader's engine queues for every message
     session_probe_secs: float = 3.0
 
 
