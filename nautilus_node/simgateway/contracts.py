@@ -16,7 +16,7 @@ from nautilus_node.ib.hours import (
 )
 
 # IB's orderTypes list names order types and attributes; each contract lists only what the broker serves.
-SERVED_ORDER_TYPES = "DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT"
+SERVED_ORDER_TYPES = "COND,CONDORDER,DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT,TRAIL,TRAILLMT,WHATIF"
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,11 +232,12 @@ class GatewayServer:
                 log.exception("quote clock failed; continuing")
 
     def tick(self, now: float) -> None:
-        """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
+        """One clock step: expire GTD orders, release conditional ones, move active prices, fill working orders,
+        push data to subscribers."""
         gw = self.state
-        self.route(gw.broker.expire(now))
+        self.route(gw.broker.expire(now) + gw.broker.check_conditions(now))
         wanted = set().union(*(s.state.subs.contracts() for s in self.sessions)) if self.sessions else set()
-        working = {o.request.spec.con_id for o in gw.broker.open_orders()}
+        working = {o.request.spec.con_id for o in gw.broker.open_orders()} | gw.broker.watched_con_ids()
         for con_id in list(gw.active):
             if con_id not in wanted and con_id not in working:
                 del gw.active[con_id]

@@ -7,19 +7,40 @@ from decimal import Decimal
 
 from nautilus_node.ib.orders import DEFAULT_TIME_IN_FORCE
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.broker import Event, Execution, Fill, Order, OrderError, OrderRequest
-from nautilus_node.simgateway.handlers.reply import OrderEvents, Reply, resolve
+from nautilus_node.simgateway.conditions import watched_con_ids
+from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.handlers.reply import NO_SECURITY, OrderEvents, Reply, resolve
 from nautilus_node.simgateway.state import GatewayState, SessionState
 
+# IB's own errors for the three order attributes it no longer supports; any other field the gateway does not
+# serve is refused with a 201 in the same words.
+_RETIRED_ATTRIBUTES = {"eTradeOnly": (10268, "EtradeOnly"), "firmQuoteOnly": (10269, "firmQuoteOnly")}
+_RETIRED_ATTRIBUTES["nbboPriceCap"] = (10270, "nbboPriceCap")
 
-def place_order(req: rq.PlaceOrderRequest, s: SessionState, gw: GatewayState) -> Reply:
+
+def unserved_field_error(name: str) -> tuple[int, str]:
+    """The error that refuses an order carrying ``name``, a placeOrder field the gateway does not serve."""
+    code, label = _RETIRED_ATTRIBUTES.get(name, (201, name))
+    text = f"The '{label}' order attribute is not supported."
+    return code, text if code != 201 else f"Order rejected - reason:{text}"
+
+
+def place_order(req: po.PlaceOrderRequest, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
     assert s.client_id is not None
     reason = gw.faults.take_order_rejection()
     if reason is not None:
         out.error(req.order_id, 201, f"Order rejected - reason:{reason}")
+        return out
+    if req.unserved:
+        out.error(req.order_id, *unserved_field_error(req.unserved[0]))
+        return out
+    if req.clearing_account and req.clearing_account != gw.broker.account:
+        out.error(req.order_id, 201, f"Order rejected - reason:Clearing account '{req.clearing_account}' is unknown")
         return out
     spec = resolve(out, gw, req.order_id, req.contract)
     if spec is None:
@@ -42,14 +63,49 @@ def place_order(req: rq.PlaceOrderRequest, s: SessionState, gw: GatewayState) ->
         parent_id=req.parent_id,
         good_till_date=req.good_till_date,
         oca_type=req.oca_type,
+        trigger_method=req.trigger_method,
+        trailing_percent=req.trailing_percent,
+        trail_stop_price=req.trail_stop_price,
+        lmt_price_offset=req.lmt_price_offset,
+        conditions=req.conditions,
+        conditions_ignore_rth=req.conditions_ignore_rth,
+        conditions_cancel_order=req.conditions_cancel_order,
     )
+    watched = _condition_contracts(out, gw, req)
+    if watched is None:
+        return out
     try:
+        if req.what_if:
+            return _what_if(out, s, gw, order)
         events = gw.broker.place(order, gw.market.quote(spec, out.now), out.now)
     except OrderError as exc:
         out.error(req.order_id, exc.code, exc.message)
         return out
-    gw.activate(spec)
+    for watched_spec in (spec, *watched):
+        gw.activate(watched_spec)
     out.effects.append(OrderEvents(events))
+    return out
+
+
+def _condition_contracts(out: Reply, gw: GatewayState, req: po.PlaceOrderRequest) -> list[ContractSpec] | None:
+    """The contracts of the order's price conditions (their quotes must move); None after IB's 200 for one
+    the gateway does not list."""
+    specs = []
+    for con_id in sorted(watched_con_ids(req.conditions)):
+        spec = gw.universe.by_con_id(con_id)
+        if spec is None:
+            out.error(req.order_id, 200, NO_SECURITY)
+            return None
+        specs.append(spec)
+    return specs
+
+
+def _what_if(out: Reply, s: SessionState, gw: GatewayState, order: OrderRequest) -> Reply:
+    """A what-if order is not placed: IB answers with one openOrder whose state carries the margin the order
+    would need and its commission."""
+    impact = gw.broker.what_if(order, gw.market.quote(order.spec, out.now), out.now)
+    preview = Order(request=order, perm_id=0, status="PreSubmitted")
+    out.send(m.open_order(preview, gw.broker.account, s.wire, impact=impact))
     return out
 
 
