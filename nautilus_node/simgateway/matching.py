@@ -9,6 +9,7 @@ order priced its limit offset beyond the stop."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from decimal import Decimal
 
@@ -55,8 +56,15 @@ class MatchingMixin:
             self._quotes[spec.con_id] = quote
             events = self.expire(now) + self.check_conditions(now)
             for order in list(self._book.orders.values()):
-                if order.status == "Submitted" and order.request.spec.con_id == spec.con_id:
+                if order.status != "Submitted":
+                    continue
+                combo = order.request.combo
+                if combo is None and order.request.spec.con_id == spec.con_id:
                     events += self._try_fill(order, quote, now, incoming=False)
+                elif combo is not None and spec.con_id in combo.con_ids:
+                    combo_quote = combo.quote(self._quotes)
+                    if combo_quote is not None:
+                        events += self._try_fill(order, combo_quote, now, incoming=False)
             return events
 
     def _try_fill(self, order: Order, quote: Quote, now: float, *, incoming: bool) -> list[Event]:
@@ -65,7 +73,8 @@ class MatchingMixin:
         if hours is not None and not hours.is_open(now):
             # outside its hours an order does not fill: IOC/FOK are cancelled, the others wait for the session
             return self._cancel(order) if req.tif in IMMEDIATE and incoming else []
-        self._marks[req.spec.con_id] = quote.mid
+        if req.combo is None:
+            self._marks[req.spec.con_id] = quote.mid
         if req.order_type in STOP_TRIGGERED and not order.triggered:
             assert req.aux_price is not None
             order.triggered = _touched(order, quote, req.aux_price)
@@ -77,7 +86,7 @@ class MatchingMixin:
             if req.tif in IMMEDIATE and incoming:
                 return self._cancel(order)
             return []
-        if not self.partial_fills:
+        if not self.partial_fills or req.combo is not None:  # a combo fills whole, every leg at once
             quantity = order.remaining
             return [self._fill(order, quantity, price, now), *self._after_fill(order, quantity, now)]
         return self._fill_in_parts(order, quote, price, now, incoming=incoming)
@@ -133,16 +142,59 @@ class MatchingMixin:
 
     def _fill(self, order: Order, quantity: Decimal, price: float, now: float) -> Fill:
         req = order.request
-        spec = req.spec
-        signed = quantity if req.action == "BUY" else -quantity
+        if req.combo is not None:
+            return self._fill_combo(order, quantity, now)
+        key = (order.client_id, order.order_id)
+        last = quantity >= order.remaining
+        commission, realized = self._book_trade(order, req.spec, req.action == "BUY", quantity, price, key, last)
+        self._progress(order, quantity, price)
+        execution = self._execution(order, req.spec, req.action == "BUY", quantity, price, now, commission, realized)
+        execution = dataclasses.replace(execution, cum_qty=order.filled, avg_price=order.avg_fill_price)
+        self._book.executions.append(execution)
+        return Fill(copy.copy(order), execution)
+
+    def _fill_combo(self, order: Order, quantity: Decimal, now: float) -> Fill:
+        """Every leg trades at its touch, ``ratio`` times the combo quantity, with its own execution and
+        commission; the combo's own execution carries the net price per combo unit."""
+        req = order.request
+        combo = req.combo
+        assert combo is not None
+        buying = req.action == "BUY"
+        legs: list[Execution] = []
+        net = 0.0
+        last = quantity >= order.remaining
+        for leg in combo.legs:
+            price = combo.leg_price(leg, self._quotes[leg.spec.con_id], buying)
+            buys_leg = (leg.sign > 0) == buying
+            size = quantity * leg.ratio
+            key = (order.client_id, order.order_id, leg.spec.con_id)
+            commission, realized = self._book_trade(order, leg.spec, buys_leg, size, price, key, last)
+            leg_filled = (order.filled + quantity) * leg.ratio
+            execution = self._execution(order, leg.spec, buys_leg, size, price, now, commission, realized)
+            legs.append(dataclasses.replace(execution, cum_qty=leg_filled, avg_price=price))
+            net += leg.sign * leg.ratio * price
+        net = combo.spec.round_price(net)
+        self._progress(order, quantity, net)
+        own = self._execution(order, combo.spec, buying, quantity, net, now, 0.0, 0.0)
+        own = dataclasses.replace(own, cum_qty=order.filled, avg_price=order.avg_fill_price)
+        self._book.executions += [*legs, own]
+        return Fill(copy.copy(order), own, tuple(legs))
+
+    def _book_trade(
+        self, order: Order, spec: ContractSpec, buy: bool, quantity: Decimal, price: float, key: object, last: bool
+    ) -> tuple[float, float]:
+        """Book a trade of ``quantity`` of ``spec`` in the account: its commission (charged per order and
+        contract, under ``key``; ``last`` completes the order), position and cash. Returns the commission and
+        the realised P&L."""
+        signed = quantity if buy else -quantity
         commission = float(
             self._commissions.charge(
-                (order.client_id, order.order_id),
+                key,
                 fees.schedule_for(spec.sec_type),
                 quantity,
                 commission_value(spec, quantity, price),
                 first=order.filled == 0,
-                last=quantity >= order.remaining,
+                last=last,
             )
         )
         realized = self._apply_to_position(spec, signed, price)
@@ -153,32 +205,46 @@ class MatchingMixin:
         self._book.cash -= commission
         self._book.commissions += commission
         self._book.realized_today += realized - commission
+        return commission, realized
+
+    @staticmethod
+    def _progress(order: Order, quantity: Decimal, price: float) -> None:
         total = order.filled + quantity
         order.avg_fill_price = (order.avg_fill_price * float(order.filled) + price * float(quantity)) / float(total)
         order.filled = total
         order.last_fill_price = price
         order.status = "Filled" if order.remaining == 0 else order.status
+
+    def _execution(
+        self,
+        order: Order,
+        spec: ContractSpec,
+        buy: bool,
+        quantity: Decimal,
+        price: float,
+        now: float,
+        commission: float,
+        realized: float,
+    ) -> Execution:
         self._exec_seq += 1
-        execution = Execution(
+        return Execution(
             exec_id=f"{self._exec_prefix}.{order.perm_id:08x}.{self._exec_seq:02d}.01",
             order_id=order.order_id,
             client_id=order.client_id,
             perm_id=order.perm_id,
             spec=spec,
-            side="BOT" if req.action == "BUY" else "SLD",
+            side="BOT" if buy else "SLD",
             shares=quantity,
             price=price,
             ts=now,
             account=self.account,
-            cum_qty=total,
-            avg_price=order.avg_fill_price,
-            order_ref=req.order_ref,
+            cum_qty=quantity,
+            avg_price=price,
+            order_ref=order.request.order_ref,
             commission=commission,
             realized_pnl=realized - commission if realized else 0.0,
             time_zone=self.time_zone,
         )
-        self._book.executions.append(execution)
-        return Fill(copy.copy(order), execution)
 
 
 def _trigger_price(order: Order, quote: Quote) -> float:

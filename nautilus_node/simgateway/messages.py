@@ -20,6 +20,7 @@ from nautilus_node.simgateway.account import MarginImpact
 from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import DEFAULT_OCA_TYPE, Execution, Order, Position
 from nautilus_node.simgateway.codec import UNSET_DOUBLE
+from nautilus_node.simgateway.combos import Combo
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.place_order import CONTRACT_CONDITIONS, EXECUTION, PRICE, Condition
 from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
@@ -438,8 +439,7 @@ def open_order(order: Order, account: str, v: Wire = LATEST, impact: MarginImpac
         u if req.trailing_percent is None else req.trailing_percent,
         u,  # basisPoints
         u,  # basisPointsType
-        "",  # comboLegsDescrip
-        0,  # comboLegs count
+        *_combo_legs(order),
         0,  # orderComboLegs count
         0,  # smartComboRoutingParams count
         u,  # scaleInitLevelSize
@@ -500,6 +500,22 @@ def open_order(order: Order, account: str, v: Wire = LATEST, impact: MarginImpac
         *v.since(Feature.SUBMITTER, ""),
         *v.since(Feature.IMBALANCE_ONLY, False),
     )
+
+
+def combo_legs_descrip(combo: Combo) -> str:
+    """IB's comboLegsDescrip: ``conId|ratio`` per leg, the ratio negative for a SELL leg."""
+    return ",".join(f"{leg.spec.con_id}|{leg.sign * leg.ratio}" for leg in combo.legs)
+
+
+def _combo_legs(order: Order) -> Fields:
+    """comboLegsDescrip, then the legs as ``OrderDecoder.decodeComboLegs`` reads them."""
+    combo = order.request.combo
+    if combo is None:
+        return ("", 0)
+    fields: list[object] = [combo_legs_descrip(combo), len(combo.legs)]
+    for leg in combo.legs:
+        fields += [leg.spec.con_id, leg.ratio, leg.action, leg.spec.exchange, 0, 0, "", -1]
+    return tuple(fields)
 
 
 def order_trail_stop(order: Order) -> float | None:

@@ -31,6 +31,7 @@ from nautilus_node.ib.orders import (
 from nautilus_node.simgateway import conditions
 from nautilus_node.simgateway.account import Execution, MarginImpact, _Book, commission_value
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
+from nautilus_node.simgateway.combos import Combo
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.market import Quote
 from nautilus_node.simgateway.place_order import Condition
@@ -78,6 +79,7 @@ class OrderRequest:
     conditions: tuple[Condition, ...] = ()
     conditions_ignore_rth: bool = False
     conditions_cancel_order: bool = False
+    combo: Combo | None = None  # a BAG order: its legs (``spec`` is the combo's own)
 
 
 @dataclass(slots=True)
@@ -133,8 +135,16 @@ class OrderUpdate:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
+    """A fill: its execution, and for a combo the execution of each leg (``execution`` is the combo's own)."""
+
     order: Order
     execution: Execution
+    legs: tuple[Execution, ...] = ()
+
+    @property
+    def executions(self) -> tuple[Execution, ...]:
+        """The legs' executions, then the order's own, as IB reports a combo fill."""
+        return (*self.legs, self.execution)
 
 
 Event = OrderUpdate | Fill
@@ -200,7 +210,8 @@ class OrdersMixin:
         """Accept a new order or modify an existing one (same client and order id)."""
         with self._lock:
             expires_at = self._validate(req, now)
-            self._quotes[req.spec.con_id] = quote
+            if req.combo is None:  # a combo's quote is its legs'
+                self._quotes[req.spec.con_id] = quote
             key = (req.client_id, req.order_id)
             existing = self._book.orders.get(key)
             if existing is not None:
@@ -221,6 +232,8 @@ class OrdersMixin:
         estimate fills the whole order at its limit price, else its stop price, else the touch."""
         with self._lock:
             self._validate(req, now)
+            if req.combo is not None:
+                raise OrderError(201, "Order rejected - reason:What-if is not served for combo orders")
             touch = quote.ask if req.action == "BUY" else quote.bid
             fixed = None if req.order_type in TRAILING else (req.lmt_price or req.aux_price)
             price = fixed or touch
@@ -243,9 +256,10 @@ class OrdersMixin:
             raise OrderError(201, f"Order rejected - reason:Account '{req.account}' is not a managed account")
         needs_lmt = req.order_type in LIMIT_PRICED
         needs_aux = req.order_type in STOP_TRIGGERED
-        if needs_lmt and (req.lmt_price is None or req.lmt_price <= 0):
+        signed_prices = req.combo is not None  # a combo's price is a net amount: it may be zero or negative
+        if needs_lmt and (req.lmt_price is None or (req.lmt_price <= 0 and not signed_prices)):
             raise OrderError(201, "Order rejected - reason:The limit price is missing or invalid")
-        if needs_aux and (req.aux_price is None or req.aux_price <= 0):
+        if needs_aux and (req.aux_price is None or (req.aux_price <= 0 and not signed_prices)):
             raise OrderError(201, "Order rejected - reason:The stop price is missing or invalid")
         prices = [req.lmt_price if needs_lmt else None, req.aux_price if needs_aux else None]
         if req.order_type in TRAILING:
@@ -287,7 +301,8 @@ class OrdersMixin:
     ) -> list[Event]:
         if not order.is_open:
             raise OrderError(104, f"Can't modify a filled order. Order {req.order_id} is {order.status}")
-        if req.spec.con_id != order.request.spec.con_id or req.action != order.request.action:
+        same_contract = req.spec.con_id == order.request.spec.con_id and req.combo == order.request.combo
+        if not same_contract or req.action != order.request.action:
             raise OrderError(201, "Order rejected - reason:Contract and side of an existing order cannot be modified")
         if req.quantity < order.filled:
             raise OrderError(201, "Order rejected - reason:Quantity is below the filled quantity")
@@ -338,10 +353,21 @@ class OrdersMixin:
         """The order starts working and is checked against the contract's current quote at once."""
         order.status = "Submitted"
         events: list[Event] = [OrderUpdate(copy.copy(order))]
-        quote = self._quotes.get(order.request.spec.con_id)
+        quote = self.quote_of(order.request)
         if quote is not None:
             events += self._try_fill(order, quote, now, incoming=True)
         return events
+
+    def record_quote(self, spec: ContractSpec, quote: Quote) -> None:
+        """Note a contract's quote (a combo's legs') without checking orders against it."""
+        with self._lock:
+            self._quotes[spec.con_id] = quote
+
+    def quote_of(self, req: OrderRequest) -> Quote | None:
+        """The last quote of the order's contract: for a combo, the one its legs' quotes make."""
+        if req.combo is not None:
+            return req.combo.quote(self._quotes)
+        return self._quotes.get(req.spec.con_id)
 
     def check_conditions(self, now: float) -> list[Event]:
         """Release (or cancel) the orders whose conditions hold now (the broker calls this on every quote and

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from nautilus_node.simgateway.contracts import ContractQuery
-from nautilus_node.simgateway.requests import FieldReader, MalformedRequest, with_sec_id
+from nautilus_node.simgateway.requests import ComboLeg, FieldReader, MalformedRequest, with_sec_id
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
 # IB's OrderCondition types
@@ -44,16 +44,6 @@ class Condition:
     trigger_method: int = 0
     sec_type: str = ""
     symbol: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ComboLeg:
-    """One leg of a BAG contract: the leg's contract, how many of it per combo, and its side."""
-
-    con_id: int
-    ratio: int
-    action: str
-    exchange: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import DEFAULT_OCA_TYPE, Execution, Order, Position
 from nautilus_node.simgateway.codec import encode_field
 from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.messages import combo_legs_descrip
 from nautilus_node.simgateway.place_order import (
     CONTRACT_CONDITIONS,
     EXECUTION,
@@ -285,6 +286,12 @@ def open_order(order: Order, account: str, v: object = None, impact: MarginImpac
     what-if order's state carries its ``impact`` on the account's margin and its commission."""
     req = order.request
     msg = OpenOrder(orderId=req.order_id, contract=_contract(req.spec))
+    if req.combo is not None:
+        msg.contract.comboLegsDescrip = combo_legs_descrip(req.combo)
+        for leg in req.combo.legs:
+            msg.contract.comboLegs.add(
+                conId=leg.spec.con_id, ratio=leg.ratio, action=leg.action, exchange=leg.spec.exchange, exemptCode=-1
+            )
     o = msg.order
     o.orderId, o.clientId, o.permId, o.parentId = req.order_id, req.client_id, order.perm_id, req.parent_id
     o.action, o.totalQuantity, o.orderType = req.action, _text(req.quantity), req.order_type

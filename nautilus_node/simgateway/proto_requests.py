@@ -133,7 +133,8 @@ def parse_contract_details(body: bytes) -> rq.ContractDetailsRequest:
 def parse_market_data(body: bytes) -> rq.MarketDataRequest:
     msg = _parse(MarketDataRequest, body)
     _require(msg, "reqId", "contract")
-    return rq.MarketDataRequest(msg.reqId, _contract(msg.contract), msg.genericTickList, msg.snapshot)
+    legs = tuple(rq.ComboLeg(leg.conId, leg.ratio, leg.action, leg.exchange) for leg in msg.contract.comboLegs)
+    return rq.MarketDataRequest(msg.reqId, _contract(msg.contract), msg.genericTickList, msg.snapshot, legs)
 
 
 def parse_tick_by_tick(body: bytes) -> rq.TickByTickRequest:
@@ -239,7 +240,7 @@ def parse_place_order(body: bytes) -> po.PlaceOrderRequest:
         unserved.append("deltaNeutralContract")
     legs = []
     for leg in c.comboLegs:
-        legs.append(po.ComboLeg(leg.conId, leg.ratio, leg.action, leg.exchange))
+        legs.append(rq.ComboLeg(leg.conId, leg.ratio, leg.action, leg.exchange))
         for name in ("openClose", "shortSalesSlot", "designatedLocation", "perLegPrice"):
             if leg.HasField(name) and getattr(leg, name):
                 unserved.append(f"comboLeg.{name}")

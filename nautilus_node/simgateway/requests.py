@@ -115,11 +115,22 @@ class ContractDetailsRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class ComboLeg:
+    """One leg of a BAG contract: the leg's contract, how many of it per combo, and its side."""
+
+    con_id: int
+    ratio: int
+    action: str
+    exchange: str
+
+
+@dataclass(frozen=True, slots=True)
 class MarketDataRequest:
     req_id: int
     contract: ContractQuery
     generic_ticks: str
     snapshot: bool
+    combo_legs: tuple[ComboLeg, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,12 +246,14 @@ def parse_market_data(fields: tuple[str, ...]) -> MarketDataRequest:
     r.int()  # version
     req_id = r.int()
     c = r.contract()
-    _skip_combo_legs(r, c, 4)
+    legs: tuple[ComboLeg, ...] = ()
+    if c.sec_type == "BAG":
+        legs = tuple(ComboLeg(r.int(), r.int(), r.text(), r.text()) for _ in range(r.int()))
     if r.bool():  # delta-neutral contract
         r.text(), r.text(), r.text()
     generic_ticks = r.text()
     snapshot = r.bool()
-    return MarketDataRequest(req_id, c, generic_ticks, snapshot)
+    return MarketDataRequest(req_id, c, generic_ticks, snapshot, legs)
 
 
 def parse_tick_by_tick(fields: tuple[str, ...]) -> TickByTickRequest:

@@ -262,7 +262,7 @@ class GatewayServer:
         reachable = self.faults.connected_to_ib and not self.faults.awaiting_farms
         for event in events:
             if isinstance(event, Fill):
-                changed.add(event.execution.spec.con_id)
+                changed |= {ex.spec.con_id for ex in event.executions}
             owner = self._owner(event.order.client_id)
             if owner is not None and reachable:
                 owner.send(orders.report(owner.state, gw, event))

@@ -15,6 +15,7 @@ from ibapi.tag_value import TagValue
 
 from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import proto_requests
+from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.codec import ProtoRequest
 from nautilus_node.simgateway.handlers.orders import unserved_field_error
 from nautilus_node.simgateway.versions import MAX_VERSION, MIN_VERSION, Feature, wire
@@ -110,7 +111,7 @@ def _bag() -> Contract:
 def test_combo_legs_and_smart_combo_routing_params_are_read(version: int) -> None:
     order = _order(orderType="LMT", lmtPrice=-1.25, smartComboRoutingParams=[TagValue("NonGuaranteed", "1")])
     req = parsed(version, _bag(), order)
-    assert req.combo_legs == (po.ComboLeg(111, 1, "BUY", "CME"), po.ComboLeg(222, 1, "SELL", "CME"))
+    assert req.combo_legs == (rq.ComboLeg(111, 1, "BUY", "CME"), rq.ComboLeg(222, 1, "SELL", "CME"))
     assert (req.combo_params, req.lmt_price, req.unserved) == ((("NonGuaranteed", "1"),), -1.25, ())
 
 

@@ -11,10 +11,14 @@ from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import BarRequestError, parse_end_time
 from nautilus_node.simgateway.broker import Event, Execution, Fill, Order, OrderError, OrderRequest
+from nautilus_node.simgateway.combos import Combo, ComboError, build_combo
 from nautilus_node.simgateway.conditions import watched_con_ids
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.handlers.reply import NO_SECURITY, OrderEvents, Reply, resolve
+from nautilus_node.simgateway.market import Quote
 from nautilus_node.simgateway.state import GatewayState, SessionState
+
+NON_GUARANTEED = "NonGuaranteed"
 
 # IB's own errors for the three order attributes it no longer supports; any other field the gateway does not
 # serve is refused with a 201 in the same words.
@@ -42,8 +46,19 @@ def place_order(req: po.PlaceOrderRequest, s: SessionState, gw: GatewayState) ->
     if req.clearing_account and req.clearing_account != gw.broker.account:
         out.error(req.order_id, 201, f"Order rejected - reason:Clearing account '{req.clearing_account}' is unknown")
         return out
-    spec = resolve(out, gw, req.order_id, req.contract)
-    if spec is None:
+    combo = None
+    if req.contract.sec_type == "BAG":
+        combo = _combo(out, gw, req)
+        if combo is None:
+            return out
+        spec = combo.spec
+    else:
+        spec = resolve(out, gw, req.order_id, req.contract)
+        if spec is None:
+            return out
+    refused = _refused_combo_param(req.combo_params)
+    if refused is not None:
+        out.error(req.order_id, *unserved_field_error(refused))
         return out
     order = OrderRequest(
         order_id=req.order_id,
@@ -70,6 +85,7 @@ def place_order(req: po.PlaceOrderRequest, s: SessionState, gw: GatewayState) ->
         conditions=req.conditions,
         conditions_ignore_rth=req.conditions_ignore_rth,
         conditions_cancel_order=req.conditions_cancel_order,
+        combo=combo,
     )
     watched = _condition_contracts(out, gw, req)
     if watched is None:
@@ -77,14 +93,43 @@ def place_order(req: po.PlaceOrderRequest, s: SessionState, gw: GatewayState) ->
     try:
         if req.what_if:
             return _what_if(out, s, gw, order)
-        events = gw.broker.place(order, gw.market.quote(spec, out.now), out.now)
+        events = gw.broker.place(order, _quote(gw, order, out.now), out.now)
     except OrderError as exc:
         out.error(req.order_id, exc.code, exc.message)
         return out
-    for watched_spec in (spec, *watched):
+    legs = [leg.spec for leg in combo.legs] if combo is not None else [spec]
+    for watched_spec in (*legs, *watched):
         gw.activate(watched_spec)
     out.effects.append(OrderEvents(events))
     return out
+
+
+def _combo(out: Reply, gw: GatewayState, req: po.PlaceOrderRequest) -> Combo | None:
+    try:
+        return build_combo(gw.universe, req.contract, req.combo_legs)
+    except ComboError as exc:
+        out.error(req.order_id, exc.code, exc.message)
+        return None
+
+
+def _refused_combo_param(params: tuple[tuple[str, str], ...]) -> str | None:
+    """The smart combo routing param the gateway does not serve, if any: it serves NonGuaranteed (0 or 1), as
+    every leg of a combo fills at once here, which is what either setting allows."""
+    for tag, value in params:
+        if tag != NON_GUARANTEED or value not in ("0", "1"):
+            return f"smartComboRoutingParams.{tag}"
+    return None
+
+
+def _quote(gw: GatewayState, order: OrderRequest, now: float) -> Quote:
+    """The order's current quote: a combo's from its legs' (which the broker notes first)."""
+    if order.combo is None:
+        return gw.market.quote(order.spec, now)
+    for leg in order.combo.legs:
+        gw.broker.record_quote(leg.spec, gw.market.quote(leg.spec, now))
+    quote = gw.broker.quote_of(order)
+    assert quote is not None
+    return quote
 
 
 def _condition_contracts(out: Reply, gw: GatewayState, req: po.PlaceOrderRequest) -> list[ContractSpec] | None:
@@ -190,16 +235,17 @@ def order_update(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fiel
     return out
 
 
-def fill(s: SessionState, gw: GatewayState, order: Order, execution: Execution) -> list[m.Fields]:
+def fill(
+    s: SessionState, gw: GatewayState, order: Order, execution: Execution, legs: tuple[Execution, ...] = ()
+) -> list[m.Fields]:
+    """A fill's reports; a combo's carry an execDetails per leg before the combo's own, and a commission report
+    per leg (the commission is charged on the legs)."""
     out = _announce(s, gw, order)
-    out += [
-        m.exec_details(-1, execution, s.wire),
-        m.order_status(order),
-        m.open_order(order, gw.broker.account, s.wire),
-    ]
+    out += [m.exec_details(-1, ex, s.wire) for ex in (*legs, execution)]
+    out += [m.order_status(order), m.open_order(order, gw.broker.account, s.wire)]
     if order.status == "Filled":
         out.append(m.order_status(order))  # IB sends the final orderStatus more than once
-    out.append(m.commission_report(execution))
+    out += [m.commission_report(ex) for ex in (legs or (execution,))]
     return out
 
 
@@ -220,7 +266,7 @@ def _announce(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fields]
 def report(s: SessionState, gw: GatewayState, event: Event) -> list[m.Fields]:
     """The messages one order event sends to the order's owner."""
     if isinstance(event, Fill):
-        return fill(s, gw, event.order, event.execution)
+        return fill(s, gw, event.order, event.execution, event.legs)
     return order_update(s, gw, event.order)
 
 
