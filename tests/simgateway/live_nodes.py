@@ -20,15 +20,17 @@ from nautilus_trader.adapters.interactive_brokers.factories import (
 )
 from nautilus_trader.config import LiveExecEngineConfig, LoggingConfig, TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.live.node import dispose_node, forget_cached_ib_clients
 
 
-def node_config(port: int, account: str) -> TradingNodeConfig:
-    """EUR.USD and SPY loaded, one IB client (id 11) for data and execution, reconciliation on."""
+def node_config(port: int, account: str, load_ids: frozenset[InstrumentId] = frozenset()) -> TradingNodeConfig:
+    """EUR.USD and SPY (and ``load_ids``) loaded, one IB client (id 11) for data and execution, reconciliation on."""
     provider = InteractiveBrokersInstrumentProviderConfig(
         symbology_method=SymbologyMethod.IB_SIMPLIFIED,
+        load_ids=load_ids,
         load_contracts=frozenset(
             [
                 IBContract(secType="CASH", symbol="EUR", currency="USD", exchange="IDEALPRO"),
@@ -75,10 +77,12 @@ class RunningNode:
         self._thread = threading.Thread(target=node.run, daemon=True)
 
     @classmethod
-    def start(cls, port: int, account: str, strategy: Strategy) -> RunningNode:
-        """Build a node for the gateway at `port` with `strategy`, and run it."""
+    def start(
+        cls, port: int, account: str, strategy: Strategy, load_ids: frozenset[InstrumentId] = frozenset()
+    ) -> RunningNode:
+        """Build a node for the gateway at `port` with `strategy` (and instruments ``load_ids``), and run it."""
         forget_cached_ib_clients()
-        node = TradingNode(config=node_config(port, account), loop=asyncio.new_event_loop())
+        node = TradingNode(config=node_config(port, account, load_ids), loop=asyncio.new_event_loop())
         node.trader.add_strategy(strategy)
         node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
         node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)

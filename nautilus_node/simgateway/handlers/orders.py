@@ -238,14 +238,19 @@ def order_update(s: SessionState, gw: GatewayState, order: Order) -> list[m.Fiel
 def fill(
     s: SessionState, gw: GatewayState, order: Order, execution: Execution, legs: tuple[Execution, ...] = ()
 ) -> list[m.Fields]:
-    """A fill's reports; a combo's carry an execDetails per leg before the combo's own, and a commission report
-    per leg (the commission is charged on the legs)."""
+    """A fill's reports. A combo's start with an execDetails and a commission report per leg (the commission is
+    charged on the legs), then the combo's own execDetails, and only then its orderStatus: NautilusTrader's
+    adapter books a combo fill from a leg's execution only if it comes before the combo's final orderStatus."""
     out = _announce(s, gw, order)
-    out += [m.exec_details(-1, ex, s.wire) for ex in (*legs, execution)]
+    if legs:
+        for leg in legs:
+            out += [m.exec_details(-1, leg, s.wire), m.commission_report(leg)]
+    out.append(m.exec_details(-1, execution, s.wire))
     out += [m.order_status(order), m.open_order(order, gw.broker.account, s.wire)]
     if order.status == "Filled":
         out.append(m.order_status(order))  # IB sends the final orderStatus more than once
-    out += [m.commission_report(ex) for ex in (legs or (execution,))]
+    if not legs:
+        out.append(m.commission_report(execution))
     return out
 
 
