@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 MARKET, LIMIT, STOP, STOP_LIMIT = "MKT", "LMT", "STP", "STP LMT"
-ORDER_TYPES = (MARKET, LIMIT, STOP, STOP_LIMIT)
+TRAIL, TRAIL_LIMIT = "TRAIL", "TRAIL LIMIT"
+ORDER_TYPES = (MARKET, LIMIT, STOP, STOP_LIMIT, TRAIL, TRAIL_LIMIT)
 LIMIT_PRICED = frozenset({LIMIT, STOP_LIMIT})  # orders with a limit price
 STOP_TRIGGERED = frozenset({STOP, STOP_LIMIT})  # orders with a trigger (aux) price
+TRAILING = frozenset({TRAIL, TRAIL_LIMIT})  # stops that follow the market by an amount or a percent
 
 TimeInForce = Literal["DAY", "GTC", "IOC", "FOK"]
 """The times in force a person can give an order of the node (`order --tif`, the status page)."""

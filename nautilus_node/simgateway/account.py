@@ -83,6 +83,76 @@ class _Book:
     executions: list[Execution] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """What the account values add up from: cash, positions' values and their margin."""
+
+    cash_like: float
+    stock_value: float
+    gross: float
+    init: float
+    maint: float
+    net_liq: float
+
+
+@dataclass(frozen=True, slots=True)
+class MarginImpact:
+    """A what-if order's effect on the account, as IB's OrderState reports it: initial and maintenance margin
+    and equity with loan before and after the order, and its commission."""
+
+    init_before: float
+    maint_before: float
+    equity_before: float
+    init_after: float
+    maint_after: float
+    equity_after: float
+    commission: float
+
+
+def _apply(positions: dict[int, Position], spec: ContractSpec, signed: Decimal, price: float) -> float:
+    """Update the position in ``positions``; returns the P&L realised by any reduction (before commission)."""
+    pos = positions.setdefault(spec.con_id, Position(spec))
+    mult = pos.multiplier
+    realized = 0.0
+    if pos.quantity == 0 or (pos.quantity > 0) == (signed > 0):
+        total = pos.quantity + signed
+        pos.avg_price = (pos.avg_price * float(abs(pos.quantity)) + price * float(abs(signed))) / float(abs(total))
+        pos.quantity = total
+    else:
+        closing = min(abs(signed), abs(pos.quantity))
+        direction = 1 if pos.quantity > 0 else -1
+        realized = (price - pos.avg_price) * float(closing) * direction * mult
+        pos.quantity += signed
+        if pos.quantity == 0:
+            pos.avg_price = 0.0
+        elif (pos.quantity > 0) == (signed > 0):
+            pos.avg_price = price  # flipped through zero: the remainder opened at this price
+    pos.realized_pnl += realized
+    return realized
+
+
+def _figures(cash: float, positions: dict[int, Position], marks: dict[int, float]) -> _Figures:
+    cash_like = cash
+    stock_value = gross = init = maint = futures_upl = 0.0
+    for pos in positions.values():
+        if pos.quantity == 0:
+            continue
+        mark = marks.get(pos.spec.con_id, pos.avg_price)
+        notional = abs(float(pos.quantity)) * mark * pos.multiplier
+        init_rate, maint_rate = MARGIN_RATES.get(pos.spec.sec_type, (0.1, 0.1))
+        init += notional * init_rate
+        maint += notional * maint_rate
+        if pos.spec.sec_type == "FUT":
+            futures_upl += (mark - pos.avg_price) * float(pos.quantity) * pos.multiplier
+        elif pos.spec.sec_type == "CASH":
+            cash_like += float(pos.quantity) * mark
+            gross += notional
+        else:
+            stock_value += float(pos.quantity) * mark
+            gross += notional
+    return _Figures(cash_like, stock_value, gross, init, maint, cash_like + stock_value + futures_upl)
+
+
 class AccountMixin:
     """Positions, executions, P&L and account values of `Broker`."""
 
@@ -92,24 +162,28 @@ class AccountMixin:
 
     def _apply_to_position(self, spec: ContractSpec, signed: Decimal, price: float) -> float:
         """Update the position; returns the P&L realised by any reduction (before commission)."""
-        pos = self._book.positions.setdefault(spec.con_id, Position(spec))
-        mult = pos.multiplier
-        realized = 0.0
-        if pos.quantity == 0 or (pos.quantity > 0) == (signed > 0):
-            total = pos.quantity + signed
-            pos.avg_price = (pos.avg_price * float(abs(pos.quantity)) + price * float(abs(signed))) / float(abs(total))
-            pos.quantity = total
-        else:
-            closing = min(abs(signed), abs(pos.quantity))
-            direction = 1 if pos.quantity > 0 else -1
-            realized = (price - pos.avg_price) * float(closing) * direction * mult
-            pos.quantity += signed
-            if pos.quantity == 0:
-                pos.avg_price = 0.0
-            elif (pos.quantity > 0) == (signed > 0):
-                pos.avg_price = price  # flipped through zero: the remainder opened at this price
-        pos.realized_pnl += realized
-        return realized
+        return _apply(self._book.positions, spec, signed, price)
+
+    def margin_impact(self, spec: ContractSpec, signed: Decimal, price: float, commission: float) -> MarginImpact:
+        """What filling ``signed`` of ``spec`` at ``price`` would do to the account's margin and equity."""
+        with self._lock:
+            before = _figures(self._book.cash, self._book.positions, self._marks)
+            positions = {con_id: copy.copy(pos) for con_id, pos in self._book.positions.items()}
+            _apply(positions, spec, signed, price)
+            cash = self._book.cash - commission
+            if spec.sec_type not in ("FUT", "CASH"):
+                cash -= float(signed) * price * float(spec.multiplier or 1)
+            marks = {**self._marks, spec.con_id: self._marks.get(spec.con_id, price)}
+            after = _figures(cash, positions, marks)
+        return MarginImpact(
+            before.init, before.maint, before.net_liq, after.init, after.maint, after.net_liq, commission
+        )
+
+    def cushion_percent(self) -> float:
+        """Excess liquidity over net liquidation in percent (what margin conditions compare)."""
+        with self._lock:
+            f = _figures(self._book.cash, self._book.positions, self._marks)
+        return (f.net_liq - f.maint) / f.net_liq * 100 if f.net_liq else 0.0
 
     def positions(self) -> list[Position]:
         with self._lock:
@@ -142,27 +216,10 @@ class AccountMixin:
     def account_values(self) -> dict[str, tuple[str, str]]:
         """IB account-summary tags -> (value, currency), computed from cash, positions and marks."""
         with self._lock:
-            cash_like = self._book.cash
-            stock_value = gross = init = maint = futures_upl = 0.0
-            for pos in self._book.positions.values():
-                if pos.quantity == 0:
-                    continue
-                mark = self._marks.get(pos.spec.con_id, pos.avg_price)
-                notional = abs(float(pos.quantity)) * mark * pos.multiplier
-                init_rate, maint_rate = MARGIN_RATES.get(pos.spec.sec_type, (0.1, 0.1))
-                init += notional * init_rate
-                maint += notional * maint_rate
-                if pos.spec.sec_type == "FUT":
-                    futures_upl += self.unrealized_pnl(pos)
-                elif pos.spec.sec_type == "CASH":
-                    cash_like += float(pos.quantity) * mark
-                    gross += notional
-                else:
-                    stock_value += float(pos.quantity) * mark
-                    gross += notional
-            net_liq = cash_like + stock_value + futures_upl
-            available = net_liq - init
-            excess = net_liq - maint
+            f = _figures(self._book.cash, self._book.positions, self._marks)
+        cash_like, gross, init, maint, net_liq = f.cash_like, f.gross, f.init, f.maint, f.net_liq
+        available = net_liq - init
+        excess = net_liq - maint
         usd = "USD"
 
         def money(value: float) -> tuple[str, str]:

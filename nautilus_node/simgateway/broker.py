@@ -8,6 +8,7 @@ found here too (a file written before the broker was split in three still loads)
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 
 from nautilus_node.ib import fees
@@ -59,6 +60,13 @@ __all__ = [
 ]
 
 
+def _fill_in_defaults(obj: Order | OrderRequest) -> None:
+    """Give a dataclass unpickled from an older state file the defaults of the fields it was written without."""
+    for f in dataclasses.fields(obj):
+        if not hasattr(obj, f.name) and f.default is not dataclasses.MISSING:
+            setattr(obj, f.name, f.default)
+
+
 class Broker(OrdersMixin, MatchingMixin, AccountMixin, ExpiryMixin):
     """The paper account. Every public method is atomic under one lock."""
 
@@ -106,6 +114,9 @@ class Broker(OrdersMixin, MatchingMixin, AccountMixin, ExpiryMixin):
             if state["account"] != self.account:
                 raise ValueError(f"the state is of account {state['account']}, this gateway serves {self.account}")
             self._book = state["book"]  # type: ignore[assignment]
+            for order in self._book.orders.values():  # written before a field was added: the field's default
+                _fill_in_defaults(order)
+                _fill_in_defaults(order.request)
             self._next_order_id = int(state["next_order_id"])  # type: ignore[arg-type]
             self._next_perm_id = int(state["next_perm_id"])  # type: ignore[arg-type]
             self._exec_prefix = str(state["exec_prefix"])

@@ -24,7 +24,7 @@ from nautilus_node.simgateway.products import (
 )
 
 # IB's orderTypes list names order types and attributes; each contract lists only what the broker serves.
-SERVED_ORDER_TYPES = "DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT"
+SERVED_ORDER_TYPES = "COND,CONDORDER,DAY,FOK,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT,TRAIL,TRAILLMT,WHATIF"
 STOCK_EXCHANGES = "SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,NASDAQ,DRCTEDGE,BEX,BATS,EDGEA,IEX"
 
 

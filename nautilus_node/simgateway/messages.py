@@ -15,10 +15,14 @@ import functools
 from collections.abc import Callable
 from decimal import Decimal
 
+from nautilus_node.ib.orders import TRAILING
+from nautilus_node.simgateway.account import MarginImpact
 from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import DEFAULT_OCA_TYPE, Execution, Order, Position
 from nautilus_node.simgateway.codec import UNSET_DOUBLE
+from nautilus_node.simgateway.combos import Combo
 from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.place_order import CONTRACT_CONDITIONS, EXECUTION, PRICE, Condition
 from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
 from nautilus_node.simgateway.versions import LATEST, Feature, Wire
 
@@ -435,10 +439,12 @@ def order_status(order: Order) -> Fields:
 
 
 @_message
-def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
-    """openOrder: ~150 fields at server version 200, most of them defaults, in ibapi's OrderDecoder order."""
+def open_order(order: Order, account: str, v: Wire = LATEST, impact: MarginImpact | None = None) -> Fields:
+    """openOrder: ~150 fields at server version 200, most of them defaults, in ibapi's OrderDecoder order. A
+    what-if order's carries its ``impact`` on the account's margin and its commission."""
     req = order.request
     u = ""  # an unset numeric field
+    trail_stop = order_trail_stop(order)
     return (
         Out.OPEN_ORDER,
         req.order_id,
@@ -446,8 +452,8 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         req.action,
         req.quantity,
         req.order_type,
-        req.lmt_price or 0.0,  # IB: 0.0 where the order type has no limit price (a market order)
-        req.aux_price or 0.0,
+        order.limit_price or 0.0,  # IB: 0.0 where the order type has no limit price (a market order)
+        _aux_price(order, u),
         req.tif,
         req.oca_group,
         req.account or account,
@@ -489,19 +495,18 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         False,  # firmQuoteOnly (deprecated)
         u,  # nbboPriceCap (deprecated)
         req.parent_id,
-        0,  # triggerMethod
+        req.trigger_method,
         u,  # volatility
         0,  # volatilityType
         "",  # deltaNeutralOrderType
         u,  # deltaNeutralAuxPrice
         False,  # continuousUpdate
         0,  # referencePriceType
-        u,  # trailStopPrice
-        u,  # trailingPercent
+        u if trail_stop is None else trail_stop,
+        u if req.trailing_percent is None else req.trailing_percent,
         u,  # basisPoints
         u,  # basisPointsType
-        "",  # comboLegsDescrip
-        0,  # comboLegs count
+        *_combo_legs(order),
         0,  # orderComboLegs count
         0,  # smartComboRoutingParams count
         u,  # scaleInitLevelSize
@@ -515,16 +520,16 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         False,  # deltaNeutralContract present
         "",  # algoStrategy
         False,  # solicited
-        False,  # whatIf
+        impact is not None,  # whatIf
         order.status,
-        *(UNSET_DOUBLE,) * 9,  # init/maint margin and equity with loan before, change, after: IB's max-double text
-        u,  # commissionAndFees
+        *_margins(impact),
+        u if impact is None else impact.commission,
         u,  # minCommissionAndFees
         u,  # maxCommissionAndFees
-        "",  # commissionAndFeesCurrency
+        "" if impact is None else "USD",  # commissionAndFeesCurrency
         *v.since(
             Feature.FULL_ORDER_PREVIEW_FIELDS,
-            "",  # marginCurrency
+            "" if impact is None else "USD",  # marginCurrency
             *(u,) * 9,  # init/maint/equityWithLoan before, change and after, outside regular hours
             "",  # suggestedSize
             "",  # rejectReason
@@ -533,11 +538,11 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         "",  # warningText
         False,  # randomizeSize
         False,  # randomizePrice
-        0,  # conditions count
+        *_conditions(req.conditions, req.conditions_ignore_rth, req.conditions_cancel_order),
         "",  # adjustedOrderType
         UNSET_DOUBLE,  # triggerPrice
-        UNSET_DOUBLE,  # trailStopPrice
-        UNSET_DOUBLE,  # lmtPriceOffset
+        UNSET_DOUBLE if trail_stop is None else trail_stop,
+        UNSET_DOUBLE if req.lmt_price_offset is None else req.lmt_price_offset,
         UNSET_DOUBLE,  # adjustedStopPrice
         UNSET_DOUBLE,  # adjustedStopLimitPrice
         UNSET_DOUBLE,  # adjustedTrailingAmount
@@ -562,6 +567,64 @@ def open_order(order: Order, account: str, v: Wire = LATEST) -> Fields:
         *v.since(Feature.SUBMITTER, ""),
         *v.since(Feature.IMBALANCE_ONLY, False),
     )
+
+
+def combo_legs_descrip(combo: Combo) -> str:
+    """IB's comboLegsDescrip: ``conId|ratio`` per leg, the ratio negative for a SELL leg."""
+    return ",".join(f"{leg.spec.con_id}|{leg.sign * leg.ratio}" for leg in combo.legs)
+
+
+def _combo_legs(order: Order) -> Fields:
+    """comboLegsDescrip, then the legs as ``OrderDecoder.decodeComboLegs`` reads them."""
+    combo = order.request.combo
+    if combo is None:
+        return ("", 0)
+    fields: list[object] = [combo_legs_descrip(combo), len(combo.legs)]
+    for leg in combo.legs:
+        fields += [leg.spec.con_id, leg.ratio, leg.action, leg.spec.exchange, 0, 0, "", -1]
+    return tuple(fields)
+
+
+def order_trail_stop(order: Order) -> float | None:
+    """A trailing order's stop price as openOrder shows it: the current one once it works, else the initial one."""
+    return order.trail_stop if order.trail_stop is not None else order.request.trail_stop_price
+
+
+def _aux_price(order: Order, unset: object) -> object:
+    """auxPrice: a stop's price, a trailing order's amount (unset when it trails by a percent), else 0.0."""
+    req = order.request
+    if req.aux_price is not None:
+        return req.aux_price
+    return unset if req.order_type in TRAILING else 0.0
+
+
+def _margins(impact: MarginImpact | None) -> Fields:
+    """Init/maint margin and equity with loan before, change and after; IB's max-double text when not a what-if."""
+    if impact is None:
+        return (UNSET_DOUBLE,) * 9
+    i = impact
+    before = (i.init_before, i.maint_before, i.equity_before)
+    after = (i.init_after, i.maint_after, i.equity_after)
+    change = tuple(a - b for a, b in zip(after, before, strict=True))
+    return tuple(f"{value:.2f}" for value in (*before, *change, *after))
+
+
+def _conditions(conditions: tuple[Condition, ...], ignore_rth: bool, cancel_order: bool) -> Fields:
+    """The conditions as ``OrderCondition.decode`` reads them, then conditionsIgnoreRth and conditionsCancelOrder."""
+    if not conditions:
+        return (0,)
+    fields: list[object] = [len(conditions)]
+    for c in conditions:
+        fields += [c.kind, "a" if c.conjunction_and else "o"]
+        if c.kind == EXECUTION:
+            fields += [c.sec_type, c.exchange, c.symbol]
+            continue
+        fields += [c.is_more, c.value]
+        if c.kind in CONTRACT_CONDITIONS:
+            fields += [c.con_id, c.exchange]
+        if c.kind == PRICE:
+            fields.append(c.trigger_method)
+    return (*fields, ignore_rth, cancel_order)
 
 
 @_message

@@ -55,10 +55,22 @@ from ibapi.protobuf.TickReqParams_pb2 import TickReqParams
 from ibapi.protobuf.TickSize_pb2 import TickSize
 from ibapi.protobuf.TickSnapshotEnd_pb2 import TickSnapshotEnd
 
+from nautilus_node.ib.orders import TRAILING
+from nautilus_node.simgateway.account import MarginImpact
 from nautilus_node.simgateway.bars import Bar, format_bar_time
 from nautilus_node.simgateway.broker import DEFAULT_OCA_TYPE, Execution, Order, Position
 from nautilus_node.simgateway.codec import encode_field
 from nautilus_node.simgateway.contracts import ContractSpec
+from nautilus_node.simgateway.messages import combo_legs_descrip
+from nautilus_node.simgateway.place_order import (
+    CONTRACT_CONDITIONS,
+    EXECUTION,
+    MARGIN,
+    PRICE,
+    TIME,
+    VOLUME,
+    Condition,
+)
 from nautilus_node.simgateway.ticks import MidTick, QuoteTick, Tick, TradeTick
 
 
@@ -324,15 +336,24 @@ def order_status(order: Order) -> Proto:
     )
 
 
-def open_order(order: Order, account: str, v: object = None) -> Proto:
-    """The order's contract, its fields that are set, and its state; unset prices and margins are absent."""
+def open_order(order: Order, account: str, v: object = None, impact: MarginImpact | None = None) -> Proto:
+    """The order's contract, its fields that are set, and its state; unset prices and margins are absent. A
+    what-if order's state carries its ``impact`` on the account's margin and its commission."""
     req = order.request
     msg = OpenOrder(orderId=req.order_id, contract=_contract(req.spec))
+    if req.combo is not None:
+        msg.contract.comboLegsDescrip = combo_legs_descrip(req.combo)
+        for leg in req.combo.legs:
+            msg.contract.comboLegs.add(
+                conId=leg.spec.con_id, ratio=leg.ratio, action=leg.action, exchange=leg.spec.exchange, exemptCode=-1
+            )
     o = msg.order
     o.orderId, o.clientId, o.permId, o.parentId = req.order_id, req.client_id, order.perm_id, req.parent_id
     o.action, o.totalQuantity, o.orderType = req.action, _text(req.quantity), req.order_type
-    o.lmtPrice = req.lmt_price or 0.0  # IB: 0.0 where the order type has no limit price (a market order)
-    o.auxPrice = req.aux_price or 0.0
+    o.lmtPrice = order.limit_price or 0.0  # IB: 0.0 where the order type has no limit price (a market order)
+    if req.aux_price is not None or req.order_type not in TRAILING:  # a trailing percent order has no amount
+        o.auxPrice = req.aux_price or 0.0
+    _trailing_fields(o, order)
     o.tif, o.ocaGroup, o.account = req.tif, req.oca_group, req.account or account
     o.openClose, o.origin, o.orderRef = "", 0, req.order_ref
     o.outsideRth, o.hidden, o.discretionaryAmt = req.outside_rth, False, 0.0
@@ -341,20 +362,76 @@ def open_order(order: Order, account: str, v: object = None) -> Proto:
     o.shortSaleSlot, o.designatedLocation, o.exemptCode = 0, "", -1
     o.blockOrder = o.sweepToFill = o.allOrNone = False
     o.ocaType = req.oca_type or DEFAULT_OCA_TYPE
-    o.triggerMethod, o.volatilityType, o.referencePriceType = 0, 0, 0
+    o.triggerMethod, o.volatilityType, o.referencePriceType = req.trigger_method, 0, 0
     o.deltaNeutralOrderType, o.continuousUpdate = "", False
     o.hedgeType, o.optOutSmartRouting, o.clearingAccount, o.clearingIntent, o.notHeld = "", False, "", "", False
-    o.algoStrategy, o.solicited, o.whatIf = "", False, False
+    o.algoStrategy, o.solicited, o.whatIf = "", False, impact is not None
     o.randomizeSize = o.randomizePrice = False
     o.adjustedOrderType, o.adjustableTrailingUnit, o.cashQty = "", 0, 0.0
     o.dontUseAutoPriceForHedge = o.isOmsContainer = o.discretionaryUpToLimitPrice = o.usePriceMgmtAlgo = False
     o.autoCancelParent, o.customerAccount, o.professionalCustomer = False, "", False
     o.bondAccruedInterest, o.includeOvernight, o.extOperator, o.submitter, o.imbalanceOnly = "", False, "", "", False
+    for condition in req.conditions:
+        _condition(o.conditions.add(), condition)
+    if req.conditions:
+        o.conditionsIgnoreRth, o.conditionsCancelOrder = req.conditions_ignore_rth, req.conditions_cancel_order
     state = msg.orderState
     state.status = order.status
     state.commissionAndFeesCurrency = state.marginCurrency = state.rejectReason = ""
     state.warningText = ""
+    if impact is not None:
+        _impact(state, impact)
     return msg
+
+
+def _trailing_fields(o: Proto, order: Order) -> None:
+    req = order.request
+    stop = order.trail_stop if order.trail_stop is not None else req.trail_stop_price
+    if stop is not None:
+        o.trailStopPrice = stop
+    if req.trailing_percent is not None:
+        o.trailingPercent = req.trailing_percent
+    if req.lmt_price_offset is not None:
+        o.lmtPriceOffset = req.lmt_price_offset
+
+
+def _condition(proto: Proto, c: Condition) -> None:
+    """One condition as IB's protobuf carries it: only the fields of its type."""
+    proto.type, proto.isConjunctionConnection = c.kind, c.conjunction_and
+    if c.kind == EXECUTION:
+        proto.secType, proto.exchange, proto.symbol = c.sec_type, c.exchange, c.symbol
+        return
+    proto.isMore = c.is_more
+    if c.kind in CONTRACT_CONDITIONS:
+        proto.conId, proto.exchange = c.con_id, c.exchange
+    if c.kind == PRICE:
+        proto.price, proto.triggerMethod = float(c.value), c.trigger_method
+    elif c.kind == TIME:
+        proto.time = c.value
+    elif c.kind == MARGIN:
+        proto.percent = int(float(c.value))
+    elif c.kind == VOLUME:
+        proto.volume = int(c.value)
+    else:
+        proto.changePercent = float(c.value)
+
+
+def _impact(state: Proto, i: MarginImpact) -> None:
+    state.initMarginBefore, state.maintMarginBefore, state.equityWithLoanBefore = (
+        i.init_before,
+        i.maint_before,
+        i.equity_before,
+    )
+    state.initMarginAfter, state.maintMarginAfter, state.equityWithLoanAfter = (
+        i.init_after,
+        i.maint_after,
+        i.equity_after,
+    )
+    state.initMarginChange = i.init_after - i.init_before
+    state.maintMarginChange = i.maint_after - i.maint_before
+    state.equityWithLoanChange = i.equity_after - i.equity_before
+    state.commissionAndFees = i.commission
+    state.commissionAndFeesCurrency = state.marginCurrency = "USD"
 
 
 def open_order_end() -> Proto:

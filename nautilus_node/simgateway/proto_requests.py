@@ -51,6 +51,7 @@ from ibapi.protobuf.SecDefOptParamsRequest_pb2 import SecDefOptParamsRequest
 from ibapi.protobuf.StartApiRequest_pb2 import StartApiRequest
 from ibapi.protobuf.TickByTickRequest_pb2 import TickByTickRequest
 
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.codec import UNSET_DOUBLE, encode_field
 from nautilus_node.simgateway.contracts import ContractQuery
@@ -133,7 +134,8 @@ def parse_contract_details(body: bytes) -> rq.ContractDetailsRequest:
 def parse_market_data(body: bytes) -> rq.MarketDataRequest:
     msg = _parse(MarketDataRequest, body)
     _require(msg, "reqId", "contract")
-    return rq.MarketDataRequest(msg.reqId, _contract(msg.contract), msg.genericTickList, msg.snapshot)
+    legs = tuple(rq.ComboLeg(leg.conId, leg.ratio, leg.action, leg.exchange) for leg in msg.contract.comboLegs)
+    return rq.MarketDataRequest(msg.reqId, _contract(msg.contract), msg.genericTickList, msg.snapshot, legs)
 
 
 def parse_tick_by_tick(body: bytes) -> rq.TickByTickRequest:
@@ -179,17 +181,75 @@ def parse_historical_ticks(body: bytes) -> rq.HistoricalTicksRequest:
     )
 
 
-def parse_place_order(body: bytes) -> rq.PlaceOrderRequest:
-    """placeOrder: the order id, its contract and the order fields the gateway acts on. ``transmit`` is
-    absent when false, as IB's client writes it."""
+# Order fields the gateway acts on (or, like the ids, sets itself). Any other field present and set (IB's client
+# sends zeros for numbers left unset, and these two unset values) is one the gateway does not serve.
+_ORDER_FIELDS_READ = frozenset(
+    {
+        "clientId", "orderId", "permId", "parentId", "action", "totalQuantity", "orderType", "lmtPrice", "auxPrice",
+        "tif", "account", "clearingAccount", "outsideRth", "goodTillDate", "ocaGroup", "orderRef", "ocaType",
+        "triggerMethod", "trailingPercent", "trailStopPrice", "lmtPriceOffset", "smartComboRoutingParams", "whatIf",
+        "transmit", "conditions", "conditionsCancelOrder", "conditionsIgnoreRth",
+    }
+)  # fmt: skip
+_ORDER_UNSET_VALUES: dict[str, object] = {"exemptCode": -1, "clearingIntent": "IB"}
+
+
+def _unserved_order_fields(o: Proto) -> list[str]:
+    unserved = []
+    for field, value in o.ListFields():
+        if field.name in _ORDER_FIELDS_READ or value == _ORDER_UNSET_VALUES.get(field.name):
+            continue
+        if not (value.ListFields() if field.name == "softDollarTier" else value):
+            continue
+        unserved.append(field.name)
+    return unserved
+
+
+def _condition(c: Proto) -> po.Condition:
+    if c.type not in po.CONDITION_NAMES:
+        raise rq.MalformedRequest(f"unknown order condition type {c.type}")
+    value = {
+        po.PRICE: encode_field(c.price) if c.HasField("price") else "",
+        po.TIME: c.time,
+        po.MARGIN: str(c.percent) if c.HasField("percent") else "",
+        po.VOLUME: str(c.volume) if c.HasField("volume") else "",
+        po.PERCENT_CHANGE: str(c.changePercent) if c.HasField("changePercent") else "",
+    }.get(c.type, "")
+    return po.Condition(
+        kind=c.type,
+        conjunction_and=c.isConjunctionConnection if c.HasField("isConjunctionConnection") else True,
+        is_more=c.isMore,
+        value=value,
+        con_id=c.conId,
+        exchange=c.exchange,
+        trigger_method=c.triggerMethod,
+        sec_type=c.secType,
+        symbol=c.symbol,
+    )
+
+
+def parse_place_order(body: bytes) -> po.PlaceOrderRequest:
+    """placeOrder: the order id, its contract and every order field, as :func:`place_order.parse_place_order`
+    reads the text form. ``transmit`` is absent when false, as IB's client writes it."""
     msg = _parse(PlaceOrderRequest, body)
     _require(msg, "orderId", "contract", "order")
     if msg.attachedOrders.ListFields():  # IB's client always sends the message, empty unless orders are attached
         raise rq.UnsupportedRequest("attached stop-loss / profit-taker orders (server version 218) are not supported")
-    o = msg.order
-    return rq.PlaceOrderRequest(
+    o, c = msg.order, msg.contract
+    unserved = _unserved_order_fields(o)
+    if c.HasField("deltaNeutralContract"):
+        unserved.append("deltaNeutralContract")
+    legs = []
+    for leg in c.comboLegs:
+        legs.append(rq.ComboLeg(leg.conId, leg.ratio, leg.action, leg.exchange))
+        for name in ("openClose", "shortSalesSlot", "designatedLocation", "perLegPrice"):
+            if leg.HasField(name) and getattr(leg, name):
+                unserved.append(f"comboLeg.{name}")
+        if leg.HasField("exemptCode") and leg.exemptCode != -1:
+            unserved.append("comboLeg.exemptCode")
+    return po.PlaceOrderRequest(
         order_id=msg.orderId,
-        contract=_contract(msg.contract),
+        contract=_contract(c),
         action=o.action,
         quantity=_decimal(o.totalQuantity, "totalQuantity"),
         order_type=o.orderType,
@@ -204,6 +264,18 @@ def parse_place_order(body: bytes) -> rq.PlaceOrderRequest:
         outside_rth=o.outsideRth,
         good_till_date=o.goodTillDate,
         oca_type=o.ocaType,
+        trigger_method=o.triggerMethod,
+        trailing_percent=_price(o, "trailingPercent"),
+        trail_stop_price=_price(o, "trailStopPrice"),
+        lmt_price_offset=_price(o, "lmtPriceOffset"),
+        what_if=o.whatIf,
+        conditions=tuple(_condition(cond) for cond in o.conditions),
+        conditions_ignore_rth=o.conditionsIgnoreRth,
+        conditions_cancel_order=o.conditionsCancelOrder,
+        combo_legs=tuple(legs),
+        combo_params=tuple(o.smartComboRoutingParams.items()),
+        clearing_account=o.clearingAccount,
+        unserved=tuple(unserved),
     )
 
 

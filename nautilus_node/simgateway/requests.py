@@ -2,10 +2,10 @@
 
 Every parser takes the fields after the message id and raises :class:`MalformedRequest` when they do
 not fit the layout, so a session can answer with IB's error 320 instead of failing. Across server
-versions 157..200 a client changes these layouts only in fields after the ones read here (placeOrder's
-duration .. imbalanceOnly, reqContractDetails' issuerId, reqExecutions' lastNDays), with two exceptions
-whose parsers take the session's :class:`Wire`: cancelOrder, whose leading version field goes away at
-``CME_TAGGING_FIELDS``, and placeOrder, whose faProfile field goes away at ``FA_PROFILE_DESUPPORT``.
+versions 157..200 a client changes these layouts only in fields after the ones read here (reqContractDetails'
+issuerId, reqExecutions' lastNDays), with one exception whose parser takes the session's :class:`Wire`:
+cancelOrder, whose leading version field goes away at ``CME_TAGGING_FIELDS``. placeOrder, read whole at
+every version, is in :mod:`place_order`.
 """
 
 from __future__ import annotations
@@ -115,11 +115,22 @@ class ContractDetailsRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class ComboLeg:
+    """One leg of a BAG contract: the leg's contract, how many of it per combo, and its side."""
+
+    con_id: int
+    ratio: int
+    action: str
+    exchange: str
+
+
+@dataclass(frozen=True, slots=True)
 class MarketDataRequest:
     req_id: int
     contract: ContractQuery
     generic_ticks: str
     snapshot: bool
+    combo_legs: tuple[ComboLeg, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,26 +193,6 @@ def _series(c: ContractQuery, what: str) -> tuple[object, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceOrderRequest:
-    order_id: int
-    contract: ContractQuery
-    action: str
-    quantity: Decimal
-    order_type: str
-    lmt_price: float | None
-    aux_price: float | None
-    tif: str
-    oca_group: str
-    account: str
-    order_ref: str
-    transmit: bool
-    parent_id: int
-    outside_rth: bool
-    good_till_date: str
-    oca_type: int
-
-
-@dataclass(frozen=True, slots=True)
 class ExecutionFilter:
     req_id: int
     client_id: int
@@ -234,15 +225,13 @@ def parse_contract_details(fields: tuple[str, ...]) -> ContractDetailsRequest:
     req_id = r.int()
     c = r.contract()
     r.bool()  # includeExpired
-    sec_id_type, sec_id = r.text(), r.text()
-    return ContractDetailsRequest(
-        req_id,
-        ContractQuery(**{**_as_dict(c), "sec_id_type": sec_id_type, "sec_id": sec_id}),
-    )
+    return ContractDetailsRequest(req_id, with_sec_id(c, r.text(), r.text()))
 
 
-def _as_dict(query: ContractQuery) -> dict[str, object]:
-    return {name: getattr(query, name) for name in query.__dataclass_fields__}
+def with_sec_id(query: ContractQuery, sec_id_type: str, sec_id: str) -> ContractQuery:
+    """``query`` with the security id fields a request sends after the contract block."""
+    values = {name: getattr(query, name) for name in query.__dataclass_fields__}
+    return ContractQuery(**{**values, "sec_id_type": sec_id_type, "sec_id": sec_id})
 
 
 def _skip_combo_legs(r: FieldReader, contract: ContractQuery, per_leg: int) -> None:
@@ -257,12 +246,14 @@ def parse_market_data(fields: tuple[str, ...]) -> MarketDataRequest:
     r.int()  # version
     req_id = r.int()
     c = r.contract()
-    _skip_combo_legs(r, c, 4)
+    legs: tuple[ComboLeg, ...] = ()
+    if c.sec_type == "BAG":
+        legs = tuple(ComboLeg(r.int(), r.int(), r.text(), r.text()) for _ in range(r.int()))
     if r.bool():  # delta-neutral contract
         r.text(), r.text(), r.text()
     generic_ticks = r.text()
     snapshot = r.bool()
-    return MarketDataRequest(req_id, c, generic_ticks, snapshot)
+    return MarketDataRequest(req_id, c, generic_ticks, snapshot, legs)
 
 
 def parse_tick_by_tick(fields: tuple[str, ...]) -> TickByTickRequest:
@@ -314,69 +305,6 @@ def parse_historical_ticks(fields: tuple[str, ...]) -> HistoricalTicksRequest:
     ignore_size = r.bool()
     r.text()  # miscOptions
     return HistoricalTicksRequest(req_id, c, start, end, number_of_ticks, what, use_rth, ignore_size)
-
-
-def parse_place_order(fields: tuple[str, ...], v: Wire = LATEST) -> PlaceOrderRequest:
-    """placeOrder up to ocaType, as ``EClient.placeOrder`` writes it; what follows is not read. A message
-    that ends right after ``hidden`` (the order's core) reads as having no goodTillDate and ocaType."""
-    r = FieldReader(fields)
-    order_id = r.int()
-    c = r.contract()
-    sec_id_type, sec_id = r.text(), r.text()
-    c = ContractQuery(**{**_as_dict(c), "sec_id_type": sec_id_type, "sec_id": sec_id})
-    action = r.text()
-    quantity = r.decimal()
-    order_type = r.text()
-    lmt_price = r.price()
-    aux_price = r.price()
-    tif, oca_group, account = r.text(), r.text(), r.text()
-    r.text()  # openClose
-    r.int()  # origin
-    order_ref = r.text()
-    transmit = r.bool()
-    parent_id = r.int()
-    r.bool(), r.bool(), r.text(), r.int()  # blockOrder, sweepToFill, displaySize, triggerMethod
-    outside_rth = r.bool()
-    r.bool()  # hidden
-    good_till_date, oca_type = ("", 0) if r.at_end else _place_order_tail(r, c, v)
-    return PlaceOrderRequest(
-        order_id,
-        c,
-        action,
-        quantity,
-        order_type,
-        lmt_price,
-        aux_price,
-        tif,
-        oca_group,
-        account,
-        order_ref,
-        transmit,
-        parent_id,
-        outside_rth,
-        good_till_date,
-        oca_type,
-    )
-
-
-def _place_order_tail(r: FieldReader, c: ContractQuery, v: Wire) -> tuple[str, int]:
-    """placeOrder's fields after ``hidden`` up to ocaType: returns goodTillDate and ocaType."""
-    if c.sec_type == "BAG":
-        _skip_combo_legs(r, c, 8)  # conId, ratio, action, exchange, openClose, shortSaleSlot, location, exempt
-        for _ in range(r.int()):  # order combo legs: price
-            r.text()
-        for _ in range(r.int()):  # smart combo routing params: tag, value
-            r.text(), r.text()
-    r.text()  # sharesAllocation (deprecated)
-    r.price()  # discretionaryAmt
-    r.text()  # goodAfterTime
-    good_till_date = r.text()
-    r.text(), r.text(), r.text()  # faGroup, faMethod, faPercentage
-    if not v.has(Feature.FA_PROFILE_DESUPPORT):
-        r.text()  # faProfile
-    r.text()  # modelCode
-    r.int(), r.text(), r.int()  # shortSaleSlot, designatedLocation, exemptCode
-    return good_till_date, r.int()
 
 
 def parse_cancel_order(fields: tuple[str, ...], v: Wire = LATEST) -> int:

@@ -232,12 +232,13 @@ class GatewayServer:
                 log.exception("quote clock failed; continuing")
 
     def tick(self, now: float) -> None:
-        """One clock step: expire GTD orders, move active prices, fill working orders, push data to subscribers."""
+        """One clock step: expire GTD orders, release conditional ones, move active prices, fill working orders,
+        push data to subscribers."""
         gw = self.state
-        self.route(gw.broker.expire(now))
+        self.route(gw.broker.expire(now) + gw.broker.check_conditions(now))
         self.settle_expired_options(now)
         wanted = set().union(*(s.state.subs.contracts() for s in self.sessions)) if self.sessions else set()
-        working = {o.request.spec.con_id for o in gw.broker.open_orders()}
+        working = {o.request.spec.con_id for o in gw.broker.open_orders()} | gw.broker.watched_con_ids()
         for con_id in list(gw.active):
             if con_id not in wanted and con_id not in working:
                 del gw.active[con_id]
@@ -285,7 +286,7 @@ class GatewayServer:
         reachable = self.faults.connected_to_ib and not self.faults.awaiting_farms
         for event in events:
             if isinstance(event, Fill):
-                changed.add(event.execution.spec.con_id)
+                changed |= {ex.spec.con_id for ex in event.executions}
             owner = self._owner(event.order.client_id)
             if owner is not None and reachable:
                 owner.send(orders.report(owner.state, gw, event))

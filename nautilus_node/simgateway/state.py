@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from nautilus_node.simgateway.bars import BarBuilder
 from nautilus_node.simgateway.broker import Broker, Event
+from nautilus_node.simgateway.combos import ComboFeed
 from nautilus_node.simgateway.contracts import ContractSpec, Universe
 from nautilus_node.simgateway.faults import FaultController
 from nautilus_node.simgateway.market import Market
@@ -27,6 +28,7 @@ class LiveBars:
 @dataclass(slots=True)
 class Subscriptions:
     market_data: dict[int, ContractSpec] = field(default_factory=dict)
+    combo_feeds: dict[int, ComboFeed] = field(default_factory=dict)  # the combos among market_data, by req id
     tick_by_tick: dict[int, tuple[ContractSpec, str]] = field(default_factory=dict)
     realtime_bars: dict[int, LiveBars] = field(default_factory=dict)
     historical: dict[int, LiveBars] = field(default_factory=dict)
@@ -37,6 +39,7 @@ class Subscriptions:
 
     def contracts(self) -> set[int]:
         ids = {s.con_id for s in self.market_data.values()}
+        ids |= {con_id for feed in self.combo_feeds.values() for con_id in feed.combo.con_ids}
         ids |= {s.con_id for s, _ in self.tick_by_tick.values()}
         ids |= {b.builder.spec.con_id for b in (*self.realtime_bars.values(), *self.historical.values())}
         ids |= {s.under_con_id for s in self.market_data.values() if s.under_con_id}  # options price from them
@@ -59,6 +62,7 @@ class Subscriptions:
 
     def drop_market_data(self) -> None:
         self.market_data.clear()
+        self.combo_feeds.clear()
         self.tick_by_tick.clear()
         self.realtime_bars.clear()
         self.historical.clear()

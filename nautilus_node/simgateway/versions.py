@@ -35,6 +35,7 @@ class Feature(enum.IntEnum):
     FRACTIONAL_SIZE_SUPPORT = 163  # contractDetails: sizeMinTick (until SIZE_RULES)
     SIZE_RULES = 164  # contractDetails: no version field, no mdSizeMultiplier, minSize/sizeIncrement
     ADVANCED_ORDER_REJECT = 166  # error: advancedOrderRejectJson; placeOrder: advancedErrorOverride
+    MANUAL_ORDER_TIME = 169  # placeOrder: manualOrderTime
     PEGBEST_PEGMID_OFFSETS = 170  # openOrder: minTradeQty .. midOffsetAtHalf
     FA_PROFILE_DESUPPORT = 177  # openOrder: no faProfile
     PENDING_PRICE_REVISION = 178  # execDetails: pendingPriceRevision
@@ -43,7 +44,9 @@ class Feature(enum.IntEnum):
     PROFESSIONAL_CUSTOMER = 184  # openOrder / placeOrder: professionalCustomer
     BOND_ACCRUED_INTEREST = 185  # openOrder: bondAccruedInterest
     INELIGIBILITY_REASONS = 186  # contractDetails: ineligibility reason list
+    RFQ_FIELDS = 187  # placeOrder: two RFQ fields (until UNDO_RFQ_FIELDS)
     INCLUDE_OVERNIGHT = 189  # openOrder / placeOrder: includeOvernight
+    UNDO_RFQ_FIELDS = 190  # placeOrder: no RFQ fields
     CME_TAGGING_FIELDS = 192  # cancelOrder / reqGlobalCancel: no version field
     CME_TAGGING_FIELDS_IN_OPEN_ORDER = 193  # openOrder: extOperator, manualOrderIndicator
     ERROR_TIME = 194  # error: no version field, errorTime

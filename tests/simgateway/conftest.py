@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.live.node import forget_cached_ib_clients
@@ -54,13 +55,16 @@ def ib(ib_factory: Callable[..., IBApp]) -> IBApp:
 
 
 @pytest.fixture
-def run_strategy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[SimulatedGateway, Strategy], RunningNode]]:
-    """Start a node running one strategy against a gateway; every node is stopped afterwards."""
+def run_strategy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., RunningNode]]:
+    """Start a node running one strategy against a gateway (``load_ids``: more instruments to load); every node
+    is stopped afterwards."""
     monkeypatch.setenv("IB_MAX_CONNECTION_ATTEMPTS", "3")
     running: list[RunningNode] = []
 
-    def start(gateway: SimulatedGateway, strategy: Strategy) -> RunningNode:
-        node = RunningNode.start(gateway.port, gateway.account, strategy)
+    def start(
+        gateway: SimulatedGateway, strategy: Strategy, load_ids: frozenset[InstrumentId] = frozenset()
+    ) -> RunningNode:
+        node = RunningNode.start(gateway.port, gateway.account, strategy, load_ids=load_ids)
         running.append(node)
         return node
 

@@ -20,6 +20,7 @@ from nautilus_trader.adapters.interactive_brokers.factories import (
 )
 from nautilus_trader.config import LiveExecEngineConfig, LoggingConfig, TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.strategy import Strategy
 
 from nautilus_node.live.node import dispose_node, forget_cached_ib_clients
@@ -30,11 +31,16 @@ DEFAULT_CONTRACTS = (
 )
 
 
-def node_config(port: int, account: str, contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS) -> TradingNodeConfig:
-    """``contracts`` (default: EUR.USD and SPY) loaded, one IB client (id 11) for data and execution,
+def node_config(
+    port: int,
+    account: str,
+    contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS,
+    load_ids: frozenset[InstrumentId] = frozenset(),
+) -> TradingNodeConfig:
+    """``contracts`` (default: EUR.USD and SPY) and ``load_ids`` loaded, one IB client (id 11) for data and execution,
     reconciliation on."""
     provider = InteractiveBrokersInstrumentProviderConfig(
-        symbology_method=SymbologyMethod.IB_SIMPLIFIED, load_contracts=frozenset(contracts)
+        symbology_method=SymbologyMethod.IB_SIMPLIFIED, load_ids=load_ids, load_contracts=frozenset(contracts)
     )
     return TradingNodeConfig(
         trader_id="SIM-001",
@@ -76,11 +82,17 @@ class RunningNode:
 
     @classmethod
     def start(
-        cls, port: int, account: str, strategy: Strategy, contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS
+        cls,
+        port: int,
+        account: str,
+        strategy: Strategy,
+        contracts: tuple[IBContract, ...] = DEFAULT_CONTRACTS,
+        load_ids: frozenset[InstrumentId] = frozenset(),
     ) -> RunningNode:
-        """Build a node for the gateway at `port` loading `contracts` with `strategy`, and run it."""
+        """Build a node for the gateway at `port` loading `contracts` (and instruments ``load_ids``) with
+        `strategy`, and run it."""
         forget_cached_ib_clients()
-        node = TradingNode(config=node_config(port, account, contracts), loop=asyncio.new_event_loop())
+        node = TradingNode(config=node_config(port, account, contracts, load_ids), loop=asyncio.new_event_loop())
         node.trader.add_strategy(strategy)
         node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
         node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)

@@ -12,7 +12,7 @@ import pytest
 from ibapi.order import Order as IbOrder
 
 from nautilus_node.simgateway import messages as m
-from nautilus_node.simgateway import requests as rq
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway.broker import Broker, Event, Fill, OrderError, OrderRequest
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.market import Quote
@@ -242,7 +242,7 @@ def test_place_order_reads_links_and_gtd_as_the_official_client_writes_them(vers
     order.faGroup, order.modelCode = "grp", "model"  # fields between goodTillDate and ocaType: must be skipped
 
     ((_, fields),) = client_requests(version, lambda client: client.placeOrder(42, spy(), order))
-    placed = rq.parse_place_order(fields, wire(version))
+    placed = po.parse_place_order(fields, wire(version))
     assert (placed.tif, placed.good_till_date, placed.oca_group, placed.oca_type) == (
         "GTD",
         "20300102 12:00:00 US/Eastern",

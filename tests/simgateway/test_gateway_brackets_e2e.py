@@ -135,3 +135,20 @@ def test_a_nautilus_gtd_limit_is_cancelled_by_the_gateway_when_it_expires(
     assert working[0].request.good_till_date.endswith(" UTC")
     wait_until(lambda: strategy.status("gtd") == OrderStatus.CANCELED, 20, "the GTD order to be cancelled")
     assert gateway.broker.open_orders() == [] and gateway.broker.executions() == []
+
+
+def test_a_nautilus_brackets_take_profit_fill_cancels_its_stop(gateway: SimulatedGateway, run_strategy) -> None:
+    """Exits 40 ticks away (the walk does not reach them by itself); once the entry has filled, EUR.USD is moved
+    through the take-profit: it fills and the gateway cancels the stop."""
+    strategy = LinkedOrders(LinkedOrdersConfig(instrument_id=EURUSD, exit_ticks=40))
+    run_strategy(gateway, strategy)
+    assert strategy.started.wait(40), "strategy never started"
+    wait_until(lambda: strategy.status("entry") == OrderStatus.FILLED, 30, "the entry to fill")
+    wait_until(lambda: strategy.status("tp") == OrderStatus.ACCEPTED, 20, "the take-profit to work")
+    take_profit = strategy.cache.order(strategy.ids["tp"]).price.as_double()
+    gateway.faults.set_price("EUR.USD", take_profit + 0.001)
+    wait_until(lambda: strategy.status("tp") == OrderStatus.FILLED, 20, "the take-profit to fill")
+    wait_until(lambda: strategy.status("sl") == OrderStatus.CANCELED, 20, "the stop to be cancelled")
+    fills = [e.client_order_id for e in strategy.events if isinstance(e, OrderFilled)]
+    assert fills == [strategy.ids["entry"], strategy.ids["tp"]]
+    assert gateway.broker.open_orders() == []

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ibapi import comm
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.codec import (
     Handshake,
@@ -136,7 +137,7 @@ def test_place_order_layout_reads_the_fields_the_broker_needs() -> None:
         "1",
         "0",
     )
-    req = rq.parse_place_order(fields)
+    req = po.parse_place_order(fields)
     assert (req.order_id, req.action, req.quantity, req.order_type, req.lmt_price, req.aux_price, req.tif) == (
         5,
         "BUY",
@@ -179,7 +180,7 @@ PARSERS = [
     rq.parse_tick_by_tick,
     rq.parse_real_time_bars,
     rq.parse_historical_data,
-    rq.parse_place_order,
+    po.parse_place_order,
     rq.parse_executions,
     rq.parse_account_summary,
     rq.parse_versioned_id,

@@ -299,7 +299,7 @@ def test_rejections_carry_ib_codes(gateway, ib) -> None:
     assert ib.wait_error(201, req_id=oid)[3] == "Order rejected - reason:Insufficient margin"
     ib.client.placeOrder(oid + 1, spy(), _order("BUY", 10, "LMT", lmt=100.001))
     ib.wait_error(110, req_id=oid + 1)
-    ib.client.placeOrder(oid + 2, spy(), _order("BUY", 10, "TRAIL", aux=1.0))
+    ib.client.placeOrder(oid + 2, spy(), _order("BUY", 10, "REL", aux=1.0))
     ib.wait_error(387, req_id=oid + 2)
     unknown = Contract()
     unknown.symbol, unknown.secType, unknown.exchange, unknown.currency = "ZZZ", "STK", "SMART", "USD"

@@ -3,6 +3,7 @@ account, working orders and executions survive a kill -9 of the gateway process.
 
 from __future__ import annotations
 
+import pickle
 import re
 import signal
 import subprocess
@@ -15,11 +16,13 @@ from pathlib import Path
 from ibapi.execution import ExecutionFilter
 from ibapi.order import Order
 
-from nautilus_node.simgateway.broker import Broker, OrderRequest, time_seeded_perm_id
+from nautilus_node.simgateway.broker import Broker, Fill, OrderRequest, time_seeded_perm_id
 from nautilus_node.simgateway.contracts import Universe, build_universe
 from nautilus_node.simgateway.market import Quote
 
 from .ibapp import IBApp, spy
+
+CALM = Quote(99.0, 99.02, 10, 10, 0.0)
 
 
 @contextmanager
@@ -87,6 +90,23 @@ def test_a_broker_restored_from_its_snapshot_continues_its_orders_and_id_sequenc
     assert [e.exec_id for e in again.executions()] == [e.exec_id for e in broker.executions()]
     again.place(OrderRequest(3, 1, spec, "BUY", Decimal(1), "MKT"), quote, 0.0)
     assert again.executions()[-1].perm_id == 1_002 and again.next_valid_id() == 4
+
+
+def test_a_state_written_before_the_order_features_restores_with_their_defaults() -> None:
+    """A working order pickled without the fields added since (trailing, conditions, combos) works on."""
+    spec = Universe(build_universe()).by_con_id(756733)
+    broker = Broker("DU1", first_perm_id=1_000)
+    broker.place(OrderRequest(1, 1, spec, "BUY", Decimal(5), "LMT", lmt_price=90.0, tif="GTC"), CALM, 0.0)
+    old = pickle.loads(pickle.dumps(broker.snapshot()))
+    [order] = old["book"].orders.values()
+    for name in ("placed_at", "awaiting_conditions", "trail_stop", "trail_limit_offset"):
+        delattr(order, name)
+    for name in ("trigger_method", "trailing_percent", "conditions", "combo"):
+        delattr(order.request, name)
+    again = Broker("DU1")
+    again.restore(old)
+    [fill] = [e for e in again.on_quote(spec, Quote(89.9, 89.95, 10, 10, 1.0), 1.0) if isinstance(e, Fill)]
+    assert fill.order.status == "Filled" and fill.order.request.conditions == ()
 
 
 def test_with_a_state_file_the_account_survives_a_kill_9_of_the_gateway(tmp_path: Path) -> None:

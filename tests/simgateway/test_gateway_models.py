@@ -123,7 +123,7 @@ def test_modify_cancel_and_bad_orders_raise_ib_errors() -> None:
     assert broker.cancel(1, 1)[0].order.status == "Cancelled"
     for request, code in [
         (_order(2, "BUY", 0), 434),
-        (_order(3, "BUY", 1, "TRAIL"), 387),
+        (_order(3, "BUY", 1, "REL"), 387),
         (_order(4, "BUY", 1, "LMT", lmt=90.001), 110),
         (_order(5, "BUY", 1, tif="OPG"), 201),
         (_order(1, "BUY", 1, "LMT", lmt=90.0), 104),

@@ -35,6 +35,7 @@ from ibapi.wrapper import EWrapper
 
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import Bar
 from nautilus_node.simgateway.broker import Broker, Fill, OrderRequest
@@ -228,7 +229,7 @@ def test_requests_from_the_official_client_parse_the_same_at_each_version(versio
         client.reqGlobalCancel(OrderCancel())
 
     place, cancel, mkt, hist, details, execs, global_cancel = client_requests(version, send)
-    placed = rq.parse_place_order(place[1])
+    placed = po.parse_place_order(place[1], wire(version))
     assert (placed.order_id, placed.action, placed.quantity, placed.order_type, placed.lmt_price, placed.tif) == (
         42,
         "SELL",

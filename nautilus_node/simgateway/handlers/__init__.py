@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from nautilus_node.simgateway import messages as m
+from nautilus_node.simgateway import place_order as po
 from nautilus_node.simgateway import proto_requests
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.handlers import account, connection, history, market_data, options, orders
@@ -58,7 +59,7 @@ ROUTES: dict[int, Route] = {
     m.In.REQ_HISTORICAL_DATA: Route(_fields(rq.parse_historical_data), history.req_historical_data),
     m.In.CANCEL_HISTORICAL_DATA: Route(_fields(rq.parse_versioned_id), history.cancel_historical_data),
     m.In.REQ_HISTORICAL_TICKS: Route(_fields(rq.parse_historical_ticks), history.req_historical_ticks),
-    m.In.PLACE_ORDER: Route(rq.parse_place_order, orders.place_order),
+    m.In.PLACE_ORDER: Route(po.parse_place_order, orders.place_order),
     m.In.CANCEL_ORDER: Route(rq.parse_cancel_order, orders.cancel_order),
     m.In.REQ_GLOBAL_CANCEL: Route(_nothing, orders.global_cancel),
     m.In.REQ_OPEN_ORDERS: Route(_nothing, orders.req_open_orders),

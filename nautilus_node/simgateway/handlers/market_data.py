@@ -7,6 +7,7 @@ from collections.abc import Callable
 from nautilus_node.simgateway import messages as m
 from nautilus_node.simgateway import requests as rq
 from nautilus_node.simgateway.bars import Bar, BarBuilder
+from nautilus_node.simgateway.combos import ComboError, ComboFeed, build_combo
 from nautilus_node.simgateway.contracts import ContractSpec
 from nautilus_node.simgateway.handlers.reply import Reply, resolve
 from nautilus_node.simgateway.market import Quote, Trade
@@ -74,9 +75,18 @@ def req_mkt_data(req: rq.MarketDataRequest, s: SessionState, gw: GatewayState) -
     out = Reply(s.wire, gw.clock())
     if duplicate_id(out, s, req.req_id, "bW"):
         return out
-    spec = resolve(out, gw, req.req_id, req.contract)
-    if spec is None:
-        return out
+    feed = None
+    if req.contract.sec_type == "BAG":
+        try:
+            feed = ComboFeed(build_combo(gw.universe, req.contract, req.combo_legs))
+        except ComboError as exc:
+            out.error(req.req_id, exc.code, exc.message)
+            return out
+        spec = feed.combo.spec
+    else:
+        spec = resolve(out, gw, req.req_id, req.contract)
+        if spec is None:
+            return out
     delayed = s.market_data_type in (3, 4) and not gw.realtime_entitled
     if not gw.realtime_entitled and not delayed:
         out.error(req.req_id, 354, NOT_SUBSCRIBED)  # real-time asked for without the subscription
@@ -85,8 +95,15 @@ def req_mkt_data(req: rq.MarketDataRequest, s: SessionState, gw: GatewayState) -
         out.error(req.req_id, 10167, DELAYED_INSTEAD)
     out.send(m.market_data_type(req.req_id, 3 if delayed else 1))
     out.send(m.tick_req_params(req.req_id, spec.min_tick, "9c0001", 3))
-    if gw.feed_alive(spec):
-        quote = gw.market.quote(spec, out.now)
+    legs = [leg.spec for leg in feed.combo.legs] if feed is not None else [spec]
+    if all(gw.feed_alive(leg) for leg in legs):
+        if feed is None:
+            quote = gw.market.quote(spec, out.now)
+        else:
+            for leg in legs:
+                combo_quote = feed.on_leg_quote(leg.con_id, gw.market.quote(leg, out.now))
+            assert combo_quote is not None
+            quote = combo_quote
         out.send(*quote_ticks(req.req_id, quote, delayed))
         if spec.sec_type == "OPT":
             out.send(*option_computations(req.req_id, gw.market.option_ticks(spec, quote, None, out.now), delayed))
@@ -94,15 +111,19 @@ def req_mkt_data(req: rq.MarketDataRequest, s: SessionState, gw: GatewayState) -
         out.send(m.tick_snapshot_end(req.req_id))
         return out
     s.subs.market_data[req.req_id] = spec
+    if feed is not None:
+        s.subs.combo_feeds[req.req_id] = feed
     if delayed:
         s.delayed.add(req.req_id)
-    gw.activate(spec)
+    for leg in legs:
+        gw.activate(leg)
     return out
 
 
 def cancel_mkt_data(req_id: int, s: SessionState, gw: GatewayState) -> Reply:
     out = Reply(s.wire, gw.clock())
     s.delayed.discard(req_id)
+    s.subs.combo_feeds.pop(req_id, None)
     if s.subs.market_data.pop(req_id, None) is None:
         out.error(req_id, 300, f"Can't find EId with tickerId:{req_id}")
     return out
@@ -161,6 +182,11 @@ def on_market(
     """The messages a new quote (and trade) on ``spec`` sends to this session's subscriptions (with an
     option's computations, when given)."""
     out: list[m.Fields] = []
+    for req_id, feed in s.subs.combo_feeds.items():
+        if spec.con_id in feed.combo.con_ids:
+            combo_quote = feed.on_leg_quote(spec.con_id, quote)
+            if combo_quote is not None:
+                out += quote_ticks(req_id, combo_quote, req_id in s.delayed)
     for req_id, sub in s.subs.market_data.items():
         if sub.con_id == spec.con_id:
             delayed = req_id in s.delayed
