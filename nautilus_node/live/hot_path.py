@@ -11,7 +11,8 @@ bases), overriding the members of NautilusTrader 1.231's client that read, decod
   task. `_run_msg_handler_processor`: a handler that raises is logged in one line and counted.
 - `submit_to_msg_handler_queue`: from the loop a wrapper callback's handler is queued at once (NautilusTrader
   schedules a task on the loop for each), from a worker thread with one `call_soon_threadsafe`; wire order kept.
-- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each.
+- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each;
+  `next_order_id`: the `reqIds` NautilusTrader sends with every order goes after the order, not before it.
 
 Session liveness (`_check_session`, every watchdog tick): a session whose reader or message pump ended, or
 that processes nothing in answer to a `reqCurrentTime` sent when subscriptions stay silent after their
@@ -40,6 +41,7 @@ HOT_PATH_OVERRIDES = (
     "_run_msg_handler_processor",
     "_process_message",
     "submit_to_msg_handler_queue",
+    "next_order_id",
     "sendMsg",
 )
 HOT_PATH_ATTRIBUTES = (
@@ -76,6 +78,7 @@ class HotPathMixin:
     _eclient: Any
     _clock: Any
     _is_ib_connected: asyncio.Event
+    _next_valid_order_id: int
 
     def _init_hot_path(self) -> None:
         self._guard = MessageGuard(self._log, self._order_event_lost)
@@ -171,6 +174,16 @@ class HotPathMixin:
     def _in_flight_done(self, handler: Any, running: asyncio.Task) -> None:
         self._handler_in_flight = None
         self._handler_finished(handler, running)
+
+    def next_order_id(self) -> int:
+        """NautilusTrader's next order id. Its `reqIds` (which keeps the id in step with IB's; NautilusTrader takes
+        the larger of the two) is written just after the order it numbers instead of before it."""
+        if not self.policy.inline_reader:
+            return super().next_order_id()
+        order_id = self._next_valid_order_id
+        self._next_valid_order_id += 1
+        self._loop.call_soon_threadsafe(self._eclient.reqIds, -1)
+        return order_id
 
     def sendMsg(self, msgId: int, msg: Any) -> None:
         self._eclient.conn.sendMsg(comm.make_msg(msgId, self._use_raw_int_msg_id(), msg))

@@ -70,15 +70,18 @@ class ManualOrders(Strategy):
         self._cancelled_after_stop: set[ClientOrderId] = set()
 
     def on_start(self) -> None:
-        """Nothing to subscribe to: the desk acts on requests only."""
+        """Nothing to subscribe to: the desk acts on requests only (orders left settling by a stop are its own
+        again)."""
+        if self._settling:
+            self._settling.clear()
+            self.msgbus.unsubscribe(topic=f"events.order.{self.id}", handler=self._settle_after_stop)
 
     def on_stop(self) -> None:
         """Cancel its working orders, and with `flatten` close its positions too; `keep` leaves both.
 
         IB's adapter cancels only orders the venue has acknowledged, so an order still in flight at stop (or not
-        yet handed to the adapter) is
-        settled when its answer arrives (during NautilusTrader's post-stop wait): cancelled once accepted, and
-        with `flatten` a fill it gets is closed again."""
+        yet handed to the adapter) is settled when its answer arrives (during NautilusTrader's post-stop wait):
+        cancelled once accepted, and with `flatten` a fill it gets is closed again."""
         if self.config.on_stop == "keep":
             return
         inflight = [o for o in self.cache.orders(strategy_id=self.id) if not o.is_open and not o.is_closed]
