@@ -207,7 +207,16 @@ def with_connection[T](
     """Connect to IB Gateway, run `work` with the connection, disconnect; blocking."""
 
     async def run() -> T:
+        asyncio.get_running_loop().set_exception_handler(_quiet_about_cancelled_tasks)
         async with IBConnection(host, port, client_id, connect_timeout=connect_timeout) as ib:
             return await work(ib)
 
     return asyncio.run(run())
+
+
+def _quiet_about_cancelled_tasks(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """NautilusTrader's IB client reads `task.exception()` in each task's done callback, which raises for a task
+    cancelled at disconnect (its reconnect wait when the gateway never answered): not an error worth a traceback."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)

@@ -80,8 +80,8 @@ def test_the_environment_overrides_the_configs_port_for_catalog_instruments_fetc
 
 
 def test_the_port_option_beats_the_config_and_a_closed_port_fails_in_one_line(tmp_path: Path) -> None:
-    closed = _closed_port()
     with SimulatedGateway(port=0) as gateway:
+        closed = _closed_port()  # picked while the gateway holds its port, so the two cannot be the same port
         config = _config(tmp_path, gateway.port)
         result = run_cli(
             "catalog",
