@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from ibapi.contract import ComboLeg, Contract
+from ibapi.execution import Execution
 from ibapi.order import Order
 from ibapi.tag_value import TagValue
 
@@ -36,6 +37,14 @@ def two_leg_combo(buy: ContractSpec, sell: ContractSpec) -> Contract:
         legs.append(leg)
     c.comboLegs = legs
     return c
+
+
+def fill_combo(ib: IBApp, contract: Contract, order: Order) -> tuple[int, list[tuple[Contract, Execution]]]:
+    """Place ``order`` for the combo, wait until it is filled: its order id and its executions in arrival order."""
+    oid = ib.of("nextValidId")[-1][0]
+    ib.client.placeOrder(oid, contract, order)
+    ib.wait_for("orderStatus", lambda a: a[0] == oid and a[1] == "Filled", timeout=30)
+    return oid, [(a[1], a[2]) for a in ib.of("execDetails") if a[2].orderId == oid]
 
 
 def es_calendar(gateway: SimulatedGateway) -> tuple[ContractSpec, ContractSpec]:
@@ -74,15 +83,11 @@ def test_a_combo_order_fills_leg_by_leg_as_ib_reports_it(gateway: SimulatedGatew
     buy, sell = legs
     contract = two_leg_combo(buy, sell)
     _, ask = _bag_quote(ib, contract)
-    oid = ib.of("nextValidId")[-1][0]
     order = Order()
     order.action, order.totalQuantity, order.orderType, order.tif = "BUY", Decimal(2), "LMT", "DAY"
     order.lmtPrice = ask + 5 * buy.min_tick
     order.smartComboRoutingParams = [TagValue("NonGuaranteed", "1")]
-    ib.client.placeOrder(oid, contract, order)
-    ib.wait_for("orderStatus", lambda a: a[0] == oid and a[1] == "Filled", timeout=30)
-
-    execs = [(a[1], a[2]) for a in ib.of("execDetails") if a[2].orderId == oid]
+    oid, execs = fill_combo(ib, contract, order)
     assert [(c.conId, c.secType, e.side, e.shares) for c, e in execs] == [
         (buy.con_id, "FUT", "BOT", Decimal(2)),
         (sell.con_id, "FUT", "SLD", Decimal(2)),

@@ -17,7 +17,7 @@ from nautilus_node.simgateway.options import expirations
 
 from .conftest import TWO_STACKS
 from .ibapp import IBApp
-from .test_gateway_combos_ibapi import two_leg_combo
+from .test_gateway_combos_ibapi import fill_combo, two_leg_combo
 
 pytestmark = pytest.mark.parametrize("gateway", TWO_STACKS, indirect=True)
 WIDTH = 5.0
@@ -43,14 +43,10 @@ def test_a_vertical_spread_is_quoted_from_its_legs_and_fills_as_one_combo(gatewa
     ask = ib.wait_for("tickPrice", lambda a: a[0] == 9 and a[1] == 2)[-1][2]
     assert 0 < bid < ask < WIDTH  # the lower call is worth more, by less than the strikes' width
 
-    oid = ib.of("nextValidId")[-1][0]
     order = Order()
     order.action, order.totalQuantity, order.orderType, order.tif = "BUY", Decimal(1), "LMT", "DAY"
     order.lmtPrice = round(ask + 0.5, 2)
-    ib.client.placeOrder(oid, contract, order)
-    ib.wait_for("orderStatus", lambda a: a[0] == oid and a[1] == "Filled", timeout=30)
-
-    execs = [(a[1], a[2]) for a in ib.of("execDetails") if a[2].orderId == oid]
+    _, execs = fill_combo(ib, contract, order)
     assert [(c.conId, c.secType, e.side, e.shares) for c, e in execs] == [
         (buy.con_id, "OPT", "BOT", Decimal(1)),
         (sell.con_id, "OPT", "SLD", Decimal(1)),
