@@ -11,8 +11,10 @@ bases), overriding the members of NautilusTrader 1.231's client that read, decod
   task. `_run_msg_handler_processor`: a handler that raises is logged in one line and counted.
 - `submit_to_msg_handler_queue`: from the loop a wrapper callback's handler is queued at once (NautilusTrader
   schedules a task on the loop for each), from a worker thread with one `call_soon_threadsafe`; wire order kept.
-- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each;
-  `next_order_id`: the `reqIds` NautilusTrader sends with every order goes after the order, not before it.
+- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each; the
+  wrapper's `logAnswer` likewise (NautilusTrader formats every message handled into a debug line, logged or
+  not), unless the node logs at DEBUG; `next_order_id`: the `reqIds` NautilusTrader sends with every order goes
+  after the order, not before it.
 
 Session liveness (`_check_session`, every watchdog tick): a session whose reader or message pump ended, or
 that processes nothing in answer to a `reqCurrentTime` sent when subscriptions stay silent after their
@@ -52,6 +54,11 @@ HOT_PATH_ATTRIBUTES = (
     "_internal_msg_queue",
 )
 HOT_PATH_METHODS = ("_use_raw_int_msg_id", "_is_executor_shutdown_error")
+WRAPPER_OVERRIDES = ("logAnswer",)  # of NautilusTrader's InteractiveBrokersEWrapper
+
+
+def _no_answer_log(fn_name: str, fn_params: dict[str, Any]) -> None:
+    """NautilusTrader's wrapper would format `fn_params` into a debug line the node does not log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,8 @@ class HotPathMixin:
         self._last_session_ended: str | None = None
         self._reconcile_task: asyncio.Task | None = None
         self._reconcile_again = False
+        if not self.policy.log_answers:
+            self._eclient.wrapper.logAnswer = _no_answer_log
 
     def hot_path_status(self) -> HotPathStatus:
         counts = self._guard.counts

@@ -116,12 +116,19 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
         inline_reader=resilience.inline_reader,
         inline_engines=resilience.inline_engines,
         session_probe_secs=resilience.session_probe_secs,
+        log_answers=logs_debug(settings),
         liveness=resilient_client.LivenessPolicy(
             quote_silence_secs=resilience.quote_silence_secs,
             bar_grace_secs=resilience.bar_grace_secs,
             max_tries=resilience.max_resubscribe_tries,
         ),
     )
+
+
+def logs_debug(settings: Settings) -> bool:
+    """Whether the node logs anything at DEBUG (console, file or a component)."""
+    node = settings.node
+    return "DEBUG" in (node.log_level, node.log_file_level, *node.log_component_levels.values())
 
 
 # How long stopped strategies' last orders are given to settle before the clients disconnect: flattening

@@ -4,7 +4,8 @@ Gateway → client: each burst of quote frames (tickPrice/tickSize closer than `
 stamped when its first frame is forwarded (on both stacks: text ids up to server version 200, binary ids and
 protobuf bodies from 201). Client → gateway: each placeOrder frame is stamped on arrival; its
 latency is the time since the start of the latest quote burst. The relay adds the same copy to every client
-measured through it, so the three clients compare fairly.
+measured through it, so the three clients compare fairly. `storm` writes extra quote frames to the clients,
+paced, between the gateway's frames; they are not stamped (only the gateway's own quotes start a burst).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 TICK_PRICE, TICK_SIZE, PLACE_ORDER = 1, 2, 3
 PROTOBUF_ID = 200  # from server version 201 a protobuf body travels under its message id + 200
 BURST_GAP_SECS = 0.005
+STORM_BATCH_SECS = 0.005
 
 
 class FrameClock:
@@ -28,6 +30,7 @@ class FrameClock:
         self.encodings: set[str] = set()  # "text" and/or "binary": the message ids seen from the gateway
         self._burst_start = 0.0
         self._last_quote = 0.0
+        self._writers: list[asyncio.StreamWriter] = []
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="frame-clock", daemon=True)
@@ -43,6 +46,24 @@ class FrameClock:
 
     def reset(self) -> None:
         self.latencies = []
+
+    def storm(self, frames: list[bytes], rate: int, secs: float) -> int:
+        """Write `frames` (cycled) to every client at `rate` frames a second for `secs`, in 5-ms batches on a
+        monotonic schedule; returns how many were written to each client."""
+        future = asyncio.run_coroutine_threadsafe(self._storm(frames, rate, secs), self._loop)
+        return future.result(secs + 30)
+
+    async def _storm(self, frames: list[bytes], rate: int, secs: float) -> int:
+        per_batch = max(1, round(rate * STORM_BATCH_SECS))
+        batches = max(1, round(secs / STORM_BATCH_SECS))
+        start = self._loop.time()
+        for batch in range(batches):
+            first = batch * per_batch
+            chunk = b"".join(frames[(first + k) % len(frames)] for k in range(per_batch))
+            for writer in self._writers:
+                writer.write(chunk)
+            await asyncio.sleep(max(0.0, start + (batch + 1) * STORM_BATCH_SECS - self._loop.time()))
+        return per_batch * batches
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -60,11 +81,13 @@ class FrameClock:
             return
         prefix = await reader.readexactly(4)  # "API\0", then length-prefixed frames both ways
         up_writer.write(prefix)
+        self._writers.append(writer)
         await asyncio.gather(
             self._pump(reader, up_writer, self._on_client_frame),
             self._pump(up_reader, writer, self._on_gateway_frame),
             return_exceptions=True,
         )
+        self._writers.remove(writer)
         writer.close()
         up_writer.close()
 

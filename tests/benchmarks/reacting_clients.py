@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+import uvloop
 from ibapi.client import EClient
 from ibapi.contract import Contract
 from ibapi.order import Order
@@ -34,6 +35,12 @@ from nautilus_node.settings import parse_settings
 
 EURUSD = InstrumentId.from_str("EUR/USD.IDEALPRO")
 MIN_GAP_SECS = 0.03  # one order per quote burst
+
+
+def node_loop() -> asyncio.AbstractEventLoop:
+    """The loop a node runs on outside tests: NautilusTrader's kernel installs uvloop's policy unless pytest is
+    loaded, so `nautilus-node run` (and any TradingNode) runs on uvloop."""
+    return uvloop.new_event_loop()
 
 
 class ReactConfig(StrategyConfig, frozen=True):
@@ -102,12 +109,12 @@ def run_node(
     )
     config = build_node_config(settings)
     if status or resilience:
-        node = create_node(config, asyncio.new_event_loop(), resilience_policy(settings))
+        node = create_node(config, node_loop(), resilience_policy(settings))
     else:
         config = msgspec.structs.replace(config, exec_engine=LiveExecEngineConfig(reconciliation=True))
         resilient_client.uninstall()
         forget_cached_ib_clients()
-        node = TradingNode(config=config, loop=asyncio.new_event_loop())
+        node = TradingNode(config=config, loop=node_loop())
         node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
         node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
     strategy = ReactToQuotes(ReactConfig(orders=orders))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
-from tests.benchmarks.frame_clock import FrameClock
+from tests.benchmarks.gateway_process import GatewayProcess
 from tests.benchmarks.goals import check_absolute_goal
 from tests.benchmarks.reacting_clients import run_ibapi, run_node
 from tests.resilience.harness import DISRUPTIONS, run_row, start_node
@@ -41,29 +41,28 @@ STACKS = {"text 200": {"server_version": 200}, "protobuf 223": {}}  # the gatewa
 
 
 def measure_stack(tmp: Path, gateway_options: dict) -> dict[str, tuple[float, float]]:
-    """p50/p99 (ms) of each client against one simulated gateway."""
+    """p50/p99 (ms) of each client against one simulated gateway (in its own process, with the relay)."""
     results: dict[str, tuple[float, float]] = {}
-    gateway = SimulatedGateway(host="127.0.0.1", port=0, tick_interval=0.05, max_msg_rate=200, **gateway_options)
-    with gateway, FrameClock(gateway.port) as clock:
-        account = gateway.account
+    with GatewayProcess(tick_interval=0.05, max_msg_rate=200, **gateway_options) as gateway:
 
         def node(label: str, **options: bool) -> Callable[[], None]:
-            return lambda: run_node(clock.port, account, tmp / label, orders=ORDERS, timeout=120, **options)
+            return lambda: run_node(gateway.port, gateway.account, tmp / label, orders=ORDERS, timeout=120, **options)
 
         runs = {
-            "ibapi": lambda: run_ibapi(clock.port, ORDERS, 120),
+            "ibapi": lambda: run_ibapi(gateway.port, ORDERS, 120),
             "raw NautilusTrader": node("raw", status=False, resilience=False),
             "our node": node("ours", status=True, resilience=True),
             "ours, NT reader": node("fallback", status=True, resilience=True, inline_reader=False),
         }
         for name, run in runs.items():
-            clock.reset()
+            gateway.reset()
             run()
-            latencies = clock.latencies[-ORDERS:]
+            latencies, encodings = gateway.latencies()
+            latencies = latencies[-ORDERS:]
             assert len(latencies) == ORDERS, f"{name}: {len(latencies)} orders timed"
             results[name] = (percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3)
-        expected = {"text"} if gateway.server_version <= 200 else {"binary"}
-        assert clock.encodings - {"text"} == expected - {"text"}, f"message ids seen: {clock.encodings}"
+            expected = {"text"} if gateway.server_version <= 200 else {"binary"}
+            assert encodings - {"text"} == expected - {"text"}, f"message ids seen: {encodings}"
     return results
 
 

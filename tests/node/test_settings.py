@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nautilus_node.ib.accounts import DEFAULT_PORT
-from nautilus_node.live.node import build_node_config
+from nautilus_node.live.node import build_node_config, resilience_policy
 from nautilus_node.settings import (
     ConfigError,
     GatewaySettings,
@@ -15,6 +15,7 @@ from nautilus_node.settings import (
     gateway_address,
     load_command_settings,
     load_settings,
+    parse_settings,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -214,3 +215,18 @@ def test_option_chains_load_through_the_adapters_chain_builder_and_only_for_stoc
         "c.toml: instruments.option_chains[0]: 'EUR/USD.IDEALPRO' is not a stock; option chains load for stocks "
         "(e.g. SPY.ARCA)"
     )
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        ({}, False),
+        ({"log_level": "DEBUG"}, True),
+        ({"log_file_level": "DEBUG"}, True),
+        ({"log_component_levels": {"ResilientInteractiveBrokersClient": "DEBUG"}}, True),
+        ({"log_level": "INFO", "log_file_level": "WARNING"}, False),
+    ],
+)
+def test_the_ib_clients_debug_line_per_message_is_built_only_when_something_logs_at_debug(node, expected):
+    policy = resilience_policy(parse_settings({"node": node}, source="test.toml"))
+    assert policy is not None and policy.log_answers is expected

@@ -9,11 +9,13 @@ import nautilus_trader
 import pytest
 from nautilus_trader.adapters.interactive_brokers import factories
 from nautilus_trader.adapters.interactive_brokers.client import InteractiveBrokersClient
+from nautilus_trader.adapters.interactive_brokers.client.wrapper import InteractiveBrokersEWrapper
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock, MessageBus
 from nautilus_trader.model.identifiers import TraderId
 
 from nautilus_node.live import resilient_client
+from nautilus_node.live.hot_path import WRAPPER_OVERRIDES
 from nautilus_node.live.resilient_client import (
     OVERRIDDEN_METHODS,
     USED_ATTRIBUTES,
@@ -50,6 +52,38 @@ def test_an_override_is_async_exactly_where_the_original_is(name: str) -> None:
     assert inspect.iscoroutinefunction(original) == (inspect.iscoroutinefunction(ours) or returns_coroutine), (
         f"{RELIED_ON} InteractiveBrokersClient.{name} being {kind}"
     )
+
+
+@pytest.mark.parametrize("name", WRAPPER_OVERRIDES)
+def test_the_wrapper_still_has_the_method(name: str) -> None:
+    member = getattr(InteractiveBrokersEWrapper, name, None)
+    assert callable(member), f"{RELIED_ON} InteractiveBrokersEWrapper.{name}, which is gone"
+
+
+class _Unprintable:
+    def __repr__(self) -> str:
+        raise AssertionError("formatted")
+
+
+@pytest.mark.parametrize("log_answers", [False, True])
+def test_the_wrappers_debug_line_is_built_only_when_the_node_logs_at_debug(log_answers: bool) -> None:
+    loop = asyncio.new_event_loop()
+    clock = LiveClock()
+    previous = ResilientInteractiveBrokersClient.policy
+    ResilientInteractiveBrokersClient.policy = resilient_client.ResiliencePolicy(log_answers=log_answers)
+    try:
+        built = ResilientInteractiveBrokersClient(
+            loop=loop, msgbus=MessageBus(TraderId("NODE-001"), clock), cache=Cache(), clock=clock, port=47998
+        )
+        answer = {"reqId": 1, "attrib": _Unprintable()}
+        if log_answers:
+            with pytest.raises(AssertionError, match="formatted"):
+                built._eclient.wrapper.logAnswer("tickPrice", answer)
+        else:
+            built._eclient.wrapper.logAnswer("tickPrice", answer)
+    finally:
+        ResilientInteractiveBrokersClient.policy = previous
+        loop.close()
 
 
 @pytest.mark.parametrize("name", USED_ATTRIBUTES)
