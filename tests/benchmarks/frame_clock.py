@@ -41,8 +41,16 @@ class FrameClock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+    async def _close(self) -> None:
+        """End every relay (each closes its sockets) before the loop stops."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def reset(self) -> None:
         self.latencies = []
@@ -82,22 +90,30 @@ class FrameClock:
         prefix = await reader.readexactly(4)  # "API\0", then length-prefixed frames both ways
         up_writer.write(prefix)
         self._writers.append(writer)
-        await asyncio.gather(
-            self._pump(reader, up_writer, self._on_client_frame),
-            self._pump(up_reader, writer, self._on_gateway_frame),
-            return_exceptions=True,
-        )
-        self._writers.remove(writer)
-        writer.close()
-        up_writer.close()
+        pumps = [
+            asyncio.ensure_future(self._pump(reader, up_writer, self._on_client_frame)),
+            asyncio.ensure_future(self._pump(up_reader, writer, self._on_gateway_frame)),
+        ]
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)  # either side closing ends both
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            self._writers.remove(writer)
+            writer.close()
+            up_writer.close()
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stamp) -> None:
-        while True:
-            header = await reader.readexactly(4)
-            payload = await reader.readexactly(int.from_bytes(header, "big"))
-            stamp(payload)
-            writer.write(header + payload)
-            await writer.drain()
+        try:
+            while True:
+                header = await reader.readexactly(4)
+                payload = await reader.readexactly(int.from_bytes(header, "big"))
+                stamp(payload)
+                writer.write(header + payload)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
 
     def _on_gateway_frame(self, payload: bytes) -> None:
         self.encodings.add("binary" if payload[:1] == b"\0" else "text")

@@ -3,7 +3,8 @@ beside a node: the client measured does not share its interpreter, its GIL or it
 
 `GatewayProcess` starts `python -m tests.benchmarks.gateway_process '<gateway options as JSON>'` and talks to it
 with a JSON line each way on stdin/stdout: `reset`, `latencies` (the relay's tick → order figures, seconds) and
-`storm` (extra tickPrice frames for the given request ids at a rate, on the stack the gateway serves).
+`storm` (extra tickPrice frames for the given request ids at a rate, on the stack the gateway serves) and
+`stall` (the gateway's own quotes for the given contracts stop, so every quote of theirs is the storm's).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def serve(options: dict[str, Any]) -> None:
                 reply: dict[str, Any] = {}
             elif request["cmd"] == "latencies":
                 reply = {"latencies": clock.latencies, "encodings": sorted(clock.encodings)}
+            elif request["cmd"] == "stall":
+                for name in request["names"]:
+                    gateway.faults.stall_feed(name)
+                reply = {}
             elif request["cmd"] == "storm":
                 frames = storm_frames([tuple(t) for t in request["targets"]], gateway.server_version)
                 reply = {"sent": clock.storm(frames, request["rate"], request["secs"])}
@@ -98,6 +103,10 @@ class GatewayProcess:
         """The relay's tick → order latencies (s) since the last reset, and the encodings seen from the gateway."""
         reply = self._call("latencies")
         return reply["latencies"], set(reply["encodings"])
+
+    def stall(self, names: list[str]) -> None:
+        """Stop the gateway's own quotes for `names` (local symbols)."""
+        self._call("stall", names=names)
 
     def storm(self, targets: list[tuple[int, float]], rate: int, secs: float) -> int:
         """Quote frames for `targets` (request id, price) at `rate` a second for `secs`; returns how many."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
@@ -45,14 +46,17 @@ def node_loop() -> asyncio.AbstractEventLoop:
 
 class ReactConfig(StrategyConfig, frozen=True):
     orders: int = 300
+    also: tuple[str, ...] = ()  # more instruments whose quotes it subscribes to and counts, without reacting
 
 
 class ReactToQuotes(Strategy):
-    """One IOC BUY limit far under the market (cancelled at once, so nothing piles up) per quote burst."""
+    """One IOC BUY limit far under the market (cancelled at once, so nothing piles up) per EUR/USD quote burst;
+    the quotes of the other instruments it follows are only counted."""
 
     def __init__(self, config: ReactConfig | None = None) -> None:
         super().__init__(config or ReactConfig())
         self.sent = 0
+        self.other_quotes = 0
         self.done = threading.Event()
         self._last = 0.0
         self._qty = Quantity.from_int(20_000)
@@ -60,8 +64,13 @@ class ReactToQuotes(Strategy):
 
     def on_start(self) -> None:
         self.subscribe_quote_ticks(EURUSD)
+        for instrument_id in self.config.also:
+            self.subscribe_quote_ticks(InstrumentId.from_str(instrument_id))
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
+        if tick.instrument_id != EURUSD:
+            self.other_quotes += 1
+            return
         now = time.perf_counter()
         if self.sent >= self.config.orders or now - self._last < MIN_GAP_SECS:
             return
@@ -71,6 +80,65 @@ class ReactToQuotes(Strategy):
         self.submit_order(order)
         if self.sent >= self.config.orders:
             self.done.set()
+
+
+@contextmanager
+def running_node(
+    port: int,
+    account: str,
+    tmp: Path,
+    *,
+    status: bool,
+    resilience: bool,
+    orders: int,
+    inline_reader: bool = True,
+    alerts: dict | None = None,
+    also: tuple[str, ...] = (),
+    resilience_options: dict | None = None,
+) -> Iterator[tuple[TradingNode, ReactToQuotes]]:
+    """A node against `port` with the reacting strategy, running in a thread until the block ends: with the
+    status actor and the resilient client (and its continuous checks) as asked, or neither (a raw
+    NautilusTrader node); `inline_reader` False runs the resilient client on NautilusTrader's own reader.
+    `alerts`: its `[alerts]` section; `also`: more instruments loaded and followed; `resilience_options` adds
+    to `[resilience]`."""
+    settings = parse_settings(
+        {
+            "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
+            "gateway": {"port": port, "account": account, "client_id": 41},
+            "instruments": {"load": ["EUR/USD.IDEALPRO", *also]},
+            "status": {
+                "enabled": status,
+                "port": 0,
+                "file": str(tmp / "status.json"),
+                "required_feeds": ["EUR/USD.IDEALPRO"],
+                "market_hours": "always",
+            },
+            "resilience": {"enabled": resilience, "inline_reader": inline_reader, **(resilience_options or {})},
+            "alerts": alerts or {},
+        },
+        source="benchmark",
+    )
+    config = build_node_config(settings)
+    if status or resilience:
+        node = create_node(config, node_loop(), resilience_policy(settings))
+    else:
+        config = msgspec.structs.replace(config, exec_engine=LiveExecEngineConfig(reconciliation=True))
+        resilient_client.uninstall()
+        forget_cached_ib_clients()
+        node = TradingNode(config=config, loop=node_loop())
+        node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
+        node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
+    strategy = ReactToQuotes(ReactConfig(orders=orders, also=also))
+    node.trader.add_strategy(strategy)
+    node.build()
+    thread = threading.Thread(target=node.run, daemon=True)
+    thread.start()
+    try:
+        yield node, strategy
+    finally:
+        node.get_event_loop().call_soon_threadsafe(node.stop)
+        thread.join(30)
+        dispose_node(node)
 
 
 def run_node(
@@ -86,53 +154,18 @@ def run_node(
     alerts: dict | None = None,
     while_running: Callable[[TradingNode], Callable[[], None]] | None = None,
 ) -> None:
-    """Run a node against `port` until its strategy has sent `orders` orders: with the status actor and the
-    resilient client (and its continuous checks) as asked, or neither (a raw NautilusTrader node);
-    `inline_reader` False runs the resilient client on NautilusTrader's own reader. `alerts`: its `[alerts]`
-    section; `while_running(node)` starts load beside the node and returns what stops it."""
-    settings = parse_settings(
-        {
-            "node": {"trader_id": "LAT-001", "log_level": "ERROR", "log_directory": str(tmp / "logs")},
-            "gateway": {"port": port, "account": account, "client_id": 41},
-            "instruments": {"load": ["EUR/USD.IDEALPRO"]},
-            "status": {
-                "enabled": status,
-                "port": 0,
-                "file": str(tmp / "status.json"),
-                "required_feeds": ["EUR/USD.IDEALPRO"],
-                "market_hours": "always",
-            },
-            "resilience": {"enabled": resilience, "inline_reader": inline_reader},
-            "alerts": alerts or {},
-        },
-        source="benchmark",
-    )
-    config = build_node_config(settings)
-    if status or resilience:
-        node = create_node(config, node_loop(), resilience_policy(settings))
-    else:
-        config = msgspec.structs.replace(config, exec_engine=LiveExecEngineConfig(reconciliation=True))
-        resilient_client.uninstall()
-        forget_cached_ib_clients()
-        node = TradingNode(config=config, loop=node_loop())
-        node.add_data_client_factory(IB, InteractiveBrokersLiveDataClientFactory)
-        node.add_exec_client_factory(IB, InteractiveBrokersLiveExecClientFactory)
-    strategy = ReactToQuotes(ReactConfig(orders=orders))
-    node.trader.add_strategy(strategy)
-    node.build()
-    thread = threading.Thread(target=node.run, daemon=True)
-    thread.start()
-    stop_load = while_running(node) if while_running is not None else None
-    try:
-        if not strategy.done.wait(timeout):
-            raise AssertionError(f"node sent {strategy.sent} of {orders} orders in {timeout} s")
-        time.sleep(0.5)
-    finally:
-        if stop_load is not None:
-            stop_load()
-        node.get_event_loop().call_soon_threadsafe(node.stop)
-        thread.join(30)
-        dispose_node(node)
+    """Run a `running_node` until its strategy has sent `orders` orders; `while_running(node)` starts load
+    beside the node and returns what stops it."""
+    options = {"status": status, "resilience": resilience, "inline_reader": inline_reader, "alerts": alerts}
+    with running_node(port, account, tmp, orders=orders, **options) as (node, strategy):
+        stop_load = while_running(node) if while_running is not None else None
+        try:
+            if not strategy.done.wait(timeout):
+                raise AssertionError(f"node sent {strategy.sent} of {orders} orders in {timeout} s")
+            time.sleep(0.5)
+        finally:
+            if stop_load is not None:
+                stop_load()
 
 
 class _Reacting(EWrapper):
