@@ -11,9 +11,10 @@ bases), overriding the members of NautilusTrader 1.231's client that read, decod
   task. `_run_msg_handler_processor`: a handler that raises is logged in one line and counted.
 - `submit_to_msg_handler_queue`: from the loop a wrapper callback's handler is queued at once (NautilusTrader
   schedules a task on the loop for each), from a worker thread with one `call_soon_threadsafe`; wire order kept.
-- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each; the
-  wrapper's `logAnswer` likewise (NautilusTrader formats every message handled into a debug line, logged or
-  not), unless the node logs at DEBUG; `next_order_id`: the `reqIds` NautilusTrader sends with every order goes
+- `sendMsg`: the request framed and written, without building NautilusTrader's debug line for each;
+  `logRequest` and the wrapper's `logAnswer` likewise (NautilusTrader formats every request, a placeOrder's
+  contract and order included, and every message handled into a debug line, logged or not), unless the node
+  logs at DEBUG; `next_order_id`: the `reqIds` NautilusTrader sends with every order goes
   after the order, not before it.
 
 Session liveness (`_check_session`, every watchdog tick): a session whose reader or message pump ended, or
@@ -45,6 +46,7 @@ HOT_PATH_OVERRIDES = (
     "submit_to_msg_handler_queue",
     "next_order_id",
     "sendMsg",
+    "logRequest",
 )
 HOT_PATH_ATTRIBUTES = (
     "_tws_incoming_msg_reader_task",
@@ -100,7 +102,7 @@ class HotPathMixin:
         self._last_session_ended: str | None = None
         self._reconcile_task: asyncio.Task | None = None
         self._reconcile_again = False
-        if not self.policy.log_answers:
+        if not self.policy.log_messages:
             self._eclient.wrapper.logAnswer = _no_answer_log
 
     def hot_path_status(self) -> HotPathStatus:
@@ -196,6 +198,10 @@ class HotPathMixin:
 
     def sendMsg(self, msgId: int, msg: Any) -> None:
         self._eclient.conn.sendMsg(comm.make_msg(msgId, self._use_raw_int_msg_id(), msg))
+
+    def logRequest(self, fnName: str, fnParams: dict[str, Any]) -> None:
+        if self.policy.log_messages:
+            super().logRequest(fnName, fnParams)
 
     # -- fault isolation -----------------------------------------------------------------------------------
 

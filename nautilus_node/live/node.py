@@ -116,7 +116,7 @@ def resilience_policy(settings: Settings) -> resilient_client.ResiliencePolicy |
         inline_reader=resilience.inline_reader,
         inline_engines=resilience.inline_engines,
         session_probe_secs=resilience.session_probe_secs,
-        log_answers=logs_debug(settings),
+        log_messages=logs_debug(settings),
         liveness=resilient_client.LivenessPolicy(
             quote_silence_secs=resilience.quote_silence_secs,
             bar_grace_secs=resilience.bar_grace_secs,

@@ -123,7 +123,7 @@ class ResiliencePolicy:
     inline_reader: bool = True  # False: NautilusTrader's own socket reader and decoder threads
     inline_engines: bool = True  # False: NautilusTrader's engine queues for every message
     session_probe_secs: float = 3.0
-    log_answers: bool = False  # NautilusTrader's debug line for every message handled (built even when not logged)
+    log_messages: bool = False  # NautilusTrader's debug line per request and message (built even when not logged)
 
 
 @dataclass(frozen=True, slots=True)

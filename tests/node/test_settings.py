@@ -229,4 +229,4 @@ def test_option_chains_load_through_the_adapters_chain_builder_and_only_for_stoc
 )
 def test_the_ib_clients_debug_line_per_message_is_built_only_when_something_logs_at_debug(node, expected):
     policy = resilience_policy(parse_settings({"node": node}, source="test.toml"))
-    assert policy is not None and policy.log_answers is expected
+    assert policy is not None and policy.log_messages is expected

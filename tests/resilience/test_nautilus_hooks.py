@@ -65,22 +65,27 @@ class _Unprintable:
         raise AssertionError("formatted")
 
 
-@pytest.mark.parametrize("log_answers", [False, True])
-def test_the_wrappers_debug_line_is_built_only_when_the_node_logs_at_debug(log_answers: bool) -> None:
+@pytest.mark.parametrize("log_messages", [False, True])
+def test_the_debug_line_per_request_and_message_is_built_only_when_the_node_logs_at_debug(log_messages: bool) -> None:
     loop = asyncio.new_event_loop()
     clock = LiveClock()
     previous = ResilientInteractiveBrokersClient.policy
-    ResilientInteractiveBrokersClient.policy = resilient_client.ResiliencePolicy(log_answers=log_answers)
+    ResilientInteractiveBrokersClient.policy = resilient_client.ResiliencePolicy(log_messages=log_messages)
     try:
         built = ResilientInteractiveBrokersClient(
             loop=loop, msgbus=MessageBus(TraderId("NODE-001"), clock), cache=Cache(), clock=clock, port=47998
         )
         answer = {"reqId": 1, "attrib": _Unprintable()}
-        if log_answers:
-            with pytest.raises(AssertionError, match="formatted"):
-                built._eclient.wrapper.logAnswer("tickPrice", answer)
-        else:
-            built._eclient.wrapper.logAnswer("tickPrice", answer)
+        request = {"orderId": 1, "order": _Unprintable()}
+        for log, name, params in (
+            (built._eclient.wrapper.logAnswer, "tickPrice", answer),
+            (built._eclient.logRequest, "placeOrder", request),
+        ):
+            if log_messages:
+                with pytest.raises(AssertionError, match="formatted"):
+                    log(name, params)
+            else:
+                log(name, params)
     finally:
         ResilientInteractiveBrokersClient.policy = previous
         loop.close()
