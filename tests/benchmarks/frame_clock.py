@@ -136,3 +136,9 @@ def message_id(payload: bytes) -> int | None:
         return msg_id - PROTOBUF_ID if msg_id > PROTOBUF_ID else msg_id
     text = payload[: payload.find(b"\0")]
     return int(text) if text.isdigit() else None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The `q` quantile of `values` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

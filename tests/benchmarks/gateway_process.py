@@ -19,12 +19,11 @@ from ibapi.message import IN
 from ibapi.protobuf.TickPrice_pb2 import TickPrice
 
 from nautilus_node.simgateway import SimulatedGateway
-from tests.benchmarks.frame_clock import FrameClock
+from tests.benchmarks.frame_clock import PROTOBUF_ID, FrameClock
 from tests.resilience.fault_proxy import binary_frame, text_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAST_TEXT_VERSION = 200
-PROTOBUF_ID = 200
 
 
 def storm_frames(targets: list[tuple[int, float]], server_version: int, count: int = 1000) -> list[bytes]:

@@ -17,10 +17,9 @@ from nautilus_trader.live.node import TradingNode
 from nautilus_node.simgateway import SimulatedGateway
 from nautilus_node.status.actor import StatusActor
 from nautilus_node.status.alerts import Alert
-from tests.benchmarks.frame_clock import FrameClock
+from tests.benchmarks.frame_clock import FrameClock, percentile
 from tests.benchmarks.goals import check_absolute_goal
 from tests.benchmarks.reacting_clients import run_node
-from tests.benchmarks.test_resilience_bench import percentile
 from tests.operator.receivers import Hanging
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.slow]

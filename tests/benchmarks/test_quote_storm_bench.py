@@ -25,6 +25,7 @@ import pytest
 
 from nautilus_node.nautilus_internals import cached_ib_client
 from nautilus_node.simgateway.products import FX_PAIRS, STOCKS
+from tests.benchmarks.frame_clock import percentile
 from tests.benchmarks.gateway_process import GatewayProcess
 from tests.benchmarks.goals import check_absolute_goal
 from tests.benchmarks.reacting_clients import ReactToQuotes, running_node
@@ -75,11 +76,6 @@ class Step:
 def _on_demand(request: pytest.FixtureRequest) -> None:
     if "slow" not in (request.config.getoption("-m") or ""):
         pytest.skip("benchmarks run on demand: -m slow")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def storm_targets(port: int, instruments: list[StormInstrument]) -> list[tuple[int, float]]:

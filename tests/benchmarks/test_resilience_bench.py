@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from nautilus_node.simgateway import SimulatedGateway
+from tests.benchmarks.frame_clock import percentile
 from tests.benchmarks.gateway_process import GatewayProcess
 from tests.benchmarks.goals import check_absolute_goal
 from tests.benchmarks.reacting_clients import run_ibapi, run_node
@@ -30,11 +31,6 @@ ORDERS = 300
 def _on_demand(request: pytest.FixtureRequest) -> None:
     if "slow" not in (request.config.getoption("-m") or ""):
         pytest.skip("resilience benchmarks run on demand: -m slow")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 STACKS = {"text 200": {"server_version": 200}, "protobuf 223": {}}  # the gateway's default range: clients get 223
